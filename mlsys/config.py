@@ -1,0 +1,48 @@
+"""Settings from ``MLSYS_*`` environment variables, and the offline defaults mlsys applies."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlsys.errors import ConfigurationError
+
+DEFAULT_HOME = Path("~/.mlsys")
+DEFAULT_PROJECT = "mlsys"
+
+# Libraries that phone home unless told not to; mlsys turns them off for its own processes.
+# A user who wants them sets the variable themselves (setdefault never overrides).
+OFFLINE_DEFAULTS = {
+    "GX_ANALYTICS_ENABLED": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HF_HUB_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "MPLBACKEND": "Agg",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where and how mlsys stores things; see README "Configuration"."""
+
+    backend: str
+    home: Path
+    project: str
+
+    @classmethod
+    def from_env(cls, backend: str | None = None, home: str | Path | None = None,
+                 project: str | None = None) -> Settings:
+        """Arguments win over ``MLSYS_BACKEND`` / ``MLSYS_HOME`` / ``MLSYS_PROJECT``."""
+        backend = (backend or os.environ.get("MLSYS_BACKEND") or "local").strip().lower()
+        raw_home = home or os.environ.get("MLSYS_HOME") or DEFAULT_HOME
+        project = project or os.environ.get("MLSYS_PROJECT") or DEFAULT_PROJECT
+        if not str(raw_home).strip():
+            raise ConfigurationError("MLSYS_HOME is empty; unset it or point it at a directory")
+        return cls(backend=backend, home=Path(raw_home).expanduser().resolve(), project=project)
+
+
+def apply_offline_defaults() -> None:
+    """Switch off analytics and hub look-ups of GE, Gradio and Hugging Face (unless set)."""
+    for key, value in OFFLINE_DEFAULTS.items():
+        os.environ.setdefault(key, value)

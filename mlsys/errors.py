@@ -1,0 +1,98 @@
+"""The one error hierarchy of mlsys: every failure a user can cause is an ``MlsysError``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class MlsysError(Exception):
+    """Base class of every error mlsys raises on purpose.
+
+    Messages name the bad value and say how to fix it, so the CLI can print ``str(err)`` as is.
+    """
+
+
+class ConfigurationError(MlsysError):
+    """A setting (environment variable, backend name, store path) is missing or invalid."""
+
+
+class BackendUnavailableError(MlsysError):
+    """The selected backend cannot be used here (optional extra not installed, cluster unreachable)."""
+
+
+class InvalidNameError(MlsysError, ValueError):
+    """A feature group / view / model / dataset name or path is empty or unsafe."""
+
+
+class NotFoundError(MlsysError, LookupError):
+    """An entity (feature group, view, model, version, file) does not exist.
+
+    The message lists what does exist, so the user can correct the name or version.
+    """
+
+    def __init__(self, kind: str, wanted: str, existing: Iterable[str] = ()) -> None:
+        existing = sorted(existing)
+        shown = ", ".join(existing) if existing else "none"
+        super().__init__(f"{kind} {wanted!r} does not exist; existing: {shown}")
+        self.kind = kind
+        self.wanted = wanted
+        self.existing = existing
+
+
+class AlreadyExistsError(MlsysError):
+    """An entity or file exists and the call was not allowed to replace it."""
+
+
+class SchemaError(MlsysError, ValueError):
+    """A DataFrame does not fit the schema it is written to or read with.
+
+    Raised for missing or extra features, wrong dtypes, and nulls or duplicates in primary keys.
+    """
+
+
+class DataValidationError(MlsysError):
+    """An insert failed its expectation suite under the STRICT policy; nothing was written.
+
+    Mirrors hsfs's ``DataValidationException``. ``report`` is the stored REJECTED report.
+    """
+
+    def __init__(self, message: str, report: object | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+# The name Hopsworks users know, so ``except DataValidationException`` ports unchanged.
+DataValidationException = DataValidationError
+
+
+class ExpectationSuiteError(MlsysError, ValueError):
+    """An expectation suite is in an unsupported format or holds an unknown expectation."""
+
+
+class IntegrityError(MlsysError):
+    """A stored artefact does not match the sha256 recorded when it was saved; it is not loaded."""
+
+
+class ConcurrencyError(MlsysError):
+    """A write could not be committed because of concurrent writers, even after retries."""
+
+
+class PipelineError(MlsysError):
+    """A pipeline step could not run (e.g. nothing to train on, no model registered yet)."""
+
+
+__all__ = [
+    "AlreadyExistsError",
+    "BackendUnavailableError",
+    "ConcurrencyError",
+    "ConfigurationError",
+    "DataValidationError",
+    "DataValidationException",
+    "ExpectationSuiteError",
+    "IntegrityError",
+    "InvalidNameError",
+    "MlsysError",
+    "NotFoundError",
+    "PipelineError",
+    "SchemaError",
+]

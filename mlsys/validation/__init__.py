@@ -1,0 +1,1 @@
+"""Data validation: Pandera schemas at function boundaries, GE suites on feature groups."""
