@@ -17,7 +17,7 @@ class ConfigurationError(MlsysError):
 
 
 class BackendUnavailableError(MlsysError):
-    """The selected backend cannot be used here (optional extra not installed, cluster unreachable)."""
+    """The selected backend cannot be used (optional extra missing, cluster unreachable)."""
 
 
 class InvalidNameError(MlsysError, ValueError):

@@ -1,0 +1,53 @@
+"""What a reference system is: a small declarative spec the generic pipelines run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Event time of every real (backfilled) row: fixed, so a second backfill changes nothing, and
+# earlier than every daily row, so "daily data" is simply "event time after this".
+REFERENCE_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def day_start(day: date) -> datetime:
+    """Midnight UTC of ``day``: the event time of the synthetic row made for that day."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class System:
+    """A serverless ML system: its store names, its data, its model.
+
+    Pipelines (``mlsys.pipelines``) need nothing else, so a third data set needs only a new
+    ``systems/<name>.py`` defining ``SYSTEM``.
+    """
+
+    name: str  # "iris"
+    feature_group: str  # feature group name, version ``version``
+    version: int
+    primary_key: tuple[str, ...]
+    event_time: str  # column holding the event time (UTC timestamps)
+    label: str  # the label column the model predicts
+    classes: tuple[str, ...]  # label values in display order
+    features: tuple[str, ...]  # model inputs, in order
+    suite_file: str  # file name under expectations/
+    model_name: str  # registry name, e.g. "iris_model"
+    predictions_group: str  # monitoring feature group, e.g. "iris_predictions"
+    description: str
+    # -- behaviour
+    load: Callable[[], pd.DataFrame]  # real data, cleaned, keyed, with event time; fits ``schema``
+    synthesize: Callable[[date], pd.DataFrame]  # one synthetic row for a day (seeded by the date)
+    schema: Callable[[], Any]  # the Pandera schema of the feature frame (built on demand)
+    train: Callable[..., Any]  # (X_train, y_train, X_test, y_test, seed) -> list[TrainedModel]
+    extra_columns: tuple[str, ...] = ()  # stored with the features but not model inputs
+
+    @property
+    def view_name(self) -> str:
+        """The feature view name (the group's name, as in the course)."""
+        return self.feature_group
