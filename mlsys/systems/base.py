@@ -46,6 +46,8 @@ class System:
     schema: Callable[[], Any]  # the Pandera schema of the feature frame (built on demand)
     train: Callable[..., Any]  # (X_train, y_train, X_test, y_test, seed) -> list[TrainedModel]
     extra_columns: tuple[str, ...] = ()  # stored with the features but not model inputs
+    # (row, predicted, actual, path) -> path: a picture of one predicted item for the dashboard
+    draw_item: Callable[..., Any] | None = None
 
     @property
     def view_name(self) -> str:
