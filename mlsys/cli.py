@@ -1,0 +1,271 @@
+"""The ``mlsys`` command line: parses arguments and calls library functions, nothing more."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from mlsys.store.api import Project
+
+app = typer.Typer(
+    name="mlsys",
+    help="Serverless ML systems (Iris, Wine Quality) on an embedded or Hopsworks feature store.\n\n"
+    "The store is chosen by MLSYS_BACKEND (local | hopsworks) and MLSYS_HOME (local root, "
+    "default ~/.mlsys).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_FAILED = 1  # a failed validation or pipeline
+EXIT_USAGE = 2  # bad usage (typer/click use 2 too)
+
+
+class SystemName(StrEnum):
+    iris = "iris"
+    wine = "wine"
+
+
+class AppName(StrEnum):
+    iris = "iris"
+    wine = "wine"
+    iris_dashboard = "iris-dashboard"
+    wine_dashboard = "wine-dashboard"
+
+
+def _project() -> Project:
+    import mlsys
+
+    return mlsys.login()
+
+
+def _run(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call a library function; an MlsysError becomes a one-line message and exit code 1."""
+    from mlsys.errors import InvalidNameError, MlsysError
+
+    try:
+        return func(*args, **kwargs)
+    except InvalidNameError as err:
+        typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_USAGE) from None
+    except MlsysError as err:
+        typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_FAILED) from None
+
+
+def _say(msg: str) -> None:
+    typer.echo(msg)
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-01-31", param_hint=option
+        ) from None
+
+
+@app.command()
+def backfill(system: SystemName) -> None:
+    """Load the system's real data into its feature group (idempotent).
+
+    Example: mlsys backfill iris
+    """
+    from mlsys.pipelines.backfill import backfill as run
+    from mlsys.systems import get_system
+
+    r = _run(run, _project(), get_system(system.value))
+    _say(
+        f"{r.system}: {r.rows_inserted} new of {r.rows_loaded} real rows; "
+        f"{r.rows_in_group} rows in the group"
+    )
+
+
+@app.command()
+def daily(
+    system: SystemName,
+    day: Annotated[
+        str | None, typer.Option("--date", help="The day (YYYY-MM-DD); default today")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Also every day from this one (YYYY-MM-DD)")
+    ] = None,
+    catch_up: Annotated[
+        bool, typer.Option("--catch-up", help="Every day missed since the last run")
+    ] = False,
+) -> None:
+    """Add the synthetic row of a day (or every missed day); re-running a day adds nothing.
+
+    Example: mlsys daily wine --since 2026-01-01
+    """
+    from mlsys.pipelines.daily import daily as run
+    from mlsys.systems import get_system
+
+    r = _run(
+        run,
+        _project(),
+        get_system(system.value),
+        day=_parse_date(day, "--date"),
+        since=_parse_date(since, "--since"),
+        catch_up=catch_up,
+    )
+    _say(f"{r.system}: {len(r.added)} day(s) added, {len(r.already_present)} already present")
+
+
+@app.command()
+def train(
+    system: SystemName, seed: Annotated[int, typer.Option(help="Split and search seed")] = 42
+) -> None:
+    """Train the system's models on a recorded split and register them.
+
+    Example: mlsys train iris
+    """
+    from mlsys.pipelines.train import train as run
+    from mlsys.systems import get_system
+
+    r = _run(run, _project(), get_system(system.value), seed=seed)
+    for m in r.models:
+        figures = ", ".join(
+            f"{k}={v:.3f}"
+            for k, v in sorted(m.metrics.items())
+            if k in ("accuracy", "balanced_accuracy", "macro_f1")
+        )
+        _say(f"{m.name} v{m.version} ({m.kind}): {figures}")
+    _say(f"training dataset version {r.training_dataset_version}; best: v{r.best.version}")
+
+
+@app.command()
+def infer(system: SystemName) -> None:
+    """Predict the daily rows not yet predicted with the best model; update monitoring images.
+
+    Example: mlsys infer wine
+    """
+    from mlsys.pipelines.infer import infer as run
+    from mlsys.systems import get_system
+
+    r = _run(run, _project(), get_system(system.value))
+    acc = "n/a" if r.accuracy is None else f"{r.accuracy:.3f}"
+    _say(
+        f"{r.system}: {r.predicted} new prediction(s) by model v{r.model_version}; "
+        f"{r.total_predictions} in history; accuracy {acc}"
+    )
+    for image in r.images:
+        _say(f"  {image}")
+
+
+@app.command()
+def eda(
+    system: SystemName,
+    out: Annotated[Path, typer.Option(help="Output directory")] = Path("reports/eda"),
+) -> None:
+    """Write the exploratory analysis report (HTML + PNG) of a system's data.
+
+    Example: mlsys eda wine --out reports/eda
+    """
+    if system is not SystemName.wine:
+        raise typer.BadParameter("only the wine system has an EDA report", param_hint="SYSTEM")
+    from mlsys.systems.wine_eda import write_eda_report
+
+    _say(str(_run(write_eda_report, out)))
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option(help="Output directory")] = Path("reports/quality"),
+) -> None:
+    """Write the data-quality report: one HTML page per feature group and an index.
+
+    Example: mlsys report --out reports/quality
+    """
+    from mlsys.validation.html import write_quality_report
+
+    r = _run(write_quality_report, _project(), out)
+    _say(str(r.index))
+
+
+@app.command()
+def validate(
+    out: Annotated[Path, typer.Option(help="Report directory")] = Path("reports/quality"),
+) -> None:
+    """Run every system's Pandera schema and GE suite over its feature group; exit 1 on failure.
+
+    Example: mlsys validate --out reports/quality
+    """
+    from mlsys.pipelines.validate import validate_all
+
+    r = _run(validate_all, _project(), out)
+    for line in r.lines:
+        _say(line)
+    _say(str(r.index))
+    if not r.success:
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def demo(
+    days: Annotated[int, typer.Option(min=1, max=3660, help="Days of daily data")] = 30,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Start from an empty store")] = False,
+    out: Annotated[Path, typer.Option(help="Report directory")] = Path("reports"),
+) -> None:
+    """The whole system: backfill, daily catch-up, training, inference, reports (both systems).
+
+    Example: mlsys demo --fresh --days 30
+    """
+    from mlsys.config import Settings
+    from mlsys.pipelines.demo import run_demo, wipe_project
+
+    if fresh:
+        settings = Settings.from_env()
+        if settings.backend != "local":
+            raise typer.BadParameter(
+                "--fresh only applies to the local backend", param_hint="--fresh"
+            )
+        _run(wipe_project, settings.home / settings.project)
+    r = _run(run_demo, _project(), days=days, report_dir=out, progress=_say)
+    _say(f"done: reports in {r.report_dir}")
+
+
+@app.command()
+def serve(
+    name: AppName,
+    host: Annotated[str, typer.Option(help="Address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port")] = 7860,
+) -> None:
+    """Run one Gradio app against the configured store.
+
+    Example: mlsys serve iris-dashboard --port 7861
+    """
+    from mlsys.apps import build_app
+
+    blocks = _run(build_app, name.value, _project())
+    blocks.launch(server_name=host, server_port=port, show_api=True)
+
+
+@app.command()
+def status() -> None:
+    """List feature groups (rows), feature views and models of the configured store.
+
+    Example: mlsys status
+    """
+    from mlsys.pipelines.status import store_status
+
+    for line in _run(store_status, _project()):
+        _say(line)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Sessions for tests, lint, validation, the daily pipelines and benchmarks (run ``nox -l``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = "3.11"
+ROOT = Path(__file__).parent
+# Sessions that run the systems share one store, so `nox -s daily` grows the history that
+# `nox -s train` and the dashboards read. MLSYS_HOME overrides it.
+STORE = os.environ.get("MLSYS_HOME", str(ROOT / ".mlsys"))
+
+
+def _install(session: nox.Session, extras: str) -> None:
+    """Install mlsys itself with the named extras; every dependency comes from pyproject.toml."""
+    session.install("-e", f".[{extras}]")
+
+
+def _env() -> dict[str, str]:
+    return {"MLSYS_HOME": STORE, "GX_ANALYTICS_ENABLED": "False",
+            "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "MPLBACKEND": "Agg"}
+
+
+def _ensure_chromium(session: nox.Session) -> None:
+    """The browser tests drive Debian's Chromium; install it when missing and we may (root)."""
+    if shutil.which("chromium") or os.environ.get("MLSYS_CHROMIUM"):
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        session.run("apt-get", "update", "-qq", external=True)
+        session.run("apt-get", "install", "-y", "-qq", "chromium", external=True,
+                    env={"DEBIAN_FRONTEND": "noninteractive"})
+    else:
+        session.warn("chromium not found: install Debian's 'chromium' package (or set "
+                     "MLSYS_CHROMIUM to a Chromium binary); the browser tests will fail without it")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The test suite (code, data, model, contract, e2e, fast reliability, browser)."""
+    _install(session, "ui,test")
+    _ensure_chromium(session)
+    session.run("pytest", "-m", "not slow and not hopsworks", *session.posargs,
+                env={"GX_ANALYTICS_ENABLED": "False", "GRADIO_ANALYTICS_ENABLED": "False"})
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff on the whole tree."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy on the mlsys package."""
+    _install(session, "lint")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def validate(session: nox.Session) -> None:
+    """Pandera schemas and attached GE suites over every feature group; writes the DQ report."""
+    _install(session, "")
+    session.run("mlsys", "validate", "--out", str(Path(STORE) / "reports"), env=_env())
+
+
+@nox.session(python=PYTHON)
+def backfill(session: nox.Session) -> None:
+    """Load the real data of both systems into their feature groups (idempotent)."""
+    _install(session, "")
+    for system in ("iris", "wine"):
+        session.run("mlsys", "backfill", system, env=_env())
+
+
+@nox.session(python=PYTHON)
+def train(session: nox.Session) -> None:
+    """Train and register the models of both systems."""
+    _install(session, "")
+    for system in ("iris", "wine"):
+        session.run("mlsys", "train", system, env=_env())
+
+
+@nox.session(python=PYTHON)
+def daily(session: nox.Session) -> None:
+    """Daily features (catching up missed days) then batch inference, for both systems."""
+    _install(session, "hopsworks" if os.environ.get("HOPSWORKS_API_KEY") else "")
+    env = _env()
+    if os.environ.get("HOPSWORKS_API_KEY"):
+        env["MLSYS_BACKEND"] = "hopsworks"
+    for system in ("iris", "wine"):
+        session.run("mlsys", "daily", system, "--catch-up", env=env)
+        session.run("mlsys", "infer", system, env=env)
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """A fresh store: backfill, 30 days of catch-up, training, inference and reports."""
+    _install(session, "")
+    session.run("mlsys", "demo", "--fresh", "--days", "30", *session.posargs, env=_env())
+
+
+@nox.session(python=PYTHON)
+def reliability(session: nox.Session) -> None:
+    """The long crash, concurrency and hostile-input runs (tests/reliability, slow included)."""
+    _install(session, "ui,test")
+    session.run("pytest", "tests/reliability", "-m", "slow or not slow", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks of every path against a bare baseline in the same run."""
+    _install(session, "ui,test,bench")
+    session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def hopsworks(session: nox.Session) -> None:
+    """The contract suite against a real Hopsworks cluster (skips without HOPSWORKS_API_KEY)."""
+    _install(session, "hopsworks,test")
+    session.run("pytest", "tests/contract", "tests/code/test_hopsworks_adapter.py",
+                "-m", "hopsworks or not hopsworks", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def hopsworks_compat(session: nox.Session) -> None:
+    """The local backend's whole suite where the hopsworks SDK (and its deltalake) is installed."""
+    _install(session, "hopsworks,test")
+    session.run("pytest", "tests/contract", "tests/code", "-m", "not hopsworks and not browser")
