@@ -110,14 +110,8 @@ def daily(
     from mlsys.pipelines.daily import daily as run
     from mlsys.systems import get_system
 
-    r = _run(
-        run,
-        _project(),
-        get_system(system.value),
-        day=_parse_date(day, "--date"),
-        since=_parse_date(since, "--since"),
-        catch_up=catch_up,
-    )
+    day_, since_ = _parse_date(day, "--date"), _parse_date(since, "--since")
+    r = _run(run, _project(), get_system(system.value), day=day_, since=since_, catch_up=catch_up)
     _say(f"{r.system}: {len(r.added)} day(s) added, {len(r.already_present)} already present")
 
 

@@ -16,6 +16,8 @@ BACKENDS: dict[str, str] = {
     "local": "mlsys.store.local.project:connect",
     "hopsworks": "mlsys.store.hopsworks.project:connect",
 }
+# backends whose dependencies are an optional extra of the mlsys package
+EXTRAS: dict[str, str] = {"hopsworks": "hopsworks"}
 
 
 def connect(settings: Settings, **options: object) -> Project:
@@ -30,9 +32,11 @@ def connect(settings: Settings, **options: object) -> Project:
     try:
         module = importlib.import_module(module_name)
     except ImportError as err:
+        if settings.backend not in EXTRAS:
+            raise
         raise BackendUnavailableError(
             f"backend {settings.backend!r} needs an optional extra: "
-            f"pip install 'mlsys[{settings.backend}]' ({err})"
+            f"pip install 'mlsys[{EXTRAS[settings.backend]}]' ({err})"
         ) from err
     project: Project = getattr(module, func_name)(settings, **options)
     return project
