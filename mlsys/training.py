@@ -1,0 +1,208 @@
+"""Generic model training for the reference systems: KNN search, evaluation, confusion plots."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from mlsys.errors import PipelineError
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """One fitted candidate model with its held-out metrics.
+
+    ``confusion`` holds counts: index = true class, columns = predicted class, both in
+    ``classes`` order. ``metrics`` holds at least ``accuracy`` and ``macro_f1``.
+    """
+
+    name: str
+    estimator: Any
+    metrics: dict[str, float]
+    params: dict[str, Any]
+    confusion: pd.DataFrame
+    classes: tuple[str, ...]
+
+
+def _metrics(y_true: pd.Series, y_pred: Any, classes: Sequence[str]) -> dict[str, float]:
+    from sklearn.metrics import accuracy_score, f1_score, recall_score
+
+    labels = list(classes)
+    y_true_arr = np.asarray(y_true)
+    y_pred_arr = np.asarray(y_pred)
+    metrics = {
+        "accuracy": float(accuracy_score(y_true_arr, y_pred_arr)),
+        # balanced accuracy = mean recall over the classes present in y_true (its definition);
+        # computed here because sklearn warns when a predicted class is absent from y_true
+        "balanced_accuracy": float(
+            np.mean([np.mean(y_pred_arr[y_true_arr == c] == c) for c in pd.unique(y_true_arr)])
+        ),
+        # over the classes that occur (truly or predicted), as sklearn's default: a class absent
+        # from a small test set must not count as F1 0; zero_division=0 silences the 0/0 case
+        "macro_f1": float(f1_score(y_true_arr, y_pred_arr, average="macro", zero_division=0)),
+    }
+    # recall of a class absent from y_true is undefined; reported as 0 so every key exists
+    recalls = recall_score(
+        y_true_arr, y_pred_arr, labels=labels, average=None, zero_division=0
+    )
+    for cls, value in zip(labels, recalls, strict=True):
+        metrics[f"recall_{cls}"] = float(value)
+    return metrics
+
+
+def confusion_frame(y_true: Any, y_pred: Any, classes: Sequence[str]) -> pd.DataFrame:
+    """Counts of (true, predicted) pairs: index = true class, columns = predicted, in ``classes``.
+
+    Every class gets a row and a column even if it never occurs, so matrices stay comparable.
+    """
+    from sklearn.metrics import confusion_matrix
+
+    labels = list(classes)
+    counts = confusion_matrix(np.asarray(y_true), np.asarray(y_pred), labels=labels)
+    return pd.DataFrame(
+        counts.astype("int64"),
+        index=pd.Index(labels, name="true"),
+        columns=pd.Index(labels, name="predicted"),
+    )
+
+
+def evaluate(
+    estimator: Any,
+    X_test: pd.DataFrame,  # noqa: N803 (sklearn's X convention)
+    y_test: pd.Series,
+    classes: Sequence[str],
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """Held-out metrics and confusion counts of a fitted ``estimator``.
+
+    Metrics: ``accuracy``, ``balanced_accuracy``, ``macro_f1`` and ``recall_<class>`` per class.
+    """
+    if len(X_test) == 0:
+        raise PipelineError("cannot evaluate on an empty test set; use a larger test split")
+    y_pred = estimator.predict(X_test)
+    return _metrics(y_test, y_pred, classes), confusion_frame(y_test, y_pred, classes)
+
+
+def majority_baseline(
+    y_train: pd.Series,
+    X_test: pd.DataFrame,  # noqa: N803 (sklearn's X convention)
+    y_test: pd.Series,
+    classes: Sequence[str],
+) -> dict[str, float]:
+    """Metrics of always predicting the most frequent training class: the bar a model must beat."""
+    if len(y_train) == 0:
+        raise PipelineError("cannot compute a baseline from an empty training set")
+    majority = pd.Series(y_train).value_counts().index[0]
+    y_pred = np.full(len(X_test), majority, dtype=object)
+    return _metrics(y_test, y_pred, classes)
+
+
+def knn_search(
+    X: pd.DataFrame,  # noqa: N803 (sklearn's X convention)
+    y: pd.Series,
+    *,
+    seed: int,
+    n_iter: int = 20,
+    cv: int = 5,
+    scoring: str = "f1_macro",
+    scale: bool = True,
+) -> tuple[Pipeline, dict[str, Any]]:
+    """Random search of a k-nearest-neighbours classifier; returns the refitted best pipeline.
+
+    Searches ``n_neighbors`` (1..30, capped by the smallest training fold), ``weights``
+    (uniform/distance) and the distance (Manhattan, Euclidean, Chebyshev). Features are
+    standardised first when ``scale`` (KNN distances are meaningless across unlike units).
+    Folds are stratified and shuffled with ``seed``, so the search is reproducible.
+    """
+    from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    counts = pd.Series(y).value_counts()
+    if len(counts) < 2:
+        raise PipelineError(
+            f"KNN needs at least two classes to train on; got {sorted(map(str, counts.index))}"
+        )
+    # a class rarer than ``cv`` would make StratifiedKFold warn; use fewer folds instead
+    folds = max(2, min(cv, int(counts.min())))
+    if int(counts.min()) < 2:
+        raise PipelineError(
+            f"class {counts.idxmin()!r} has a single example; need at least 2 per class to train"
+        )
+    smallest_train_fold = int(len(y) - np.ceil(len(y) / folds))
+    max_k = max(1, min(30, smallest_train_fold))
+    steps: list[tuple[str, Any]] = [("scale", StandardScaler())] if scale else []
+    steps.append(("knn", KNeighborsClassifier()))
+    pipeline = Pipeline(steps)
+    space = {
+        "knn__n_neighbors": list(range(1, max_k + 1)),
+        "knn__weights": ["uniform", "distance"],
+        "knn__metric": ["manhattan", "euclidean", "chebyshev"],
+    }
+    n_candidates = len(space["knn__n_neighbors"]) * 2 * 3
+    search = RandomizedSearchCV(
+        pipeline,
+        space,
+        n_iter=min(n_iter, n_candidates),
+        cv=StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed),
+        scoring=scoring,
+        random_state=seed,
+        refit=True,
+        n_jobs=1,  # the machines this runs on are small and shared
+    )
+    search.fit(X, np.asarray(y))
+    params = {key.removeprefix("knn__"): value for key, value in search.best_params_.items()}
+    params["scale"] = scale
+    params["cv_score"] = float(search.best_score_)
+    return search.best_estimator_, params
+
+
+def confusion_png(confusion: pd.DataFrame, path: Path, title: str) -> Path:
+    """Draw ``confusion`` (counts, true x predicted) as an annotated heat map PNG at ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # headless: pipelines run without a display
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    values = confusion.to_numpy()
+    size = max(4.0, 1.0 + 0.9 * len(confusion.columns))
+    fig, ax = plt.subplots(figsize=(size, size * 0.85))
+    try:
+        image = ax.imshow(values, cmap="Blues", vmin=0)
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+        ax.set_xticks(range(len(confusion.columns)), [str(c) for c in confusion.columns],
+                      rotation=45, ha="right")
+        ax.set_yticks(range(len(confusion.index)), [str(c) for c in confusion.index])
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        ax.set_title(title)
+        threshold = values.max() / 2 if values.size and values.max() > 0 else 0
+        for i in range(values.shape[0]):
+            for j in range(values.shape[1]):
+                colour = "white" if values[i, j] > threshold else "black"
+                ax.text(j, i, str(values[i, j]), ha="center", va="center", color=colour)
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+    finally:
+        plt.close(fig)
+    return path
+
+
+__all__ = [
+    "TrainedModel",
+    "confusion_frame",
+    "confusion_png",
+    "evaluate",
+    "knn_search",
+    "majority_baseline",
+]
