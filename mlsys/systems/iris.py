@@ -1,0 +1,266 @@
+"""The Iris reference system: 150 real flowers, a synthetic flower per day, a KNN classifier.
+
+Key choice. The course keyed a flower by its four measurements, but the real data holds one
+flower twice (rows 101 and 142 of scikit-learn's copy: Virginica, 5.8/2.7/5.1/1.9 cm). Keyed by
+measurements, the second would upsert over the first and the group would hold 149 flowers: a
+real observation silently lost, and the class balance skewed. So flowers carry a surrogate
+integer key ``flower_id``: 0..149 for the real flowers (their row in the data), and
+``int(day.strftime("%Y%m%d"))`` for the synthetic flower of a day. Day ids are eight-digit
+numbers (>= 19000101), so they can never collide with the real ones, and re-running a day makes
+the same key and event time again, so the daily pipeline stays idempotent.
+
+Real flowers get the event time :data:`~mlsys.systems.base.REFERENCE_TIME`; a day's flower gets
+midnight UTC of that day. That alone tells real from synthetic rows, so there is no extra
+``source`` column.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from mlsys.errors import SchemaError
+from mlsys.systems.base import REFERENCE_TIME, System, day_start
+
+if TYPE_CHECKING:
+    from mlsys.training import TrainedModel
+
+KEY = "flower_id"
+EVENT_TIME = "event_time"
+LABEL = "variety"
+CLASSES = ("Setosa", "Versicolor", "Virginica")
+FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+
+# Physically plausible sizes in cm, the same in the Pandera schema and expectations/iris.json
+# (a test keeps them equal): above 0 and at most twice the largest real measurement, rounded up
+# to a whole cm. Wide enough for any real iris and everything ``generate`` makes; a negative,
+# zero or 100 cm measurement is an error, not a big flower.
+BOUNDS: dict[str, float] = {
+    "sepal_length": 16.0,  # real max 7.9
+    "sepal_width": 9.0,  # real max 4.4
+    "petal_length": 14.0,  # real max 6.9
+    "petal_width": 5.0,  # real max 2.5
+}
+MAX_FLOWER_ID = 99991231  # the id of the last representable day, 9999-12-31
+
+_SKLEARN_COLUMNS = {
+    "sepal length (cm)": "sepal_length",
+    "sepal width (cm)": "sepal_width",
+    "petal length (cm)": "petal_length",
+    "petal width (cm)": "petal_width",
+}
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+def schema(keyed: bool = True) -> Any:
+    """The Pandera schema of the feature frame (``keyed=False``: measurements and label only).
+
+    Measurements are float64 in (0, BOUNDS] cm, the variety one of :data:`CLASSES`, nothing is
+    null; keyed frames also hold a unique, non-negative int64 ``flower_id`` and a UTC event time
+    (coerced to microseconds, Delta's timestamp unit). No other columns are allowed.
+    """
+    import pandera.pandas as pa
+
+    columns: dict[str, Any] = {}
+    if keyed:
+        columns[KEY] = pa.Column(
+            "int64", pa.Check.in_range(0, MAX_FLOWER_ID), unique=True, nullable=False
+        )
+    for name in FEATURES:
+        columns[name] = pa.Column(
+            "float64",
+            pa.Check.in_range(0.0, BOUNDS[name], include_min=False),
+            nullable=False,
+        )
+    columns[LABEL] = pa.Column(str, pa.Check.isin(CLASSES), nullable=False)
+    if keyed:
+        columns[EVENT_TIME] = pa.Column(
+            pd.DatetimeTZDtype("us", "UTC"), nullable=False, coerce=True
+        )
+    return pa.DataFrameSchema(columns, strict=True, name="iris" if keyed else "iris_flowers")
+
+
+def _input_schema() -> Any:
+    """Model inputs: exactly the four measurements, in order (what a fitted model expects)."""
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            name: pa.Column(
+                "float64", pa.Check.in_range(0.0, BOUNDS[name], include_min=False),
+                nullable=False,
+            )
+            for name in FEATURES
+        },
+        strict=True,
+        ordered=True,
+        name="iris_model_input",
+    )
+
+
+def _label_schema() -> Any:
+    import pandera.pandas as pa
+
+    return pa.SeriesSchema(str, pa.Check.isin(CLASSES), nullable=False, name=None)
+
+
+def check(frame: Any, pandera_schema: Any, what: str) -> Any:
+    """``frame`` validated by ``pandera_schema``; every failure becomes one mlsys SchemaError."""
+    import pandera.errors
+
+    try:
+        return pandera_schema.validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        lines = []
+        for _, case in cases.head(8).iterrows():
+            where = f"column {case['column']!r}" if case["column"] is not None else "frame"
+            lines.append(f"{where}: {case['check']} failed on {case['failure_case']!r}")
+        more = len(cases) - 8
+        if more > 0:
+            lines.append(f"... and {more} more")
+        raise SchemaError(
+            f"{what} does not fit schema {pandera_schema.name!r}: " + "; ".join(lines)
+        ) from None
+
+
+# --------------------------------------------------------------------------- real data
+
+
+def load() -> pd.DataFrame:
+    """The 150 real flowers from scikit-learn (offline), keyed 0..149, at REFERENCE_TIME."""
+    from sklearn.datasets import load_iris
+
+    raw = load_iris(as_frame=True)
+    frame = raw.frame.rename(columns=_SKLEARN_COLUMNS)
+    names = {i: str(n).capitalize() for i, n in enumerate(raw.target_names)}
+    out = pd.DataFrame({KEY: np.arange(len(frame), dtype="int64")})
+    for name in FEATURES:
+        # the source has one decimal; rounding removes float noise so keys/joins compare exactly
+        out[name] = frame[name].astype("float64").round(1).to_numpy()
+    out[LABEL] = pd.Series(frame["target"].map(names).to_numpy(), dtype=str)
+    out[EVENT_TIME] = pd.Series([REFERENCE_TIME] * len(out), dtype="datetime64[us, UTC]")
+    return check(out, schema(), "the real iris data")
+
+
+# --------------------------------------------------------------------------- synthetic flowers
+
+
+@functools.cache
+def variety_ranges() -> pd.DataFrame:
+    """Per variety (rows) and measurement: the min and max of the 150 real flowers, in cm.
+
+    Columns are a (measurement, "min"/"max") MultiIndex. Computed from the data, not typed in.
+    """
+    real = load()
+    return real.groupby(LABEL)[list(FEATURES)].agg(["min", "max"]).reindex(list(CLASSES))
+
+
+def generate(n: int, seed: int) -> pd.DataFrame:
+    """``n`` synthetic flowers (measurements and variety, no key or event time), seeded.
+
+    Each flower's variety is drawn uniformly from the three; each measurement independently
+    and uniformly from the 0.1 cm steps between that variety's smallest and largest real
+    measurement (inclusive), so values have one decimal like the real data and never leave the
+    range seen for the variety. Measurements are independent, so a synthetic flower can combine
+    sizes no real flower of its variety has (e.g. a long petal on a short sepal); the suite only
+    asks that each size be plausible. The same ``seed`` gives the same flowers.
+    """
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    rng = np.random.default_rng(seed)
+    ranges = variety_ranges()
+    which = rng.integers(0, len(CLASSES), size=n)
+    out = pd.DataFrame(index=pd.RangeIndex(n))
+    for name in FEATURES:
+        # in tenths of a cm, as integers, so the grid is exact and both ends are reachable
+        low = np.rint(ranges[(name, "min")].to_numpy() * 10).astype("int64")[which]
+        high = np.rint(ranges[(name, "max")].to_numpy() * 10).astype("int64")[which]
+        out[name] = rng.integers(low, high + 1) / 10.0
+    out[LABEL] = pd.Series(np.asarray(CLASSES, dtype=object)[which], dtype=str)
+    return check(out, schema(keyed=False), "generated flowers")
+
+
+def day_key(day: date) -> int:
+    """The ``flower_id`` of the synthetic flower of ``day``: YYYYMMDD as an int."""
+    return int(day.strftime("%Y%m%d"))
+
+
+def with_keys(flowers: pd.DataFrame, ids: Sequence[int], times: Sequence[Any]) -> pd.DataFrame:
+    """``flowers`` (from :func:`generate`) as feature-group rows with the given keys and times."""
+    out = flowers.copy()
+    out.insert(0, KEY, np.asarray(ids, dtype="int64"))
+    out[EVENT_TIME] = pd.Series(pd.to_datetime(list(times), utc=True), index=out.index)
+    return check(out, schema(), "keyed flowers")
+
+
+def synthesize(day: date) -> pd.DataFrame:
+    """The synthetic flower of ``day``: one row, seeded by the day's ordinal, so a re-run of the
+    same day makes the same flower with the same key and event time (midnight UTC)."""
+    return with_keys(generate(1, seed=day.toordinal()), [day_key(day)], [day_start(day)])
+
+
+# --------------------------------------------------------------------------- model
+
+
+def train(
+    X_train: pd.DataFrame,  # noqa: N803 (sklearn's X convention)
+    y_train: pd.Series,
+    X_test: pd.DataFrame,  # noqa: N803
+    y_test: pd.Series,
+    seed: int,
+) -> list[TrainedModel]:
+    """A KNN classifier (random search over k, weights and distance on scaled features).
+
+    Metrics on the test split: accuracy, balanced accuracy, macro F1, recall per variety, and
+    the majority-class baseline's accuracy and macro F1 for comparison.
+    """
+    from mlsys.training import TrainedModel, evaluate, knn_search, majority_baseline
+
+    x_train = check(X_train, _input_schema(), "X_train")
+    x_test = check(X_test, _input_schema(), "X_test")
+    y_train = check(pd.Series(y_train, dtype=str), _label_schema(), "y_train")
+    y_test = check(pd.Series(y_test, dtype=str), _label_schema(), "y_test")
+    estimator, params = knn_search(x_train, y_train, seed=seed, n_iter=20, cv=5)
+    metrics, confusion = evaluate(estimator, x_test, y_test, CLASSES)
+    baseline = majority_baseline(y_train, x_test, y_test, CLASSES)
+    metrics["baseline_accuracy"] = baseline["accuracy"]
+    metrics["baseline_macro_f1"] = baseline["macro_f1"]
+    return [TrainedModel("knn", estimator, metrics, params, confusion, CLASSES)]
+
+
+def draw_flower(row: Any, predicted: str, actual: str | None, path: str | Path) -> Path:
+    """The flower of ``row`` drawn to scale, coloured as predicted and as it is."""
+    from mlsys.monitoring.flower import predicted_vs_actual_flower_png
+
+    return predicted_vs_actual_flower_png(row, predicted, actual, path)
+
+
+SYSTEM = System(
+    name="iris",
+    feature_group="iris",
+    version=1,
+    primary_key=(KEY,),
+    event_time=EVENT_TIME,
+    label=LABEL,
+    classes=CLASSES,
+    features=FEATURES,
+    suite_file="iris.json",
+    model_name="iris_model",
+    predictions_group="iris_predictions",
+    description="Iris flowers: sepal and petal length and width (cm) and the variety; "
+    "150 real flowers plus one synthetic flower per day",
+    load=load,
+    synthesize=synthesize,
+    schema=schema,
+    train=train,
+    draw_item=draw_flower,
+)
