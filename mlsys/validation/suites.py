@@ -51,7 +51,7 @@ _GE_IMPORT_NOISE = r"module 'sre_(constants|parse|compile)' is deprecated"
 _GX: ModuleType | None = None
 
 
-def _ge() -> ModuleType:
+def import_ge() -> ModuleType:
     """``great_expectations``, imported offline (no analytics) and without its import noise."""
     global _GX
     if _GX is None:
@@ -76,7 +76,7 @@ class _Engine:
     """
 
     def __init__(self) -> None:
-        gx = _ge()
+        gx = import_ge()
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self.context = gx.get_context(mode="ephemeral")
@@ -216,6 +216,9 @@ def _parse_dict(data: dict[str, Any], source: str) -> ExpectationSuite:
     expectations = tuple(
         _parse_expectation(item, i, name) for i, item in enumerate(raw)
     )
+    # GE stamps its own version into every suite it serialises; it is not the user's metadata
+    # and would make a suite differ from itself after a round trip through GE.
+    meta = {k: v for k, v in meta.items() if k != "great_expectations_version"}
     return ExpectationSuite(name=name.strip(), expectations=expectations, meta=_jsonable(meta))
 
 
@@ -247,7 +250,7 @@ def _parse_expectation(item: Any, index: int, suite_name: str) -> Expectation:
 def _build_ge_expectation(etype: str, kwargs: dict[str, Any], meta: dict[str, Any],
                           where: str) -> Any:
     """The GE expectation object; unknown types and bad arguments become ExpectationSuiteError."""
-    _ge()
+    import_ge()
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
     )
@@ -262,7 +265,7 @@ def _build_ge_expectation(etype: str, kwargs: dict[str, Any], meta: dict[str, An
             "; see the Great Expectations 1.x expectation gallery for the names"
         )
         raise ExpectationSuiteError(
-            f"{where}: {etype!r} is not a Great Expectations {_ge().__version__} "
+            f"{where}: {etype!r} is not a Great Expectations {import_ge().__version__} "
             f"expectation{hint}"
         )
     try:
@@ -293,7 +296,7 @@ def _short_error(err: Exception) -> str:
 def to_ge_suite(suite: Any) -> Any:
     """A new ``great_expectations.ExpectationSuite`` for ``suite`` (any format of parse_suite)."""
     parsed = parse_suite(suite)
-    gx = _ge()
+    gx = import_ge()
     expectations = [
         _build_ge_expectation(e.type, e.kwargs, e.meta, f"expectation #{i} of {parsed.name!r}")
         for i, e in enumerate(parsed.expectations)
@@ -366,7 +369,7 @@ def validate_frame(df: pd.DataFrame, suite: ExpectationSuite | Any,
     results = tuple(r for r in ordered if r is not None)
     return ValidationReport(
         success=all(r.success for r in results), results=results, suite_name=parsed.name,
-        row_count=len(df), meta={"great_expectations_version": _ge().__version__},
+        row_count=len(df), meta={"great_expectations_version": import_ge().__version__},
     )
 
 
@@ -447,6 +450,7 @@ def _jsonable(value: Any) -> Any:
 __all__ = [
     "ACCEPTED_FORMATS",
     "PARTIAL_UNEXPECTED_COUNT",
+    "import_ge",
     "load_suite_file",
     "parse_suite",
     "suite_directories",
