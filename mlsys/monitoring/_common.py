@@ -35,13 +35,13 @@ def validate_frame(schema: pa.DataFrameSchema, df: object, what: str) -> pd.Data
     try:
         return schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as err:
-        raise SchemaError(f"{what} does not fit its schema: {_summarise(err.failure_cases)}; "
+        raise SchemaError(f"{what} does not fit its schema: {_summarise(err.failure_cases, df)}; "
                           f"columns present: {list(map(str, df.columns))}") from None
     except pa.errors.SchemaError as err:  # raised by some checks even in lazy mode
         raise SchemaError(f"{what} does not fit its schema: {err}") from None
 
 
-def _summarise(failures: pd.DataFrame) -> str:
+def _summarise(failures: pd.DataFrame, df: pd.DataFrame) -> str:
     """One clause per (column, check): 'column x: check y failed for 1, 2, 3 (and 4 more)'."""
     parts = []
     for (column, check), group in failures.groupby(["column", "check"], dropna=False, sort=False):
@@ -51,14 +51,17 @@ def _summarise(failures: pd.DataFrame) -> str:
         where = f"column {column!r}" if isinstance(column, str) else "frame"
         if check == "column_in_dataframe":
             parts.append(f"missing column {group['failure_case'].iloc[0]!r}")
+        elif group["index"].isna().all() and isinstance(column, str) and column in df:
+            # a whole-column check (e.g. the dtype): name the dtype, not the value False
+            parts.append(f"{where}: check {check!r} failed (dtype {df[column].dtype})")
         else:
             parts.append(f"{where}: check {check!r} failed for {', '.join(cases)}{tail}")
     return "; ".join(parts)
 
 
-def is_text(value: Any) -> bool:
-    """True for a Python/NumPy string (label and prediction values are class names)."""
-    return isinstance(value, str)
+def is_text(values: pd.Series) -> pd.Series:
+    """Which values are strings (class names); works on object, string and categorical dtypes."""
+    return pd.Series([isinstance(v, str) for v in values], index=values.index, dtype=bool)
 
 
 def text_column(nullable: bool = False) -> pa.Column:
@@ -66,7 +69,7 @@ def text_column(nullable: bool = False) -> pa.Column:
     import pandera.pandas as pa
 
     return pa.Column(
-        checks=pa.Check(is_text, element_wise=True, ignore_na=True, name="is_string"),
+        checks=pa.Check(is_text, ignore_na=True, name="is_string"),
         nullable=nullable,
     )
 

@@ -144,11 +144,11 @@ def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, features: Sequ
             row["status"] = INSUFFICIENT
         else:
             ks = ks_2samp(ref, cur)
-            row["ks_statistic"] = float(ks.statistic)
-            row["ks_pvalue"] = float(ks.pvalue)
-            row["psi"] = population_stability_index(ref, cur, psi_bins(cur.size, t))
-            psi_votes = cur.size >= t.psi_min_samples and row["psi"] > t.psi_threshold
-            row["status"] = DRIFTED if row["ks_pvalue"] < t.ks_alpha or psi_votes else OK
+            pvalue = float(ks.pvalue)
+            psi = population_stability_index(ref, cur, psi_bins(cur.size, t))
+            psi_votes = cur.size >= t.psi_min_samples and psi > t.psi_threshold
+            row.update(ks_statistic=float(ks.statistic), ks_pvalue=pvalue, psi=psi,
+                       status=DRIFTED if pvalue < t.ks_alpha or psi_votes else OK)
         row["drifted"] = row["status"] == DRIFTED
         rows.append(row)
     frame = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
@@ -199,7 +199,7 @@ def drift_png(reference: pd.DataFrame, current: pd.DataFrame, features: Sequence
                                      (cur, current_name, "#dd8452")):
             if values.size:
                 # weights make each side sum to 1, so samples of different sizes compare
-                ax.hist(values, bins=edges, weights=np.full(values.size, 1 / values.size),
+                ax.hist(values, bins=edges.tolist(), weights=np.full(values.size, 1 / values.size),
                         alpha=0.55, color=colour, label=f"{name} (n={values.size})")
         s = stats.loc[feature]
         detail = (f"PSI {s['psi']:.2f}, KS p {s['ks_pvalue']:.2g}"

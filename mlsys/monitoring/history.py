@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,13 +20,16 @@ from mlsys.monitoring._common import (
     validate_frame,
 )
 
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
 # Columns a history table shows first, in this order, when present; other columns (the key)
 # come before them, up to MAX_TABLE_COLUMNS in all so the image stays readable.
 STANDARD_COLUMNS = ("event_time", "prediction", "label", "correct", "model_version")
 MAX_TABLE_COLUMNS = 8
 
 
-def _history_schema(event_time: str) -> object:
+def _history_schema(event_time: str) -> pa.DataFrameSchema:
     import pandera.pandas as pa
 
     return pa.DataFrameSchema({
@@ -96,6 +100,8 @@ def history_table_png(history: pd.DataFrame, path: str | os.PathLike[str], n: in
     """
     recent = recent_history(history, n, event_time)
     shown = _table_columns(recent, columns)
+    from matplotlib.transforms import Bbox
+
     # the figure height follows the fixed row budget n, not the rows present, so the image
     # size of a given call never changes as history accumulates
     fig = new_figure(max(6.0, 1.45 * len(shown)), 1.1 + 0.32 * (n + 1))
@@ -106,13 +112,11 @@ def history_table_png(history: pd.DataFrame, path: str | os.PathLike[str], n: in
         placeholder(ax, "No predictions yet")
         return save_png(fig, path)
     cells = [[_cell(v) for v in row] for row in recent[shown].itertuples(index=False)]
-    tint = {True: "#d8f0d8", False: "#f6d5d5"}
-    colours = [[tint.get(None if pd.isna(ok) else bool(ok), "white")] * len(shown)
-               for ok in recent["correct"]]
+    colours = [[_tint(ok)] * len(shown) for ok in recent["correct"]]
     # anchor the table at the top and size it by the row budget, so fewer rows leave space below
     height = (len(recent) + 1) / (n + 1)
     table = ax.table(cellText=cells, colLabels=shown, cellColours=colours, loc="upper center",
-                     bbox=(0.0, 1.0 - height, 1.0, height))
+                     bbox=Bbox.from_bounds(0.0, 1.0 - height, 1.0, height))
     table.auto_set_font_size(False)
     table.set_fontsize(9)
     for (row, _col), cell in table.get_celld().items():
@@ -121,6 +125,13 @@ def history_table_png(history: pd.DataFrame, path: str | os.PathLike[str], n: in
             cell.set_facecolor("#e6e6e6")
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.5 / fig.get_figheight())
     return save_png(fig, path)
+
+
+def _tint(correct: object) -> str:
+    """Row colour: green when right, red when wrong, white when the label is not known yet."""
+    if correct is None or correct is pd.NA:
+        return "white"
+    return "#d8f0d8" if bool(correct) else "#f6d5d5"
 
 
 def accuracy_over_time(history: pd.DataFrame, freq: str = "D",

@@ -91,6 +91,8 @@ def wine_card_png(row: Mapping[str, Any] | Any, predicted: str, actual: str | No
     headline, colour = verdict(predicted, actual)
     fig.text(0.5, 0.745, headline, ha="center", va="center", fontsize=11, color=colour)
 
+    from matplotlib.transforms import Bbox
+
     ax = fig.add_axes((0.06, 0.04, 0.88, 0.66))
     ax.set_axis_off()
     quality = values.get("quality")
@@ -98,7 +100,8 @@ def wine_card_png(row: Mapping[str, Any] | Any, predicted: str, actual: str | No
         rows = [*rows, ("quality (0–10)", f"{float(quality):.3g}", "")]
     table = ax.table(cellText=rows, colLabels=["measurement", "value", "unit"],
                      colWidths=[0.4, 0.2, 0.4], loc="upper center", cellLoc="center",
-                     bbox=(0.0, 1.0 - (len(rows) + 1) / 13, 1.0, (len(rows) + 1) / 13))
+                     bbox=Bbox.from_bounds(0.0, 1.0 - (len(rows) + 1) / 13, 1.0,
+                                           (len(rows) + 1) / 13))
     table.auto_set_font_size(False)
     table.set_fontsize(9)
     for (r, _c), cell in table.get_celld().items():

@@ -161,3 +161,11 @@ def test_png_rejects_a_frame_that_is_neither(tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match="non-negative"):
         confusion_matrix_png(negative, tmp_path / "x.png")
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("dtype", [object, "string", "category"])
+def test_any_string_dtype_the_store_returns_is_accepted(dtype: object) -> None:
+    pairs = [("Setosa", "Setosa"), ("Virginica", "Setosa"), (None, "Versicolor")]
+    frame = predictions(pairs).astype(dtype)
+    matrix = confusion_matrix_frame(frame, classes=IRIS)
+    assert_matches(matrix, pairs)
