@@ -142,12 +142,14 @@ def knn_search(
     steps: list[tuple[str, Any]] = [("scale", StandardScaler())] if scale else []
     steps.append(("knn", KNeighborsClassifier()))
     pipeline = Pipeline(steps)
-    space = {
-        "knn__n_neighbors": list(range(1, max_k + 1)),
+    neighbours = list(range(1, max_k + 1))
+    distances = ["manhattan", "euclidean", "chebyshev"]
+    space: dict[str, list[Any]] = {
+        "knn__n_neighbors": neighbours,
         "knn__weights": ["uniform", "distance"],
-        "knn__metric": ["manhattan", "euclidean", "chebyshev"],
+        "knn__metric": distances,
     }
-    n_candidates = len(space["knn__n_neighbors"]) * 2 * 3
+    n_candidates = len(neighbours) * 2 * len(distances)
     search = RandomizedSearchCV(
         pipeline,
         space,
