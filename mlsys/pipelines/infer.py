@@ -74,7 +74,9 @@ def _upload(datasets: DatasetApi, path: Path) -> str:
 
 def infer(project: Project, system: System) -> InferResult:
     """Predict, store the predictions, and upload the monitoring images."""
-    from mlsys.monitoring import plots
+    import pandas as pd
+
+    from mlsys import monitoring as plots
 
     fs = project.get_feature_store()
     new, version = predict_new(project, system)
@@ -85,8 +87,8 @@ def infer(project: Project, system: System) -> InferResult:
     images: list[str] = []
     if history.empty:
         return InferResult(system.name, version, 0, 0, None, ())
+    history = plots.with_correct(history, event_time=system.event_time)
     history = history.sort_values(system.event_time, ascending=False).reset_index(drop=True)
-    history["correct"] = history["prediction"] == history["label"]
     datasets = project.get_dataset_api()
     with tempfile.TemporaryDirectory(prefix="mlsys-infer-") as tmp:
         d = Path(tmp)
@@ -95,23 +97,27 @@ def infer(project: Project, system: System) -> InferResult:
             d / f"{system.name}_confusion_matrix.png",
             f"{system.name}: all predictions so far (n={len(history)})")
         images.append(_upload(datasets, cm))
-        table = plots.history_table_png(history, d / f"{system.name}_recent_history.png",
-                                        n=HISTORY_ROWS, title=f"{system.name}: recent predictions")
+        table = plots.history_table_png(
+            history, d / f"{system.name}_recent_history.png", n=HISTORY_ROWS,
+            title=f"{system.name}: recent predictions", event_time=system.event_time,
+            columns=[system.event_time, "prediction", "label", "correct", "model_version"])
         images.append(_upload(datasets, table))
         if system.draw_item is not None:
             latest = history.iloc[0]
             row = _feature_row(project, system, latest)
-            pic = system.draw_item(row, str(latest["prediction"]), str(latest["label"]),
+            actual = None if pd.isna(latest["label"]) else str(latest["label"])
+            pic = system.draw_item(row, str(latest["prediction"]), actual,
                                    d / f"{system.name}_latest.png")
             images.append(_upload(datasets, Path(pic)))
-    return InferResult(system.name, version, len(new), len(history),
-                       float(history["correct"].mean()), tuple(images))
+    labelled = history["correct"].dropna()
+    accuracy = float(labelled.astype(bool).mean()) if len(labelled) else None
+    return InferResult(system.name, version, len(new), len(history), accuracy, tuple(images))
 
 
 def _feature_row(project: Project, system: System, latest: pd.Series) -> pd.Series:
     """The stored features of the newest predicted item, found by key."""
     fg = existing_feature_group(project, system)
-    rows = fg.read()
     keys = [*system.primary_key, system.event_time]
-    mask = (rows[keys] == latest[keys].to_numpy()).all(axis=1)
-    return rows.loc[mask].iloc[0]
+    rows = fg.read()
+    key = latest[keys].to_frame().T.astype(rows[keys].dtypes.to_dict())
+    return rows.merge(key, on=keys).iloc[0]
