@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -191,3 +192,10 @@ def test_with_keys_checks_its_output(generated: pd.DataFrame) -> None:
     two = generated.head(2)
     with pytest.raises(SchemaError, match="flower_id"):
         with_keys(two, [5, 5], [REFERENCE_TIME, REFERENCE_TIME])
+
+
+def test_the_system_draws_a_stored_flower(tmp_path: Path) -> None:
+    assert SYSTEM.draw_item is not None
+    row = synthesize(date(2026, 1, 1)).iloc[0]
+    out = SYSTEM.draw_item(row, "Virginica", row["variety"], tmp_path / "flower.png")
+    assert Path(out).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
