@@ -163,7 +163,8 @@ def _describe_cases(cases: pd.DataFrame, total: int, limit: int) -> str:
 
     groups: dict[tuple[str, str], list[Any]] = {}
     for row in cases.itertuples(index=False):
-        column = None if pd.isna(row.column) else str(row.column)
+        raw: Any = row.column
+        column = None if raw is None or pd.isna(raw) else str(raw)
         key = (column or "", str(row.check))
         groups.setdefault(key, []).append(row.failure_case)
     phrases = [_phrase(column, check, values) for (column, check), values in groups.items()]

@@ -362,11 +362,12 @@ def validate_frame(df: pd.DataFrame, suite: ExpectationSuite | Any,
         ge_suite, positions = engine.ge_suite_for(parsed)
         batch = engine.batch_definition.get_batch(batch_parameters={"dataframe": df})
         ge_result = batch.validate(ge_suite, result_format=result_format)
-    ordered: list[ExpectationResult | None] = [None] * len(parsed.expectations)
-    for r in ge_result.results:
-        i = positions[r.expectation_config.id]
-        ordered[i] = _convert_result(r, parsed.expectations[i], partial_unexpected_count)
-    results = tuple(r for r in ordered if r is not None)
+    # GE reorders results (by domain, failures to compute first); the ids restore suite order
+    ordered: list[tuple[int, ExpectationResult]] = []
+    for n, r in enumerate(ge_result.results):
+        i = positions.get(getattr(r.expectation_config, "id", None) or "", n)
+        ordered.append((i, _convert_result(r, parsed.expectations[i], partial_unexpected_count)))
+    results = tuple(r for _, r in sorted(ordered, key=lambda pair: pair[0]))
     return ValidationReport(
         success=all(r.success for r in results), results=results, suite_name=parsed.name,
         row_count=len(df), meta={"great_expectations_version": import_ge().__version__},
@@ -428,16 +429,16 @@ def _jsonable(value: Any) -> Any:
     import numpy as np
     import pandas as pd
 
-    if value is pd.NA or value is pd.NaT:
-        return None
     if isinstance(value, np.ndarray):
         return [_jsonable(v) for v in value.tolist()]
     if isinstance(value, np.datetime64):
         value = pd.Timestamp(value)
     elif isinstance(value, np.timedelta64):
         value = pd.Timedelta(value)
+    if value is pd.NA or value is pd.NaT:  # NaT is a datetime too: test it first
+        return None
     if isinstance(value, datetime | date | time | pd.Timedelta):
-        return None if pd.isna(value) else value.isoformat()
+        return value.isoformat()
     if isinstance(value, np.generic):
         return _jsonable(value.item())
     if isinstance(value, Decimal):
