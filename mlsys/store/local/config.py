@@ -1,0 +1,93 @@
+"""Typed configuration of the local backend and where each thing lives on disk."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlsys.errors import ConfigurationError, InvalidNameError
+
+if TYPE_CHECKING:
+    from mlsys.config import Settings
+
+# Options a Hopsworks login takes; accepted and ignored here so that switching MLSYS_BACKEND
+# between backends needs no change to the login call.
+HOPSWORKS_OPTIONS = frozenset({
+    "host", "port", "api_key_value", "api_key_file", "engine", "hostname_verification",
+    "trust_store_path", "region", "secrets_store",
+})
+
+_PROJECT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    """Where the project lives and how long writers wait for each other."""
+
+    home: Path
+    project: str
+    lock_timeout_s: float = 600.0  # how long an insert waits for another writer of its group
+    busy_timeout_ms: int = 60_000  # SQLite busy_timeout for the catalog and online stores
+
+    def __post_init__(self) -> None:
+        if not _PROJECT.fullmatch(self.project):
+            raise InvalidNameError(
+                f"project name {self.project!r} is not allowed; use 1-63 letters, digits, '_' "
+                "or '-' with no path characters (set MLSYS_PROJECT or login(project=...))"
+            )
+        if self.lock_timeout_s <= 0 or self.busy_timeout_ms <= 0:
+            raise ConfigurationError("lock_timeout_s and busy_timeout_ms must be positive")
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> LocalConfig:
+        """The config for ``settings``; ``options`` may set the tuning fields above."""
+        known = {f.name for f in fields(cls)} - {"home", "project"}
+        unknown = sorted(set(options) - known - HOPSWORKS_OPTIONS)
+        if unknown:
+            raise ConfigurationError(
+                f"option(s) {unknown} are not known to the local backend; "
+                f"known: {sorted(known)}"
+            )
+        tuning = {k: v for k, v in options.items() if k in known}
+        return cls(home=Path(settings.home), project=settings.project, **tuning)
+
+    # -- layout
+    @property
+    def root(self) -> Path:
+        return self.home / self.project
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.root / "catalog.sqlite"
+
+    @property
+    def feature_store_dir(self) -> Path:
+        return self.root / "feature_store"
+
+    @property
+    def online_dir(self) -> Path:
+        return self.root / "online"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.root / "datasets"
+
+    def table_dir(self, name: str, version: int) -> Path:
+        """The Delta table of feature group ``name`` v``version``."""
+        return self.feature_store_dir / f"{name}_{version}"
+
+    def table_lock(self, name: str, version: int) -> Path:
+        """The lock file its writers hold (next to the table, not inside it)."""
+        return self.feature_store_dir / f"{name}_{version}.lock"
+
+    def online_path(self, name: str, version: int) -> Path:
+        return self.online_dir / f"{name}_{version}.sqlite"
+
+    def model_dir(self, name: str, version: int) -> Path:
+        return self.models_dir / name / str(version)

@@ -1,0 +1,133 @@
+"""The local dataset API: project files (``Resources/images/x.png`` ...) under ``datasets/``."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from mlsys.errors import AlreadyExistsError, InvalidNameError, NotFoundError
+from mlsys.store.api import DatasetApi
+
+_STAGING = ".mlsys-staging-"
+
+
+def project_path(path: object) -> PurePosixPath:
+    """A safe relative project path; ``..``, absolute paths, NUL or empty raise."""
+    if not isinstance(path, str) or not path.strip():
+        raise InvalidNameError(f"project path {path!r} is empty; give e.g. 'Resources/images'")
+    if "\x00" in path or "\\" in path:
+        raise InvalidNameError(f"project path {path!r} holds a NUL or backslash; use '/' "
+                               "between plain names")
+    p = PurePosixPath(path.strip())
+    if p.is_absolute() or ".." in p.parts:
+        raise InvalidNameError(f"project path {path!r} is absolute or climbs out with '..'; "
+                               "give a path inside the project, e.g. 'Resources/images/x.png'")
+    if any(part.startswith(_STAGING) for part in p.parts):
+        raise InvalidNameError(f"project path {path!r} uses the reserved prefix {_STAGING!r}")
+    return p
+
+
+class LocalDatasetApi(DatasetApi):
+    """Files of the project (see :class:`mlsys.store.api.DatasetApi`)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _local(self, path: object) -> tuple[PurePosixPath, Path]:
+        p = project_path(path)
+        return p, self.root.joinpath(*p.parts) if p.parts else self.root
+
+    def _missing(self, p: PurePosixPath) -> NotFoundError:
+        parent = self.root.joinpath(*p.parent.parts)
+        existing = sorted(c.name for c in parent.iterdir()
+                          if not c.name.startswith(_STAGING)) if parent.is_dir() else []
+        return NotFoundError(f"project path in {p.parent.as_posix()}", p.name, existing)
+
+    def upload(self, local_path: str, upload_path: str, overwrite: bool = False,
+               **kwargs: Any) -> str:
+        """Copy ``local_path`` into the project directory ``upload_path`` (created if needed);
+        the copy is staged next to its target and renamed into place."""
+        src = Path(local_path)
+        if not src.exists():
+            raise NotFoundError("local file", str(src), [])
+        folder, local_folder = self._local(upload_path)
+        target_p = folder / src.name
+        target = local_folder / src.name
+        if target.exists() and not overwrite:
+            raise AlreadyExistsError(f"project path {target_p.as_posix()!r} exists; pass "
+                                     "overwrite=True to replace it")
+        local_folder.mkdir(parents=True, exist_ok=True)
+        staged = local_folder / f"{_STAGING}{uuid.uuid4().hex}"
+        try:
+            if src.is_dir():
+                shutil.copytree(src, staged)
+                if target.exists():  # a directory cannot be replaced in one rename
+                    old = local_folder / f"{_STAGING}{uuid.uuid4().hex}"
+                    target.rename(old)
+                    staged.rename(target)
+                    shutil.rmtree(old, ignore_errors=True)
+                else:
+                    staged.rename(target)
+            else:
+                shutil.copyfile(src, staged)
+                staged.replace(target)
+        finally:
+            if staged.is_dir():
+                shutil.rmtree(staged, ignore_errors=True)
+            else:
+                staged.unlink(missing_ok=True)
+        return target_p.as_posix()
+
+    def download(self, path: str, local_path: str | None = None,
+                 overwrite: bool = False, **kwargs: Any) -> str:
+        p, src = self._local(path)
+        if not src.exists():
+            raise self._missing(p)
+        dest = Path(local_path) if local_path is not None else Path.cwd()
+        if dest.is_dir():
+            dest = dest / src.name
+        if dest.exists() and not overwrite:
+            raise AlreadyExistsError(f"{dest} exists; pass overwrite=True to replace it")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            if dest.exists():
+                shutil.rmtree(dest)
+            shutil.copytree(src, dest)
+        else:
+            staged = dest.parent / f"{_STAGING}{uuid.uuid4().hex}"
+            shutil.copyfile(src, staged)
+            staged.replace(dest)
+        return str(dest.resolve())
+
+    def exists(self, path: str) -> bool:
+        return self._local(path)[1].exists()
+
+    def list(self, path: str, offset: int = 0, limit: int = 1000) -> list[str]:
+        p, local = self._local(path)
+        if not local.is_dir():
+            raise self._missing(p) if not local.exists() else NotFoundError(
+                "directory", p.as_posix(), [])
+        names = sorted(c.name for c in local.iterdir() if not c.name.startswith(_STAGING))
+        return [(p / n).as_posix() for n in names[offset:offset + limit]]
+
+    def remove(self, path: str) -> None:
+        p, local = self._local(path)
+        if local.is_dir():
+            shutil.rmtree(local)
+        elif local.exists():
+            local.unlink()
+        else:
+            raise self._missing(p)
+
+    def mkdir(self, path: str) -> str:
+        p, local = self._local(path)
+        local.mkdir(parents=True, exist_ok=True)
+        return p.as_posix()
+
+    def read_bytes(self, path: str) -> bytes:
+        p, local = self._local(path)
+        if not local.is_file():
+            raise self._missing(p)
+        return local.read_bytes()

@@ -1,0 +1,306 @@
+"""A local feature group: one Delta table per version, its schema and suite in the catalog.
+
+Writers of one group serialise on an inter-process file lock held from the schema check to the
+last catalog write, so concurrent inserts of distinct keys all land and a MERGE never meets a
+conflicting commit. Readers take no lock: each read is one Delta snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pyarrow as pa
+
+from mlsys.errors import MlsysError, NotFoundError, SchemaError
+from mlsys.names import feature_name
+from mlsys.store.api import Feature, FeatureGroup, Job, TimeLike
+from mlsys.store.local import frames, tables
+from mlsys.store.local.catalog import dumps
+from mlsys.store.local.group_validation import GroupValidation
+from mlsys.store.local.locks import file_lock
+from mlsys.store.local.online import OnlineStore
+from mlsys.store.local.query import LocalQuery, ReadContext
+from mlsys.store.local.times import to_utc
+from mlsys.validation.report import IngestionPolicy, IngestionResult, ValidationReport
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from mlsys.store.local.feature_store import LocalFeatureStore
+
+
+def check_dataframe_type(dataframe_type: str) -> None:
+    if str(dataframe_type).lower() not in ("pandas", "default"):
+        raise SchemaError(f"dataframe_type {dataframe_type!r} is not supported by the local "
+                          "backend; use 'pandas'")
+
+
+def _empty(columns: Sequence[frames.Column] | None, names: Sequence[str] | None = None
+           ) -> pd.DataFrame:
+    """An empty frame with the stored dtypes of ``columns`` (restricted to ``names``)."""
+    if not columns:
+        return pd.DataFrame(columns=list(names or []))
+    df = frames.arrow_schema(columns).empty_table().to_pandas()
+    return df[list(names)] if names is not None else df
+
+
+class LocalFeatureGroup(GroupValidation, FeatureGroup):
+    """A feature group of the local backend (see :class:`mlsys.store.api.FeatureGroup`)."""
+
+    def __init__(self, fs: LocalFeatureStore, row: sqlite3.Row) -> None:
+        self._fs = fs
+        self._catalog = fs.catalog
+        self.id = int(row["id"])
+        self.name = str(row["name"])
+        self.version = int(row["version"])
+        self.primary_key = list(json.loads(row["primary_key"]))
+        self.event_time = row["event_time"]
+        self.description = str(row["description"])
+        self.online_enabled = bool(row["online_enabled"])
+        cfg = fs.config
+        self._path = cfg.table_dir(self.name, self.version)
+        self._lock_path = cfg.table_lock(self.name, self.version)
+        self._online: OnlineStore | None = None
+
+    def __repr__(self) -> str:
+        return f"LocalFeatureGroup({self.name!r}, version={self.version})"
+
+    def __getattr__(self, name: str) -> Feature:
+        # hsfs lets users write fg.sepal_length for the feature; only for non-private names.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self.get_feature(name)
+        except NotFoundError:
+            raise AttributeError(f"{type(self).__name__} has no attribute or feature "
+                                 f"{name!r}") from None
+
+    @property
+    def _where(self) -> str:
+        return f"feature group {self.name} v{self.version}"
+
+    @property
+    def _key(self) -> str:
+        return f"{self.name}_{self.version}"
+
+    @property
+    def keys(self) -> list[str]:
+        """The upsert key: primary key plus event time (when the group has one)."""
+        return [*self.primary_key, *([self.event_time] if self.event_time else [])]
+
+    # -- catalog state
+    def _row(self) -> sqlite3.Row:
+        row = self._catalog.one("SELECT * FROM feature_groups WHERE id = ?", (self.id,))
+        if row is None:
+            raise NotFoundError("feature group", f"{self.name} v{self.version} (deleted)",
+                                [f"{g.name} v{g.version}" for g in self._fs.get_feature_groups()])
+        return row
+
+    def _columns(self, row: sqlite3.Row | None = None) -> list[frames.Column] | None:
+        """The fixed schema, or None before the first insert.
+
+        If a writer died after its first Delta commit but before recording the schema, the
+        schema is recovered from the Delta table (the source of truth for data).
+        """
+        row = row if row is not None else self._row()
+        if row["features"] is not None:
+            return [frames.Column(c["name"], c["type"]) for c in json.loads(row["features"])]
+        if tables.exists(self._path):
+            columns = frames.columns_of(tables.schema(self._path))
+            self._save_columns(columns)
+            return columns
+        return None
+
+    def _save_columns(self, columns: Sequence[frames.Column]) -> None:
+        with self._catalog.write() as db:
+            db.execute("UPDATE feature_groups SET features = ? WHERE id = ? AND features IS NULL",
+                       (dumps([{"name": c.name, "type": c.type} for c in columns]), self.id))
+
+    @property
+    def features(self) -> list[Feature]:
+        return [Feature(c.name, c.type, c.name in self.primary_key)
+                for c in self._columns() or []]
+
+    # -- writing
+    def insert(self, features: pd.DataFrame, overwrite: bool = False,
+               write_options: dict[str, Any] | None = None,
+               validation_options: dict[str, Any] | None = None,
+               ) -> tuple[Job, ValidationReport | None]:
+        """Validate and upsert ``features``; see the contract in ``mlsys.store.api``.
+
+        An empty frame (no rows) is a no-op: nothing is committed and the job has ``rows=0``
+        (its columns are still checked when the schema is fixed).
+        """
+        where = f"insert into {self._where}"
+        df = frames.normalise(features, where)
+        run_validation = bool((validation_options or {}).get("run_validation", True))
+        job = f"{self._key}_insert"
+        with file_lock(self._lock_path, self._fs.config.lock_timeout_s, self._where):
+            row = self._row()
+            columns = self._columns(row)
+            if columns is not None:
+                frames.check_columns(df, [c.name for c in columns], where)
+            if len(df) == 0:
+                return Job(job, rows=0), None
+            frames.check_keys(df, self.keys, where)
+            data, columns = frames.to_arrow(df, columns, self.event_time, where)
+            suite = self._suite(row)
+            report = None
+            if suite is not None and run_validation and row["run_validation"]:
+                report = self._run_suite(df, suite)
+                if not report.success and row["ingestion_policy"] == IngestionPolicy.STRICT:
+                    raise self._reject(report)
+            before = tables.current_version(self._path)
+            if before is None:
+                version = tables.create(self._path, data, self._key)
+            elif overwrite:
+                version = tables.overwrite(self._path, data)
+            else:
+                version, _ = tables.merge(self._path, data, self.keys)
+            if row["features"] is None:
+                self._save_columns(columns)
+            if self.online_enabled:
+                self._update_online(columns, data, before, version, replaced=overwrite)
+            if report is not None:  # only now that the rows are committed
+                report = self._store_report(report, IngestionResult.INGESTED)
+        return Job(job, rows=len(df), commit_version=version), report
+
+    # -- online store
+    def online_store(self, columns: Sequence[frames.Column] | None = None) -> OnlineStore:
+        if not self.online_enabled:
+            raise MlsysError(f"{self._where} is not online-enabled; create it with "
+                             "online_enabled=True (as a new version) to serve it online")
+        if self._online is None:
+            columns = columns or self._columns()
+            if not columns:
+                raise NotFoundError(f"online data of {self._where}", "any row (nothing inserted "
+                                    "yet)", [])
+            self._online = OnlineStore(self._fs.config.online_path(self.name, self.version),
+                                       self._key, columns, self.primary_key, self.event_time,
+                                       self._fs.config.busy_timeout_ms)
+        return self._online
+
+    def _update_online(self, columns: Sequence[frames.Column], data: pa.Table,
+                       before: int | None, version: int, replaced: bool) -> None:
+        store = self.online_store(columns)
+        if not replaced and store.synced_version() == before:
+            store.upsert(data, version)
+        elif replaced:
+            store.rebuild(data, version)
+        else:  # behind: a writer died between its commit and its online update
+            store.rebuild(tables.read_arrow(self._path, version), version)
+
+    def ensure_online(self) -> OnlineStore | None:
+        """The online store, rebuilt from Delta first if it lags; None before any insert."""
+        if self._columns() is None:
+            return None
+        store = self.online_store()
+        current = tables.current_version(self._path)
+        if current is not None and store.synced_version() != current:
+            with file_lock(self._lock_path, self._fs.config.lock_timeout_s, self._where):
+                current = tables.current_version(self._path)
+                if current is not None and store.synced_version() != current:
+                    store.rebuild(tables.read_arrow(self._path, current), current)
+        return store
+
+    # -- reading
+    def read(self, wallclock_time: TimeLike = None, online: bool = False,
+             dataframe_type: str = "pandas",
+             read_options: dict[str, Any] | None = None) -> pd.DataFrame:
+        """All rows (as of ``wallclock_time``), or the online rows; empty before any insert."""
+        check_dataframe_type(dataframe_type)
+        if online:
+            store = self.ensure_online()
+            return store.read_all() if store is not None else _empty(None)
+        version = None
+        if wallclock_time is not None:
+            version = tables.version_at(self._path, to_utc(wallclock_time, "wallclock_time"))
+            if version is None:
+                return _empty(self._columns())
+        try:
+            return tables.read(self._path, version)
+        except tables.TableNotFoundError:
+            return _empty(self._columns())
+
+    def read_columns(self, columns: Sequence[str], ctx: ReadContext) -> pd.DataFrame:
+        """``columns`` as a query run asks for them (pinned version, time travel, online)."""
+        if ctx.online:
+            store = self.ensure_online()
+            return store.read_all()[list(columns)] if store else _empty(None, columns)
+        if ctx.versions is not None:
+            if self._key not in ctx.versions:
+                raise NotFoundError("recorded table version", self._key, list(ctx.versions))
+            version = ctx.versions[self._key]
+        elif ctx.wallclock is not None:
+            version = tables.version_at(self._path, ctx.wallclock)
+        else:
+            version = tables.current_version(self._path)
+        ctx.read[self._key] = version
+        if version is None:
+            return _empty(self._columns(), columns)
+        df = tables.read(self._path, version, columns)
+        if ctx.exclude_until is not None and ctx.versions is None:
+            old = tables.version_at(self._path, ctx.exclude_until)
+            if old is not None:  # only rows written (inserted or changed) after exclude_until
+                before = tables.read(self._path, old, columns).drop_duplicates()
+                marked = df.merge(before.assign(__mlsys_old=True), on=list(columns), how="left")
+                df = df.loc[marked["__mlsys_old"].isna().to_numpy()]
+        return df
+
+    def select_all(self, include_primary_key: bool = True,
+                   include_event_time: bool = True) -> LocalQuery:
+        exclude = [] if include_primary_key else list(self.primary_key)
+        if not include_event_time and self.event_time:
+            exclude.append(self.event_time)
+        return LocalQuery(self, None, exclude)
+
+    def _known(self, names: Sequence[str]) -> list[str]:
+        if isinstance(names, str):
+            names = [names]
+        wanted = [feature_name(n) for n in names]
+        known = [f.name for f in self.features]
+        missing = [n for n in wanted if known and n not in known]
+        if missing:
+            raise NotFoundError(f"feature of {self._where}", ", ".join(missing), known)
+        return wanted
+
+    def select(self, features: Sequence[str]) -> LocalQuery:
+        return LocalQuery(self, list(dict.fromkeys([*self.keys, *self._known(features)])))
+
+    def select_except(self, features: Sequence[str] | None = None) -> LocalQuery:
+        dropped = [n for n in self._known(features or []) if n not in self.keys]
+        return LocalQuery(self, None, dropped)
+
+    def commit_details(self, wallclock_time: TimeLike = None,
+                       limit: int | None = None) -> dict[int, dict[str, Any]]:
+        if not tables.exists(self._path):
+            return {}
+        cutoff = to_utc(wallclock_time, "wallclock_time")
+        out: dict[int, dict[str, Any]] = {}
+        for info in tables.history(self._path):
+            summary = tables.commit_summary(info)
+            committed: datetime = summary["committed_on"]
+            if cutoff is not None and committed > cutoff:
+                continue
+            out[int(info["version"])] = summary
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+
+    def delete(self) -> None:
+        with file_lock(self._lock_path, self._fs.config.lock_timeout_s, self._where):
+            if self._online is not None:
+                self._online.close()
+            online = self._fs.config.online_path(self.name, self.version)
+            for p in (online, Path(f"{online}-wal"), Path(f"{online}-shm")):
+                p.unlink(missing_ok=True)
+            shutil.rmtree(self._path, ignore_errors=True)
+            with self._catalog.write() as db:
+                db.execute("DELETE FROM feature_groups WHERE id = ?", (self.id,))
+        self._lock_path.unlink(missing_ok=True)

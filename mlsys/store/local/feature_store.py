@@ -1,0 +1,146 @@
+"""The local feature store: creates and finds feature groups and feature views in the catalog."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from mlsys.errors import AlreadyExistsError, NotFoundError, SchemaError
+from mlsys.names import entity_name, feature_name, version_number
+from mlsys.store.api import FeatureStore, Query
+from mlsys.store.local.catalog import Catalog, dumps, now_iso
+from mlsys.store.local.config import LocalConfig
+from mlsys.store.local.feature_group import LocalFeatureGroup
+from mlsys.store.local.feature_view import LocalFeatureView
+from mlsys.store.local.query import LocalQuery
+
+
+class LocalFeatureStore(FeatureStore):
+    """The project's feature store (see :class:`mlsys.store.api.FeatureStore`)."""
+
+    def __init__(self, config: LocalConfig, catalog: Catalog) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.name = f"{config.project}_featurestore"
+
+    def __repr__(self) -> str:
+        return f"LocalFeatureStore({self.name!r}, root={str(self.config.root)!r})"
+
+    # -- feature groups
+    def _group_row(self, name: str, version: int) -> Any:
+        return self.catalog.one("SELECT * FROM feature_groups WHERE name = ? AND version = ?",
+                                (name, version))
+
+    def _existing_groups(self) -> list[str]:
+        return [f"{r['name']} v{r['version']}" for r in
+                self.catalog.query("SELECT name, version FROM feature_groups")]
+
+    def get_or_create_feature_group(self, name: str, version: int,
+                                    primary_key: Sequence[str] | None = None,
+                                    event_time: str | None = None, description: str = "",
+                                    online_enabled: bool = False,
+                                    expectation_suite: Any = None,
+                                    **kwargs: Any) -> LocalFeatureGroup:
+        entity_name(name)
+        version_number(version, "feature group version")
+        pk = [feature_name(k) for k in ([primary_key] if isinstance(primary_key, str)
+                                        else primary_key or [])]
+        et = feature_name(event_time) if event_time is not None else None
+        if et is not None and et in pk:
+            raise SchemaError(f"event_time {et!r} is also in the primary key {pk}; the upsert "
+                              "key is primary key + event time, so keep them apart")
+        row = self._group_row(name, version)
+        if row is None:
+            if not pk:
+                raise SchemaError(f"creating feature group {name} v{version} needs a primary "
+                                  "key, e.g. primary_key=['id']")
+            with self.catalog.write() as db:
+                db.execute(
+                    "INSERT OR IGNORE INTO feature_groups (name, version, primary_key, "
+                    "event_time, description, online_enabled, created) VALUES (?,?,?,?,?,?,?)",
+                    (name, version, json.dumps(pk), et, description or "",
+                     int(bool(online_enabled)), now_iso()))
+            row = self._group_row(name, version)
+            fg = LocalFeatureGroup(self, row)
+            if expectation_suite is not None and fg.get_expectation_suite() is None:
+                fg.save_expectation_suite(expectation_suite, validation_ingestion_policy="always")
+            return fg
+        fg = LocalFeatureGroup(self, row)
+        if (pk and pk != fg.primary_key) or (et is not None and et != fg.event_time):
+            raise SchemaError(
+                f"feature group {name} v{version} exists with primary key {fg.primary_key} and "
+                f"event time {fg.event_time!r}, not {pk} / {et!r}; use those, or a new version"
+            )
+        return fg
+
+    def create_feature_group(self, name: str, version: int, **kwargs: Any) -> LocalFeatureGroup:
+        """Create a new group (hsfs name); an existing one raises AlreadyExistsError."""
+        entity_name(name)
+        if self._group_row(name, version) is not None:
+            raise AlreadyExistsError(f"feature group {name} v{version} exists; use "
+                                     "get_feature_group() or a new version")
+        return self.get_or_create_feature_group(name, version, **kwargs)
+
+    def get_feature_group(self, name: str, version: int | None = None) -> LocalFeatureGroup:
+        entity_name(name)
+        version = 1 if version is None else version_number(version, "feature group version")
+        row = self._group_row(name, version)
+        if row is None:
+            raise NotFoundError("feature group", f"{name} v{version}", self._existing_groups())
+        return LocalFeatureGroup(self, row)
+
+    def get_feature_groups(self, name: str | None = None) -> list[LocalFeatureGroup]:
+        if name is None:
+            rows = self.catalog.query("SELECT * FROM feature_groups ORDER BY name, version")
+        else:
+            rows = self.catalog.query("SELECT * FROM feature_groups WHERE name = ? "
+                                      "ORDER BY version", (entity_name(name),))
+        return [LocalFeatureGroup(self, r) for r in rows]
+
+    # -- feature views
+    def _view_row(self, name: str, version: int) -> Any:
+        return self.catalog.one("SELECT * FROM feature_views WHERE name = ? AND version = ?",
+                                (name, version))
+
+    def get_or_create_feature_view(self, name: str, version: int, query: Query,
+                                   labels: Sequence[str] | None = None,
+                                   description: str = "", **kwargs: Any) -> LocalFeatureView:
+        entity_name(name, "feature view")
+        version_number(version, "feature view version")
+        row = self._view_row(name, version)
+        if row is None:
+            if not isinstance(query, LocalQuery):
+                raise SchemaError(f"query must come from this feature store, e.g. "
+                                  f"fg.select_all(); got {type(query).__name__}")
+            names = [f.name for f in query.features]
+            label_names = [feature_name(x) for x in ([labels] if isinstance(labels, str)
+                                                     else labels or [])]
+            missing = [x for x in label_names if x not in names]
+            if missing:
+                raise NotFoundError(f"label of feature view {name}", ", ".join(missing), names)
+            with self.catalog.write() as db:
+                db.execute("INSERT OR IGNORE INTO feature_views (name, version, query, labels, "
+                           "description, created) VALUES (?,?,?,?,?,?)",
+                           (name, version, dumps(query.to_spec()), json.dumps(label_names),
+                            description or "", now_iso()))
+            row = self._view_row(name, version)
+        return LocalFeatureView(self, row)
+
+    def get_feature_view(self, name: str, version: int | None = None) -> LocalFeatureView:
+        entity_name(name, "feature view")
+        version = 1 if version is None else version_number(version, "feature view version")
+        row = self._view_row(name, version)
+        if row is None:
+            existing = [f"{r['name']} v{r['version']}" for r in
+                        self.catalog.query("SELECT name, version FROM feature_views")]
+            raise NotFoundError("feature view", f"{name} v{version}", existing)
+        return LocalFeatureView(self, row)
+
+    def get_feature_views(self, name: str | None = None) -> list[LocalFeatureView]:
+        if name is None:
+            rows = self.catalog.query("SELECT * FROM feature_views ORDER BY name, version")
+        else:
+            rows = self.catalog.query("SELECT * FROM feature_views WHERE name = ? "
+                                      "ORDER BY version", (entity_name(name, "feature view"),))
+        return [LocalFeatureView(self, r) for r in rows]

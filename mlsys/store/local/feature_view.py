@@ -1,0 +1,284 @@
+"""A local feature view: a stored query plus labels; recorded training datasets; serving.
+
+A training-dataset version records the Delta version of every group the query read and the
+keys (left primary key + event time) of the rows on each side, in order. Re-reading the
+query at those versions and taking those keys gives back exactly the same frames, whatever
+was inserted since.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from mlsys.errors import IntegrityError, NotFoundError, SchemaError
+from mlsys.store.api import Feature, FeatureView, Filter, Logic, TimeLike, TrainingDatasetInfo
+from mlsys.store.local import filters as flt
+from mlsys.store.local.catalog import dumps, now_iso
+from mlsys.store.local.query import LocalQuery, ReadContext
+from mlsys.store.local.serving import Serving
+from mlsys.store.local.times import to_utc
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from mlsys.store.local.feature_store import LocalFeatureStore
+
+_ORDER = "__mlsys_order"
+
+
+def _keys_blob(df: pd.DataFrame) -> bytes:
+    sink = io.BytesIO()
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def _keys_frame(blob: bytes) -> pd.DataFrame:
+    return pa.ipc.open_stream(io.BytesIO(blob)).read_all().to_pandas()
+
+
+class LocalFeatureView(FeatureView):
+    """A feature view of the local backend (see :class:`mlsys.store.api.FeatureView`)."""
+
+    def __init__(self, fs: LocalFeatureStore, row: sqlite3.Row) -> None:
+        self._fs = fs
+        self.id = int(row["id"])
+        self.name = str(row["name"])
+        self.version = int(row["version"])
+        self.labels = list(json.loads(row["labels"]))
+        self.description = str(row["description"])
+        self._spec = json.loads(row["query"])
+        self._query: LocalQuery | None = None
+        self._last_td: int | None = None
+        self._serving: Serving | None = None
+
+    def __repr__(self) -> str:
+        return f"LocalFeatureView({self.name!r}, version={self.version})"
+
+    @property
+    def query(self) -> LocalQuery:
+        if self._query is None:
+            self._query = LocalQuery.from_spec(self._fs, self._spec)
+        return self._query
+
+    @property
+    def features(self) -> list[Feature]:
+        return self.query.features
+
+    @property
+    def primary_keys(self) -> list[str]:
+        return self.query.key_outputs()[0]
+
+    def _keys(self) -> list[str]:
+        pk, et = self.query.key_outputs()
+        return [*pk, *et]
+
+    # -- shaping
+    def _x_columns(self, primary_key: bool, event_time: bool) -> list[str]:
+        pk, et = self.query.key_outputs()
+        names = [f.name for f in self.features if f.name not in self.labels]
+        names = [n for n in names if n not in pk and n not in et]
+        front = [*(pk if primary_key else []), *(et if event_time else [])]
+        return [*front, *names]
+
+    def _xy(self, frame: pd.DataFrame, primary_key: bool, event_time: bool
+            ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        x = frame[self._x_columns(primary_key, event_time)].reset_index(drop=True)
+        y = frame[self.labels].reset_index(drop=True) if self.labels else None
+        return x, y
+
+    def _frame(self, extra_filter: Filter | Logic | None = None, start: TimeLike = None,
+               end: TimeLike = None, versions: dict[str, int | None] | None = None,
+               ) -> tuple[pd.DataFrame, dict[str, int | None]]:
+        """The view's rows (with key columns), and the Delta version read of each group."""
+        ctx = ReadContext(versions=versions)
+        frame = self.query.run(ctx)
+        if extra_filter is not None:
+            frame = frame.loc[flt.mask(frame, flt.check(extra_filter))]
+        lo, hi = to_utc(start, "start_time"), to_utc(end, "end_time")
+        if lo is not None or hi is not None:
+            et = self.query.key_outputs()[1]
+            if not et:
+                raise SchemaError(f"feature view {self.name} v{self.version} has no event time, "
+                                  "so start_time/end_time cannot filter it")
+            t = frame[et[0]]
+            keep = np.ones(len(frame), dtype=bool)
+            if lo is not None:
+                keep &= (t >= lo).to_numpy()
+            if hi is not None:
+                keep &= (t < hi).to_numpy()
+            frame = frame.loc[keep]
+        return frame.reset_index(drop=True), ctx.read
+
+    # -- training datasets
+    def _record(self, description: str, test_size: float | None, seed: int | None,
+                stratify: bool, train: pd.DataFrame, test: pd.DataFrame | None,
+                versions: dict[str, int | None], extra: dict[str, Any]) -> int:
+        keys = self._keys()
+        with self._fs.catalog.write() as db:
+            last = db.execute("SELECT max(version) FROM training_datasets WHERE "
+                              "feature_view_id = ?", (self.id,)).fetchone()[0]
+            version = int(last or 0) + 1
+            db.execute(
+                "INSERT INTO training_datasets (feature_view_id, version, description, "
+                "test_size, seed, stratify, row_count, created, extra, table_versions, "
+                "key_columns, train_keys, test_keys) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (self.id, version, description, test_size, seed, int(stratify),
+                 len(train) + (len(test) if test is not None else 0), now_iso(), dumps(extra),
+                 dumps(versions), dumps(keys), _keys_blob(train[keys]),
+                 _keys_blob(test[keys]) if test is not None else None))
+        self._last_td = version
+        return version
+
+    def train_test_split(self, test_size: float | None = None, description: str = "",
+                         extra_filter: Filter | Logic | None = None,
+                         read_options: dict[str, Any] | None = None,
+                         primary_key: bool = False, event_time: bool = False,
+                         seed: int | None = None, stratify: bool = False, **kwargs: Any,
+                         ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        if kwargs:
+            raise SchemaError(f"train_test_split got unsupported argument(s) {sorted(kwargs)}; "
+                              "the local backend takes test_size, seed, stratify, extra_filter")
+        if isinstance(test_size, bool) or not isinstance(test_size, int | float) \
+                or not 0 < test_size < 1:
+            raise SchemaError(f"test_size {test_size!r} is not a fraction; give e.g. 0.2")
+        if not self.labels:
+            raise SchemaError(f"feature view {self.name} v{self.version} has no labels; create "
+                              "it with labels=[...] to split into X and y")
+        frame, versions = self._frame(extra_filter)
+        train, test = self._split(frame, float(test_size), seed, stratify)
+        self._record(description, float(test_size), seed, stratify, train, test, versions,
+                     {"extra_filter": flt.to_spec(extra_filter) if extra_filter else None})
+        x_train, y_train = self._xy(train, primary_key, event_time)
+        x_test, y_test = self._xy(test, primary_key, event_time)
+        assert y_train is not None and y_test is not None  # labels checked above
+        return x_train, x_test, y_train, y_test
+
+    def _split(self, frame: pd.DataFrame, test_size: float, seed: int | None,
+               stratify: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+        from sklearn.model_selection import train_test_split  # heavy: only when splitting
+
+        if len(frame) < 2:
+            raise SchemaError(f"feature view {self.name} v{self.version} has {len(frame)} "
+                              "row(s); a split needs at least 2")
+        strata = None
+        if stratify:
+            strata = frame[self.labels].astype(str).agg("|".join, axis=1).to_numpy()
+        try:
+            train_idx, test_idx = train_test_split(np.arange(len(frame)), test_size=test_size,
+                                                   random_state=seed, stratify=strata)
+        except ValueError as err:
+            raise SchemaError(f"cannot split feature view {self.name} v{self.version}: {err}"
+                              ) from None
+        return frame.iloc[train_idx], frame.iloc[test_idx]
+
+    def _recorded(self, version: int) -> sqlite3.Row:
+        row = self._fs.catalog.one("SELECT * FROM training_datasets WHERE feature_view_id = ? "
+                                   "AND version = ?", (self.id, version))
+        if row is None:
+            raise NotFoundError(f"training dataset of feature view {self.name} v{self.version}",
+                                str(version),
+                                [str(t.version) for t in self.get_training_datasets()])
+        self._last_td = version
+        return row
+
+    def _rows_by_keys(self, frame: pd.DataFrame, row: sqlite3.Row, side: str) -> pd.DataFrame:
+        keys, version = json.loads(row["key_columns"]), row["version"]
+        wanted = _keys_frame(row[side])
+        wanted[_ORDER] = np.arange(len(wanted))
+        got = wanted.merge(frame, on=keys, how="left", indicator=True)
+        missing = int((got["_merge"] != "both").sum())
+        if missing:
+            raise IntegrityError(
+                f"training dataset {version} of feature view {self.name} v{self.version}: "
+                f"{missing} recorded row(s) are no longer in the feature groups' history "
+                "(were old table versions vacuumed, or a group deleted?)"
+            )
+        return got.sort_values(_ORDER, kind="stable").drop(columns=[_ORDER, "_merge"])
+
+    def get_train_test_split(self, training_dataset_version: int,
+                             read_options: dict[str, Any] | None = None,
+                             primary_key: bool = False, event_time: bool = False,
+                             ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        v = training_dataset_version
+        row = self._recorded(v)
+        if row["test_keys"] is None:
+            raise SchemaError(f"training dataset {v} of feature view {self.name} was made by "
+                              f"training_data(), not a split; use get_training_data({v})")
+        frame, _ = self._frame(versions=json.loads(row["table_versions"]))
+        train = self._rows_by_keys(frame, row, "train_keys")
+        test = self._rows_by_keys(frame, row, "test_keys")
+        x_train, y_train = self._xy(train, primary_key, event_time)
+        x_test, y_test = self._xy(test, primary_key, event_time)
+        assert y_train is not None and y_test is not None
+        return x_train, x_test, y_train, y_test
+
+    def training_data(self, start_time: TimeLike = None, end_time: TimeLike = None,
+                      description: str = "", extra_filter: Filter | Logic | None = None,
+                      read_options: dict[str, Any] | None = None,
+                      primary_key: bool = False, event_time: bool = False,
+                      ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        frame, versions = self._frame(extra_filter, start_time, end_time)
+        self._record(description, None, None, False, frame, None, versions,
+                     {"extra_filter": flt.to_spec(extra_filter) if extra_filter else None,
+                      "start_time": str(to_utc(start_time)) if start_time else None,
+                      "end_time": str(to_utc(end_time)) if end_time else None})
+        return self._xy(frame, primary_key, event_time)
+
+    def get_training_data(self, training_dataset_version: int,
+                          primary_key: bool = False, event_time: bool = False,
+                          ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """Exactly the rows a ``training_data()`` (or a split's train side) recorded."""
+        row = self._recorded(training_dataset_version)
+        frame, _ = self._frame(versions=json.loads(row["table_versions"]))
+        rows = self._rows_by_keys(frame, row, "train_keys")
+        return self._xy(rows, primary_key, event_time)
+
+    def get_last_accessed_training_dataset(self) -> int | None:
+        return self._last_td
+
+    def get_training_datasets(self) -> list[TrainingDatasetInfo]:
+        rows = self._fs.catalog.query(
+            "SELECT version, description, test_size, seed, stratify, row_count, created, extra "
+            "FROM training_datasets WHERE feature_view_id = ? ORDER BY version", (self.id,))
+        return [TrainingDatasetInfo(int(r["version"]), r["description"], r["test_size"],
+                                    r["seed"], bool(r["stratify"]), int(r["row_count"]),
+                                    datetime.fromisoformat(r["created"]), json.loads(r["extra"]))
+                for r in rows]
+
+    # -- batch and online serving
+    def get_batch_data(self, start_time: TimeLike = None, end_time: TimeLike = None,
+                       read_options: dict[str, Any] | None = None,
+                       primary_key: bool = False, event_time: bool = False) -> pd.DataFrame:
+        frame, _ = self._frame(start=start_time, end=end_time)
+        return frame[self._x_columns(primary_key, event_time)].reset_index(drop=True)
+
+    def init_serving(self, training_dataset_version: int | None = None,
+                     **kwargs: Any) -> None:
+        self._serving = Serving(self.query, self._x_columns(False, False))
+
+    def _server(self) -> Serving:
+        if self._serving is None:
+            self.init_serving()
+        assert self._serving is not None
+        return self._serving
+
+    def get_feature_vector(self, entry: dict[str, Any], return_type: str = "list",
+                           **kwargs: Any) -> list[Any] | pd.DataFrame:
+        return self._server().vector(entry, return_type, bool(kwargs.get("allow_missing")))
+
+    def get_feature_vectors(self, entry: list[dict[str, Any]], return_type: str = "list",
+                            **kwargs: Any) -> list[list[Any]] | pd.DataFrame:
+        return self._server().vectors(entry, return_type, bool(kwargs.get("allow_missing")))
+
+    def delete(self) -> None:
+        with self._fs.catalog.write() as db:
+            db.execute("DELETE FROM feature_views WHERE id = ?", (self.id,))

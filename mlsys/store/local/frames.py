@@ -1,0 +1,211 @@
+"""Frames going into a feature group: name normalisation, schema checks, conversion to Arrow.
+
+Everything here works on whole columns (pyarrow casts, pandas hashing); no per-row Python.
+Feature types are the Hopsworks/Hive names below; each maps to one Arrow type, so a group's
+data has stable dtypes whatever frames were inserted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from mlsys.errors import SchemaError
+from mlsys.names import feature_name
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "bigint": pa.int64(),
+    "double": pa.float64(),
+    "boolean": pa.bool_(),
+    "string": pa.large_string(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "date": pa.date32(),
+    "binary": pa.large_binary(),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One stored feature: its name and type name (a key of ``ARROW_TYPES``)."""
+
+    name: str
+    type: str
+
+
+def type_name(t: pa.DataType) -> str | None:
+    """The feature type an Arrow type is stored as, or None if mlsys cannot store it."""
+    if pa.types.is_integer(t):
+        return "bigint"
+    if pa.types.is_floating(t):
+        return "double"
+    if pa.types.is_boolean(t):
+        return "boolean"
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return "string"
+    if pa.types.is_timestamp(t):
+        return "timestamp"
+    if pa.types.is_date(t):
+        return "date"
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        return "binary"
+    return None
+
+
+def columns_of(schema: pa.Schema) -> list[Column]:
+    """The stored columns of an Arrow/Delta schema (used to recover a schema from Delta)."""
+    return [Column(f.name, type_name(f.type) or str(f.type)) for f in schema]
+
+
+def arrow_schema(columns: Sequence[Column]) -> pa.Schema:
+    return pa.schema([(c.name, ARROW_TYPES[c.type]) for c in columns])
+
+
+def normalise(df: object, where: str) -> pd.DataFrame:
+    """``df`` with Hopsworks-normalised column names (the frame itself is not modified)."""
+    if not isinstance(df, pd.DataFrame):
+        raise SchemaError(
+            f"{where} expects a pandas DataFrame, got {type(df).__name__}; "
+            "build one with pandas.DataFrame(...)"
+        )
+    names = [feature_name(c) for c in df.columns]
+    if len(set(names)) != len(names):
+        seen: dict[str, list[object]] = {}
+        for raw, norm in zip(df.columns, names, strict=True):
+            seen.setdefault(norm, []).append(raw)
+        clashes = {k: v for k, v in seen.items() if len(v) > 1}
+        raise SchemaError(
+            f"{where}: columns {clashes} become the same feature name after normalisation "
+            "(lower case, spaces to '_'); rename or drop one of each"
+        )
+    if names == list(df.columns):
+        return df
+    out = df.copy(deep=False)
+    out.columns = names
+    return out
+
+
+def check_columns(df: pd.DataFrame, expected: Sequence[str], where: str) -> None:
+    """Exactly the features ``expected``: a missing or extra one raises SchemaError."""
+    have = set(df.columns)
+    missing = [c for c in expected if c not in have]
+    extra = [c for c in df.columns if c not in set(expected)]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"is missing feature(s) {missing}")
+        if extra:
+            parts.append(f"has extra feature(s) {extra}")
+        raise SchemaError(
+            f"{where}: the frame {' and '.join(parts)}; the group's features are "
+            f"{list(expected)}. Add/drop/rename columns to match, or create a new version of "
+            "the group for a new schema"
+        )
+
+
+def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str) -> None:
+    """No nulls and no duplicates in the key columns (primary key + event time) of ``df``."""
+    for k in keys:
+        if k not in df.columns:
+            raise SchemaError(
+                f"{where}: the frame has no column {k!r}, which is part of the group's primary "
+                f"key / event time {list(keys)}; add it"
+            )
+    for k in keys:
+        nulls = int(df[k].isna().sum())
+        if nulls:
+            raise SchemaError(
+                f"{where}: key column {k!r} has {nulls} null value(s); primary key and event "
+                "time must be set on every row"
+            )
+    # One unique column makes the whole key unique; checking one column is ~10x cheaper.
+    if any(df[k].is_unique for k in keys[:1]):
+        return
+    dup = df.duplicated(list(keys), keep=False)
+    if dup.any():
+        examples = df.loc[dup, list(keys)].head(3).to_dict(orient="records")
+        raise SchemaError(
+            f"{where}: {int(dup.sum())} rows share a primary key + event time {list(keys)}, "
+            f"e.g. {examples}; keep one row per key (e.g. df.drop_duplicates({list(keys)}))"
+        )
+
+
+def _to_arrow_column(s: pd.Series, name: str, where: str) -> pa.Array | pa.ChunkedArray:
+    try:
+        return pa.Array.from_pandas(s)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
+        raise SchemaError(
+            f"{where}: column {name!r} (dtype {s.dtype}) holds values of mixed or unsupported "
+            f"types ({err}); give it one type, e.g. with df[{name!r}].astype(...)"
+        ) from None
+
+
+def _cast(arr: Any, target: str, name: str, where: str) -> Any:
+    """``arr`` as feature type ``target``, if that is safe; else SchemaError."""
+    src = type_name(arr.type)
+    ok = (
+        src == target
+        or pa.types.is_null(arr.type)
+        or (target == "double" and src == "bigint")
+        or (target == "bigint" and src == "double")  # checked below: only whole numbers
+        or (target == "timestamp" and src == "date")
+    )
+    if not ok:
+        raise SchemaError(
+            f"{where}: column {name!r} has type {arr.type} ({src or 'unsupported'}), but feature "
+            f"{name!r} is {target}; convert it, e.g. df[{name!r}] = df[{name!r}].astype(...)"
+        )
+    want = ARROW_TYPES[target]
+    if target == "string" or target == "binary" or arr.type == want:
+        return arr  # any string/binary flavour is stored as is; Delta normalises them
+    try:
+        # Timestamps: naive means UTC, zoned ones are converted; sub-microsecond digits are
+        # dropped (Delta stores microseconds). Everything else must convert exactly.
+        return arr.cast(want, safe=target != "timestamp")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+        raise SchemaError(
+            f"{where}: column {name!r} cannot be stored as {target} without losing values "
+            f"({err}); fix the values or the dtype"
+        ) from None
+
+
+def to_arrow(df: pd.DataFrame, columns: Sequence[Column] | None, event_time: str | None,
+             where: str) -> tuple[pa.Table, list[Column]]:
+    """``df`` as an Arrow table of the schema ``columns`` (checked to match already).
+
+    ``columns=None`` (the first insert) infers the schema from the frame; it is returned.
+    """
+    if columns is None:
+        arrays = [_to_arrow_column(df[n], n, where) for n in df.columns]
+        columns = [_infer(n, a, event_time, where) for n, a in zip(df.columns, arrays,
+                                                                    strict=True)]
+    else:
+        arrays = [_to_arrow_column(df[c.name], c.name, where) for c in columns]
+    cast = [_cast(a, c.type, c.name, where) for a, c in zip(arrays, columns, strict=True)]
+    return pa.Table.from_arrays(cast, names=[c.name for c in columns]), list(columns)
+
+
+def _infer(name: str, arr: Any, event_time: str | None, where: str) -> Column:
+    """The stored type of a column of a first insert."""
+    t = type_name(arr.type)
+    if pa.types.is_null(arr.type):
+        raise SchemaError(
+            f"{where}: column {name!r} holds only nulls, so its type is unknown; give it a "
+            f"dtype for the first insert, e.g. df[{name!r}] = df[{name!r}].astype('float64')"
+        )
+    if t is None:
+        raise SchemaError(
+            f"{where}: column {name!r} has type {arr.type}, which mlsys cannot store; use "
+            f"one of {sorted(ARROW_TYPES)}"
+        )
+    if name == event_time:
+        if t not in ("timestamp", "date"):
+            raise SchemaError(
+                f"{where}: event time column {name!r} has type {arr.type}; give datetimes, "
+                f"e.g. df[{name!r}] = pd.to_datetime(df[{name!r}], utc=True)"
+            )
+        t = "timestamp"  # event times are stored as UTC microsecond timestamps
+    return Column(name, t)

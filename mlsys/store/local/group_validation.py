@@ -1,0 +1,148 @@
+"""Expectation suites and validation reports of a local feature group (a mixin of it)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from mlsys.errors import DataValidationError, ExpectationSuiteError
+from mlsys.store.local.catalog import dumps
+from mlsys.validation.report import (
+    Expectation,
+    ExpectationSuite,
+    IngestionPolicy,
+    IngestionResult,
+    ValidationReport,
+)
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from mlsys.store.local.catalog import Catalog
+
+
+def suite_from_dict(d: dict[str, Any]) -> ExpectationSuite:
+    """A stored suite back as the named type (no GE import needed)."""
+    return ExpectationSuite(
+        name=d["name"],
+        expectations=tuple(Expectation(e["type"], dict(e.get("kwargs", {})),
+                                       dict(e.get("meta", {}))) for e in d["expectations"]),
+        meta=dict(d.get("meta", {})),
+    )
+
+
+class GroupValidation:
+    """Suite and report methods; the host class provides ``id``, ``name``, ``version``,
+    ``_catalog``, ``_row()`` and ``read()``."""
+
+    id: int
+    name: str
+    version: int
+    _catalog: Catalog
+
+    if TYPE_CHECKING:
+        def _row(self) -> sqlite3.Row: ...
+
+        def read(self, *args: Any, **kwargs: Any) -> pd.DataFrame: ...
+
+    # -- the suite
+    def save_expectation_suite(self, expectation_suite: Any, run_validation: bool = True,
+                               validation_ingestion_policy: str = "always",
+                               overwrite: bool = False) -> ExpectationSuite:
+        """Attach a suite (GE object, dict, JSON text or path). ``overwrite`` is accepted for
+        hsfs compatibility: the new suite always replaces the old one; past reports stay."""
+        from mlsys.validation.suites import parse_suite
+
+        policy = IngestionPolicy.parse(validation_ingestion_policy)
+        suite = parse_suite(expectation_suite)
+        with self._catalog.write() as db:
+            db.execute("UPDATE feature_groups SET suite = ?, ingestion_policy = ?, "
+                       "run_validation = ? WHERE id = ?",
+                       (suite.to_json(), policy.value, int(bool(run_validation)), self.id))
+        return suite
+
+    def _suite(self, row: sqlite3.Row) -> ExpectationSuite | None:
+        return suite_from_dict(json.loads(row["suite"])) if row["suite"] else None
+
+    def get_expectation_suite(self, ge_type: bool = False) -> ExpectationSuite | Any | None:
+        suite = self._suite(self._row())
+        if suite is None:
+            return None
+        return suite.to_ge_type() if ge_type else suite
+
+    def delete_expectation_suite(self) -> None:
+        with self._catalog.write() as db:
+            db.execute("UPDATE feature_groups SET suite = NULL, ingestion_policy = NULL "
+                       "WHERE id = ?", (self.id,))
+
+    @property
+    def validation_ingestion_policy(self) -> str | None:
+        row = self._row()
+        return str(row["ingestion_policy"]) if row["suite"] else None
+
+    # -- validating
+    def _run_suite(self, df: pd.DataFrame, suite: ExpectationSuite) -> ValidationReport:
+        from mlsys.validation.suites import validate_frame
+
+        return validate_frame(df, suite)
+
+    def validate(self, dataframe: pd.DataFrame | None = None, save_report: bool = False,
+                 validation_options: dict[str, Any] | None = None,
+                 ingestion_result: str = "EXPERIMENT") -> ValidationReport:
+        """Validate ``dataframe`` (default: the group's rows) against the attached suite."""
+        from mlsys.store.local.frames import normalise
+
+        suite = self._suite(self._row())
+        if suite is None:
+            raise ExpectationSuiteError(
+                f"feature group {self.name} v{self.version} has no expectation suite; attach "
+                "one with fg.save_expectation_suite(suite) first"
+            )
+        df = self.read() if dataframe is None else normalise(dataframe, "validate")
+        report = self._run_suite(df, suite)
+        result = IngestionResult(str(ingestion_result).upper())
+        if save_report:
+            return self._store_report(report, result)
+        return report.with_ingestion(result, fg=self.name, version=self.version)
+
+    def _reject(self, report: ValidationReport) -> DataValidationError:
+        """Store a STRICT failure as REJECTED; the error to raise (nothing was written)."""
+        stored = self._store_report(report, IngestionResult.REJECTED)
+        return DataValidationError(
+            f"insert into feature group {self.name} v{self.version} failed its expectation "
+            f"suite {report.suite_name!r} (policy STRICT), so nothing was written: "
+            f"{report.describe_failures()}. Fix the data, or save the suite with "
+            "validation_ingestion_policy='always' to write anyway",
+            report=stored,
+        )
+
+    # -- reports
+    def _store_report(self, report: ValidationReport,
+                      result: IngestionResult) -> ValidationReport:
+        marked = report.with_ingestion(result, fg=self.name, version=self.version)
+        with self._catalog.write() as db:
+            cur = db.execute(
+                "INSERT INTO validation_reports (feature_group_id, validation_time, "
+                "ingestion_result, success, report) VALUES (?, ?, ?, ?, '{}')",
+                (self.id, marked.validation_time.isoformat(), result.value,
+                 int(marked.success)))
+            report_id = int(cur.lastrowid or 0)
+            stored = marked.with_ingestion(result, report_id=report_id)
+            db.execute("UPDATE validation_reports SET report = ? WHERE id = ?",
+                       (dumps(stored.to_dict()), report_id))
+        return stored
+
+    def get_latest_validation_report(self) -> ValidationReport | None:
+        reports = self._reports(limit=1)
+        return reports[0] if reports else None
+
+    def get_all_validation_reports(self) -> list[ValidationReport]:
+        return self._reports()
+
+    def _reports(self, limit: int | None = None) -> list[ValidationReport]:
+        rows = self._catalog.query(
+            "SELECT report FROM validation_reports WHERE feature_group_id = ? "
+            "ORDER BY id DESC LIMIT ?", (self.id, -1 if limit is None else limit))
+        return [ValidationReport.from_dict(json.loads(r["report"])) for r in rows]

@@ -1,0 +1,184 @@
+"""The online store: the latest row per primary key of an online-enabled group, in SQLite.
+
+One database file per group version (``online/<fg>_<v>.sqlite``) with one ``WITHOUT ROWID``
+table keyed by the primary key, so a lookup is one B-tree search through a cached prepared
+statement. Writers upsert a whole frame with ``executemany`` in one transaction.
+
+Consistency with the offline (Delta) table: the store records the Delta version it reflects.
+Inserts update it under the group's write lock right after their Delta commit; if the store is
+not exactly one version behind at that point (a writer died between its commit and this
+update), it is rebuilt from Delta instead. Readers call :meth:`OnlineStore.synced_version` when
+serving starts and rebuild when it lags (see ``feature_group.LocalFeatureGroup.online_store``).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from mlsys.store.local.frames import ARROW_TYPES, Column
+
+_SQL_TYPES = {"bigint": "INTEGER", "double": "REAL", "boolean": "INTEGER", "string": "TEXT",
+              "timestamp": "INTEGER", "date": "INTEGER", "binary": "BLOB"}
+# How values are stored: timestamps as epoch microseconds, dates as epoch days.
+_STORE_AS = {"timestamp": pa.int64(), "date": pa.int32(), "boolean": pa.int8()}
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+class OnlineStore:
+    """The online table of one feature-group version."""
+
+    def __init__(self, path: Path, table: str, columns: Sequence[Column],
+                 primary_key: Sequence[str], event_time: str | None,
+                 busy_timeout_ms: int = 60_000) -> None:
+        self.path = path
+        self.table = table
+        self.columns = list(columns)
+        self.primary_key = list(primary_key)
+        self.event_time = event_time
+        self._busy_ms = busy_timeout_ms
+        self._conn: sqlite3.Connection | None = None
+        self._pid = -1
+        self._lock = threading.Lock()
+        names = [c.name for c in self.columns]
+        where = " AND ".join(f"{_q(k)} = ?" for k in self.primary_key)
+        self._select = f"SELECT {', '.join(map(_q, names))} FROM {_q(table)} WHERE {where}"
+        placeholders = ", ".join("?" for _ in names)
+        self._insert = (f"INSERT INTO {_q(table)} ({', '.join(map(_q, names))}) "
+                        f"VALUES ({placeholders})")
+        updates = ", ".join(f"{_q(n)} = excluded.{_q(n)}" for n in names
+                            if n not in self.primary_key)
+        conflict = f" ON CONFLICT ({', '.join(map(_q, self.primary_key))}) DO "
+        conflict += f"UPDATE SET {updates}" if updates else "NOTHING"
+        if event_time and updates:
+            # An older row never replaces a newer one: the store keeps the latest event time.
+            conflict += f" WHERE excluded.{_q(event_time)} >= {_q(table)}.{_q(event_time)}"
+        self._upsert = self._insert + conflict
+        self._decoders = {i: c.type for i, c in enumerate(self.columns) if c.type in _STORE_AS}
+
+    # -- connection
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   timeout=self._busy_ms / 1000, cached_statements=64)
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            cols = ", ".join(f"{_q(c.name)} {_SQL_TYPES[c.type]}" for c in self.columns)
+            pk = ", ".join(map(_q, self.primary_key))
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {_q(self.table)} ({cols}, "
+                         f"PRIMARY KEY ({pk})) WITHOUT ROWID")
+            conn.execute("CREATE TABLE IF NOT EXISTS _mlsys_meta (key TEXT PRIMARY KEY, "
+                         "value INTEGER) WITHOUT ROWID")
+            self._conn, self._pid = conn, os.getpid()
+        return self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None and self._pid == os.getpid():
+                self._conn.close()
+            self._conn = None
+
+    # -- state
+    def synced_version(self) -> int | None:
+        """The Delta version this store reflects (None: never written)."""
+        with self._lock:
+            row = self._connection().execute(
+                "SELECT value FROM _mlsys_meta WHERE key = 'delta_version'").fetchone()
+        return None if row is None else int(row[0])
+
+    # -- writes (callers hold the group's write lock)
+    def _rows(self, data: pa.Table) -> list[tuple[Any, ...]]:
+        """Rows to store: latest per primary key, values converted column-wise by Arrow."""
+        keys = data.select(self.primary_key).to_pandas()
+        if keys.duplicated().any():
+            df = data.to_pandas()
+            if self.event_time:
+                df = df.sort_values(self.event_time, kind="stable")
+            data = pa.Table.from_pandas(df.drop_duplicates(self.primary_key, keep="last"),
+                                        preserve_index=False)
+        lists = []
+        for c in self.columns:
+            arr = data.column(c.name)
+            if c.type in _STORE_AS:
+                arr = arr.cast(_STORE_AS[c.type])
+            lists.append(arr.to_pylist())
+        return list(zip(*lists, strict=True))
+
+    def upsert(self, data: pa.Table, delta_version: int) -> None:
+        """Apply the rows of one insert and record the Delta version they came from."""
+        self._write(data, delta_version, replace=False)
+
+    def rebuild(self, data: pa.Table, delta_version: int) -> None:
+        """Replace the whole store with the latest rows of ``data`` (the offline table)."""
+        self._write(data, delta_version, replace=True)
+
+    def _write(self, data: pa.Table, delta_version: int, replace: bool) -> None:
+        rows = self._rows(data)
+        with self._lock:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if replace:
+                    conn.execute(f"DELETE FROM {_q(self.table)}")
+                conn.executemany(self._insert if replace else self._upsert, rows)
+                conn.execute("INSERT OR REPLACE INTO _mlsys_meta VALUES ('delta_version', ?)",
+                             (delta_version,))
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # -- reads
+    def get_raw(self, key: Sequence[Any]) -> tuple[Any, ...] | None:
+        """The stored row of ``key`` (values as stored), or None."""
+        return self._connection().execute(self._select, tuple(key)).fetchone()
+
+    def decode(self, row: tuple[Any, ...]) -> list[Any]:
+        """A stored row with timestamps, dates and booleans turned back into Python values."""
+        out = list(row)
+        for i, t in self._decoders.items():
+            v = out[i]
+            if v is None:
+                continue
+            if t == "timestamp":
+                out[i] = pd.Timestamp(v, unit="us", tz="UTC")
+            elif t == "date":
+                out[i] = (pd.Timestamp(0) + pd.Timedelta(days=v)).date()
+            else:
+                out[i] = bool(v)
+        return out
+
+    def get(self, key: Sequence[Any]) -> list[Any] | None:
+        row = self.get_raw(key)
+        return None if row is None else self.decode(row)
+
+    def count(self) -> int:
+        return int(self._connection().execute(f"SELECT count(*) FROM {_q(self.table)}")
+                   .fetchone()[0])
+
+    def read_all(self) -> pd.DataFrame:
+        """Every stored row as pandas, with the offline table's dtypes."""
+        with self._lock:
+            cur = self._connection().execute(f"SELECT * FROM {_q(self.table)}")
+            rows = cur.fetchall()
+        names = [c.name for c in self.columns]
+        by_column = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+        arrays = []
+        for c, values in zip(self.columns, by_column, strict=True):
+            arr = pa.array(list(values), type=_STORE_AS.get(c.type, ARROW_TYPES[c.type]))
+            if c.type in _STORE_AS:
+                arr = arr.cast(ARROW_TYPES[c.type])
+            arrays.append(arr)
+        return pa.Table.from_arrays(arrays, names=names).to_pandas()

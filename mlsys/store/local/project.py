@@ -1,0 +1,51 @@
+"""The local project: what ``mlsys.login(backend="local")`` returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlsys.config import Settings
+from mlsys.store.api import Project
+from mlsys.store.local.catalog import Catalog
+from mlsys.store.local.config import LocalConfig
+from mlsys.store.local.datasets import LocalDatasetApi
+from mlsys.store.local.feature_store import LocalFeatureStore
+from mlsys.store.local.registry import LocalModelRegistry
+
+
+class LocalProject(Project):
+    """One project directory ``<home>/<project>/`` (layout: ``mlsys.store.local``)."""
+
+    backend = "local"
+
+    def __init__(self, config: LocalConfig) -> None:
+        self.config = config
+        self.name = config.project
+        for d in (config.root, config.feature_store_dir, config.online_dir, config.models_dir,
+                  config.datasets_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(config.catalog_path, config.busy_timeout_ms)
+        self.catalog.query("SELECT 1")  # create / migrate the catalog now, not mid-pipeline
+        self._fs = LocalFeatureStore(config, self.catalog)
+        self._mr = LocalModelRegistry(config, self.catalog)
+        self._datasets = LocalDatasetApi(config.datasets_dir)
+
+    def __repr__(self) -> str:
+        return f"LocalProject({self.name!r}, root={str(self.config.root)!r})"
+
+    def get_feature_store(self, name: str | None = None) -> LocalFeatureStore:
+        return self._fs
+
+    def get_model_registry(self) -> LocalModelRegistry:
+        return self._mr
+
+    def get_dataset_api(self) -> LocalDatasetApi:
+        return self._datasets
+
+    def close(self) -> None:
+        self.catalog.close()
+
+
+def connect(settings: Settings, **options: Any) -> LocalProject:
+    """Open (creating if needed) the local project of ``settings``."""
+    return LocalProject(LocalConfig.from_settings(settings, **options))

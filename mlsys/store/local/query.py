@@ -1,0 +1,270 @@
+"""The query engine: select / filter / join (point-in-time correct) / as_of over Delta tables.
+
+A query reads each feature group once (only the columns it needs), joins in pandas and filters
+the result. Joins between groups that both have an event time use ``pandas.merge_asof``: each
+left row gets the latest right row whose event time is <= its own, so training data never
+sees the future.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from mlsys.errors import NotFoundError, SchemaError
+from mlsys.names import feature_name
+from mlsys.store.api import Feature, Filter, Logic, Query, TimeLike
+from mlsys.store.local import filters as flt
+from mlsys.store.local.times import to_utc
+
+if TYPE_CHECKING:
+    from mlsys.store.local.feature_group import LocalFeatureGroup
+    from mlsys.store.local.feature_store import LocalFeatureStore
+
+_ROW, _HIT, _RET = "__mlsys_row", "__mlsys_hit", "__mlsys_right_event_time"
+JOIN_TYPES = ("inner", "left", "right", "full", "outer")
+
+
+def _unique(names: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+@dataclass
+class ReadContext:
+    """How a query run reads its groups, and which Delta version of each it read."""
+
+    online: bool = False
+    versions: dict[str, int | None] | None = None  # pinned versions (a recorded training set)
+    wallclock: pd.Timestamp | None = None
+    exclude_until: pd.Timestamp | None = None
+    read: dict[str, int | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Join:
+    """One join of a query: the right sub-query and how it is matched."""
+
+    query: LocalQuery
+    left_on: tuple[str, ...]
+    right_on: tuple[str, ...]
+    join_type: str
+    prefix: str | None
+
+
+class LocalQuery(Query):
+    """A lazy, immutable query over one feature group and the groups joined to it."""
+
+    def __init__(self, fg: LocalFeatureGroup, columns: Sequence[str] | None = None,
+                 exclude: Sequence[str] = (), filters: Sequence[Filter | Logic] = (),
+                 joins: Sequence[Join] = (),
+                 as_of: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None)) -> None:
+        self._fg = fg
+        self._columns = tuple(columns) if columns is not None else None
+        self._exclude = tuple(exclude)
+        self._filters = tuple(filters)
+        self._joins = tuple(joins)
+        self._as_of = as_of
+
+    def _copy(self, **changes: Any) -> LocalQuery:
+        state = {"columns": self._columns, "exclude": self._exclude, "filters": self._filters,
+                 "joins": self._joins, "as_of": self._as_of, **changes}
+        return LocalQuery(self._fg, **state)
+
+    def __repr__(self) -> str:
+        joins = "".join(f" JOIN {j.query._fg.name}" for j in self._joins)
+        return f"LocalQuery({self._fg.name} v{self._fg.version}{joins})"
+
+    # -- building
+    def join(self, sub_query: Query, on: Sequence[str] | None = None,
+             left_on: Sequence[str] | None = None, right_on: Sequence[str] | None = None,
+             join_type: Literal["inner", "left", "right", "full", "outer"] = "left",
+             prefix: str | None = None) -> LocalQuery:
+        if not isinstance(sub_query, LocalQuery):
+            raise SchemaError(f"join expects a query of this store, e.g. fg.select_all(); got "
+                              f"{type(sub_query).__name__}")
+        if join_type not in JOIN_TYPES:
+            raise SchemaError(f"join_type {join_type!r} is not known; use one of {JOIN_TYPES}")
+        if on is not None and (left_on is not None or right_on is not None):
+            raise SchemaError("give either on=[...] or left_on=/right_on=, not both")
+        if on is not None:
+            lk = rk = [feature_name(k) for k in on]
+        elif left_on is not None or right_on is not None:
+            if left_on is None or right_on is None or len(left_on) != len(right_on):
+                raise SchemaError("left_on and right_on must both be given, of equal length")
+            lk, rk = [feature_name(k) for k in left_on], [feature_name(k) for k in right_on]
+        else:
+            lk = rk = list(sub_query._fg.primary_key)
+        if not lk:
+            raise SchemaError("a join needs at least one key column")
+        if prefix is not None and prefix != "":
+            feature_name(prefix + "x")  # a prefix must make valid feature names
+        new = Join(sub_query, tuple(lk), tuple(rk), join_type, prefix or None)
+        query = self._copy(joins=(*self._joins, new))
+        query._output()  # fail now, not at read time, on key or name clashes
+        return query
+
+    def filter(self, f: Filter | Logic) -> LocalQuery:
+        return self._copy(filters=(*self._filters, flt.check(f)))
+
+    def as_of(self, wallclock_time: TimeLike = None,
+              exclude_until: TimeLike = None) -> LocalQuery:
+        return self._copy(as_of=(to_utc(wallclock_time, "wallclock_time"),
+                                 to_utc(exclude_until, "exclude_until")))
+
+    # -- what comes out
+    def _own_columns(self) -> list[str]:
+        """The left group's output columns."""
+        names = [f.name for f in self._fg.features]
+        if self._columns is not None:
+            return list(self._columns)
+        return [n for n in names if n not in self._exclude]
+
+    def _join_columns(self, j: Join, taken: set[str]) -> list[tuple[str, str]]:
+        """``(right output name, name in the result)`` of each column a join adds."""
+        right_fg = j.query._fg
+        out = []
+        for f in j.query._output():
+            if f.name in j.right_on:
+                continue  # the key: equal to the left's key column
+            new = f"{j.prefix}{f.name}" if j.prefix else f.name
+            if new in taken:
+                if not j.prefix and (f.name == right_fg.event_time
+                                     or f.name in right_fg.primary_key):
+                    continue  # the right's own key / time: the left's column says the same
+                raise SchemaError(
+                    f"feature {new!r} of {right_fg.name} v{right_fg.version} clashes with a "
+                    f"feature already in the query; pass join(..., prefix='{right_fg.name}_') "
+                    "or select fewer features"
+                )
+            taken.add(new)
+            out.append((f.name, new))
+        return out
+
+    def _output(self) -> list[Feature]:
+        """The features the query returns, in order (also checks joins and names)."""
+        types = {f.name: f for f in self._fg.features}
+        own = self._own_columns()
+        out = [types.get(n, Feature(n, "unknown")) for n in own]
+        taken = set(own) | set(self._fg.keys)
+        for j in self._joins:
+            if types:
+                missing = [k for k in j.left_on if k not in types and k not in taken]
+                if missing:
+                    raise NotFoundError(f"join key of {self._fg.name} v{self._fg.version}",
+                                        ", ".join(missing), sorted(taken | set(types)))
+            right_types = {f.name: f for f in j.query._output()}
+            for src, new in self._join_columns(j, taken):
+                f = right_types[src]
+                out.append(Feature(new, f.type, f.primary, f.description))
+        return out
+
+    @property
+    def features(self) -> list[Feature]:
+        return self._output()
+
+    def key_outputs(self) -> tuple[list[str], list[str]]:
+        """(primary-key, event-time) column names of the left group, for feature views."""
+        et = [self._fg.event_time] if self._fg.event_time else []
+        return list(self._fg.primary_key), et
+
+    # -- reading
+    def read(self, online: bool = False, dataframe_type: str = "pandas",
+             read_options: dict[str, Any] | None = None) -> pd.DataFrame:
+        from mlsys.store.local.feature_group import check_dataframe_type
+
+        check_dataframe_type(dataframe_type)
+        frame = self.run(ReadContext(online=online))
+        return frame[[f.name for f in self._output()]].reset_index(drop=True)
+
+    def run(self, ctx: ReadContext) -> pd.DataFrame:
+        """The result with its output columns plus the left group's key columns."""
+        fg = self._fg
+        if self._as_of != (None, None) and not ctx.online:
+            ctx = replace(ctx, wallclock=self._as_of[0], exclude_until=self._as_of[1],
+                          read=ctx.read)
+        own = self._own_columns()
+        group_cols = {f.name for f in fg.features}
+        wanted = [*own, *fg.keys, *(k for j in self._joins for k in j.left_on)]
+        wanted += [c for f in self._filters for c in flt.features_of(f)]
+        # Before the first insert the schema is unknown: ask for every name (all empty).
+        cols = [c for c in _unique(wanted) if c in group_cols] if group_cols else _unique(wanted)
+        frame = fg.read_columns(cols, ctx)
+        taken = set(own) | set(fg.keys)
+        for j in self._joins:
+            frame = self._apply_join(frame, j, taken, ctx)
+        for f in self._filters:
+            frame = frame.loc[flt.mask(frame, f)]
+        return frame
+
+    def _apply_join(self, frame: pd.DataFrame, j: Join, taken: set[str],
+                    ctx: ReadContext) -> pd.DataFrame:
+        right_fg = j.query._fg
+        right = j.query.run(ctx)
+        renames = dict(self._join_columns(j, taken))
+        lt, rt = self._fg.event_time, right_fg.event_time
+        pit = bool(lt and rt and not ctx.online)
+        r = right[[*j.right_on, *renames]].rename(columns=dict(zip(j.right_on, j.left_on,
+                                                                   strict=True)))
+        r = r.rename(columns=renames)
+        if rt and not pit and not ctx.online:
+            # Without a time on the left, each key gets the right group's latest row.
+            order = right[rt].reset_index(drop=True).sort_values(kind="stable").index
+            r = r.iloc[order.to_numpy()].drop_duplicates(list(j.left_on), keep="last")
+        keys = list(j.left_on)
+        try:
+            if not pit or frame.empty:
+                how = "outer" if j.join_type == "full" else j.join_type
+                return frame.merge(r, on=keys, how=how)  # type: ignore[arg-type]
+            if j.join_type not in ("left", "inner"):
+                raise SchemaError(
+                    f"a point-in-time join (both groups have an event time) supports join_type "
+                    f"'left' or 'inner', not {j.join_type!r}"
+                )
+            return _asof(frame, r.assign(**{_RET: right[rt].array}), lt, keys, j.join_type)
+        except (ValueError, TypeError) as err:
+            if isinstance(err, SchemaError):
+                raise
+            raise SchemaError(
+                f"cannot join {right_fg.name} v{right_fg.version} on {keys}: {err}; join on "
+                "columns of the same type"
+            ) from None
+
+    # -- catalog form (feature views store their query)
+    def to_spec(self) -> dict[str, Any]:
+        return {
+            "feature_group": [self._fg.name, self._fg.version],
+            "columns": list(self._columns) if self._columns is not None else None,
+            "exclude": list(self._exclude),
+            "filters": [flt.to_spec(f) for f in self._filters],
+            "joins": [{"query": j.query.to_spec(), "left_on": list(j.left_on),
+                       "right_on": list(j.right_on), "join_type": j.join_type,
+                       "prefix": j.prefix} for j in self._joins],
+            "as_of": [t.isoformat() if t is not None else None for t in self._as_of],
+        }
+
+    @classmethod
+    def from_spec(cls, fs: LocalFeatureStore, spec: dict[str, Any]) -> LocalQuery:
+        name, version = spec["feature_group"]
+        fg = fs.get_feature_group(name, version)
+        joins = [Join(cls.from_spec(fs, j["query"]), tuple(j["left_on"]), tuple(j["right_on"]),
+                      j["join_type"], j["prefix"]) for j in spec["joins"]]
+        w, e = (pd.Timestamp(t) if t else None for t in spec["as_of"])
+        return cls(fg, spec["columns"], spec["exclude"],
+                   [flt.from_spec(f) for f in spec["filters"]], joins, (w, e))
+
+
+def _asof(left: pd.DataFrame, right: pd.DataFrame, on: str, by: list[str],
+          how: str) -> pd.DataFrame:
+    """Point-in-time join: per left row the newest right row with time <= the left time."""
+    lf = left.assign(**{_ROW: np.arange(len(left))}).sort_values(on, kind="stable")
+    rf = right.assign(**{_HIT: True}).sort_values(_RET, kind="stable")
+    out = pd.merge_asof(lf, rf, left_on=on, right_on=_RET, by=by, direction="backward",
+                        allow_exact_matches=True)
+    if how == "inner":
+        out = out.loc[out[_HIT].notna().to_numpy()]
+    out = out.sort_values(_ROW, kind="stable").drop(columns=[_ROW, _HIT, _RET])
+    return out.reset_index(drop=True)

@@ -1,0 +1,242 @@
+"""The local model registry: versions in the catalog, files under ``models/<name>/<version>/``.
+
+``save`` copies the files into a staging directory, then, inside one ``BEGIN IMMEDIATE``
+catalog transaction (which serialises concurrent savers across processes), picks the next
+version, renames the staging directory into place and records every file's sha256. A crash
+leaves either nothing registered or a complete version.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import shutil
+import tempfile
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from mlsys.errors import AlreadyExistsError, NotFoundError, SchemaError
+from mlsys.names import model_name, version_number
+from mlsys.store.api import FeatureView, Model, ModelApi, ModelRegistry, ModelSchema
+from mlsys.store.local.artefacts import FileRecord, stage, verified_copy
+from mlsys.store.local.catalog import Catalog, dumps, now_iso
+from mlsys.store.local.config import LocalConfig
+
+
+def check_metrics(metrics: Mapping[str, Any] | None) -> dict[str, float]:
+    """Metrics as floats; a bool, string or non-finite value raises SchemaError."""
+    if metrics is None:
+        return {}
+    if not isinstance(metrics, Mapping):
+        raise SchemaError(f"metrics must be a dict of name -> number, got "
+                          f"{type(metrics).__name__}")
+    out = {}
+    for k, v in metrics.items():
+        if not isinstance(k, str) or not k:
+            raise SchemaError(f"metric name {k!r} is not a non-empty string")
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or type(v).__name__ == "bool_":
+            raise SchemaError(
+                f"metric {k!r} has value {v!r} ({type(v).__name__}); metrics must be numbers "
+                "(int or float). Put other facts in the description or a file of the model"
+            )
+        if not math.isfinite(float(v)):
+            raise SchemaError(f"metric {k!r} is {v!r}; metrics must be finite numbers")
+        out[k] = float(v)
+    return out
+
+
+def _jsonable(example: Any) -> Any:
+    """An input example as JSON data (a frame becomes its records)."""
+    if example is None:
+        return None
+    if isinstance(example, pd.DataFrame):
+        return json.loads(example.to_json(orient="records", date_format="iso"))
+    if isinstance(example, pd.Series):
+        return json.loads(example.to_json(date_format="iso"))
+    if hasattr(example, "tolist"):
+        return example.tolist()
+    return json.loads(dumps(example))
+
+
+class LocalModel(Model):
+    """A model version of the local registry (see :class:`mlsys.store.api.Model`)."""
+
+    def __init__(self, registry: LocalModelRegistry, name: str, framework: str,
+                 version: int | None = None, training_metrics: dict[str, float] | None = None,
+                 description: str = "", model_schema: dict[str, Any] | None = None,
+                 input_example: Any = None, feature_view: tuple[str, int] | None = None,
+                 training_dataset_version: int | None = None,
+                 created: datetime | None = None, model_id: int | None = None) -> None:
+        self._registry = registry
+        self.name = name
+        self.framework = framework
+        self.version = version
+        self.training_metrics = dict(training_metrics or {})
+        self.description = description
+        self.model_schema = model_schema
+        self.input_example = input_example
+        self.feature_view = feature_view
+        self.training_dataset_version = training_dataset_version
+        self.created = created
+        self._id = model_id
+
+    def __repr__(self) -> str:
+        return f"LocalModel({self.name!r}, version={self.version})"
+
+    @property
+    def model_files_path(self) -> str:
+        """The local directory holding this version's files (registered versions only)."""
+        if self.version is None:
+            raise NotFoundError("saved version of model", self.name, [])
+        return str(self._registry.config.model_dir(self.name, self.version))
+
+    def save(self, model_path: str, await_registration: int = 480,
+             keep_original_files: bool = False, **kwargs: Any) -> LocalModel:
+        if self._id is not None:
+            raise AlreadyExistsError(f"model {self.name} v{self.version} is already saved; "
+                                     "create a new model object for a new version")
+        self._registry._save(self, Path(model_path))
+        return self
+
+    def download(self, local_path: str | None = None) -> str:
+        return self._registry._download(self, local_path)
+
+    def delete(self) -> None:
+        self._registry._delete(self)
+
+
+class LocalModelApi(ModelApi):
+    """``mr.python`` / ``mr.sklearn``: creates model objects of one framework."""
+
+    def __init__(self, registry: LocalModelRegistry, framework: str) -> None:
+        self._registry = registry
+        self.framework = framework
+
+    def create_model(self, name: str, version: int | None = None,
+                     metrics: dict[str, float] | None = None, description: str | None = None,
+                     input_example: Any = None, model_schema: ModelSchema | None = None,
+                     feature_view: FeatureView | None = None,
+                     training_dataset_version: int | None = None, **kwargs: Any) -> LocalModel:
+        model_name(name)
+        if version is not None:
+            version_number(version, "model version")
+        schema = model_schema.to_dict() if isinstance(model_schema, ModelSchema) else model_schema
+        fv = (feature_view.name, feature_view.version) if feature_view is not None else None
+        return LocalModel(self._registry, name, self.framework, version, check_metrics(metrics),
+                          description or "", schema, _jsonable(input_example), fv,
+                          training_dataset_version)
+
+
+class LocalModelRegistry(ModelRegistry):
+    """The project's model registry (see :class:`mlsys.store.api.ModelRegistry`)."""
+
+    def __init__(self, config: LocalConfig, catalog: Catalog) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.python = LocalModelApi(self, "python")
+        self.sklearn = LocalModelApi(self, "sklearn")
+        self.tensorflow = LocalModelApi(self, "tensorflow")
+        self.torch = LocalModelApi(self, "torch")
+
+    # -- writes
+    def _save(self, model: LocalModel, source: Path) -> None:
+        name_dir = self.config.models_dir / model.name
+        staging = name_dir / f".staging-{uuid.uuid4().hex}"
+        target: Path | None = None
+        try:
+            records = stage(source, staging)
+            with self.catalog.write() as db:
+                versions = [r[0] for r in db.execute(
+                    "SELECT version FROM models WHERE name = ?", (model.name,))]
+                if model.version is not None and model.version in versions:
+                    raise AlreadyExistsError(f"model {model.name} v{model.version} exists; leave "
+                                             "version=None for the next one")
+                version = model.version or max(versions, default=0) + 1
+                target = self.config.model_dir(model.name, version)
+                if target.exists():  # left by a saver that died before its catalog commit
+                    shutil.rmtree(target)
+                staging.rename(target)
+                created = now_iso()
+                cur = db.execute(
+                    "INSERT INTO models (name, version, framework, description, metrics, "
+                    "model_schema, input_example, training_dataset_version, feature_view_name, "
+                    "feature_view_version, created) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (model.name, version, model.framework, model.description,
+                     dumps(model.training_metrics), dumps(model.model_schema),
+                     dumps(model.input_example), model.training_dataset_version,
+                     model.feature_view[0] if model.feature_view else None,
+                     model.feature_view[1] if model.feature_view else None, created))
+                db.executemany("INSERT INTO model_files VALUES (?, ?, ?, ?)",
+                               [(cur.lastrowid, r.path, r.size, r.sha256) for r in records])
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            if target is not None and model._id is None:
+                shutil.rmtree(target, ignore_errors=True)  # renamed, but the commit failed
+            raise
+        model.version, model._id = version, int(cur.lastrowid or 0)
+        model.created = datetime.fromisoformat(created)
+
+    def _download(self, model: LocalModel, local_path: str | None) -> str:
+        if model._id is None or model.version is None:
+            raise NotFoundError("saved version of model", model.name,
+                                [f"v{m.version}" for m in self.get_models(model.name)])
+        rows = self.catalog.query("SELECT path, size, sha256 FROM model_files WHERE "
+                                  "model_id = ? ORDER BY path", (model._id,))
+        records = [FileRecord(r["path"], int(r["size"]), r["sha256"]) for r in rows]
+        dest = (Path(local_path) if local_path is not None else
+                Path(tempfile.mkdtemp(prefix=f"mlsys-{model.name}-{model.version}-")))
+        verified_copy(self.config.model_dir(model.name, model.version), records, dest,
+                      f"model {model.name} v{model.version}")
+        return str(dest.resolve())
+
+    def _delete(self, model: LocalModel) -> None:
+        if model._id is None or model.version is None:
+            return
+        with self.catalog.write() as db:
+            db.execute("DELETE FROM models WHERE id = ?", (model._id,))
+        shutil.rmtree(self.config.model_dir(model.name, model.version), ignore_errors=True)
+        model._id = None
+
+    # -- reads
+    def _model(self, r: Any) -> LocalModel:
+        fv = (r["feature_view_name"], int(r["feature_view_version"])) \
+            if r["feature_view_name"] else None
+        return LocalModel(self, r["name"], r["framework"], int(r["version"]),
+                          json.loads(r["metrics"]), r["description"],
+                          json.loads(r["model_schema"]), json.loads(r["input_example"]), fv,
+                          r["training_dataset_version"], datetime.fromisoformat(r["created"]),
+                          int(r["id"]))
+
+    def get_model(self, name: str, version: int | None = None) -> LocalModel:
+        model_name(name)
+        version = 1 if version is None else version_number(version, "model version")
+        r = self.catalog.one("SELECT * FROM models WHERE name = ? AND version = ?",
+                             (name, version))
+        if r is None:
+            names = [f"{x['name']} v{x['version']}" for x in
+                     self.catalog.query("SELECT name, version FROM models")]
+            raise NotFoundError("model", f"{name} v{version}", names)
+        return self._model(r)
+
+    def get_models(self, name: str) -> list[LocalModel]:
+        model_name(name)
+        rows = self.catalog.query("SELECT * FROM models WHERE name = ? ORDER BY version",
+                                  (name,))
+        return [self._model(r) for r in rows]
+
+    def get_best_model(self, name: str, metric: str,
+                       direction: Literal["max", "min"]) -> LocalModel | None:
+        if direction not in ("max", "min"):
+            raise SchemaError(f"direction {direction!r} is not known; use 'max' or 'min'")
+        scored = [m for m in self.get_models(name) if metric in m.training_metrics]
+        if not scored:
+            return None
+        sign = 1.0 if direction == "max" else -1.0
+        # Ties go to the newest version: compare (score, version).
+        return max(scored, key=lambda m: (sign * m.training_metrics[metric], m.version or 0))

@@ -1,0 +1,110 @@
+"""Online feature vectors of a feature view: primary-key lookups in the groups' online stores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from mlsys.errors import NotFoundError, SchemaError
+from mlsys.names import feature_name
+from mlsys.store.local.times import to_utc
+
+if TYPE_CHECKING:
+    from mlsys.store.local.online import OnlineStore
+    from mlsys.store.local.query import LocalQuery
+
+
+def _encoder(type_name: str) -> Callable[[Any], Any]:
+    """How a key value given by a caller is bound in the online store's SELECT."""
+    if type_name == "timestamp":
+        return lambda v: int(to_utc(v, "key").value // 1000)  # type: ignore[union-attr]
+    return lambda v: v.item() if isinstance(v, np.generic) else v
+
+
+class Serving:
+    """The lookup plan of one view: which store and column gives each vector entry."""
+
+    def __init__(self, query: LocalQuery, columns: list[str]) -> None:
+        fg = query._fg
+        left = fg.ensure_online()
+        if left is None:
+            raise NotFoundError(f"online data of feature group {fg.name} v{fg.version}",
+                                "any row (nothing inserted yet)", [])
+        self._view_columns = columns
+        self._stores: list[OnlineStore] = [left]
+        self._pk = list(fg.primary_key)
+        types = {c.name: c.type for c in left.columns}
+        self._pk_enc = [_encoder(types[k]) for k in self._pk]
+        source: dict[str, tuple[int, int]] = {
+            c.name: (0, i) for i, c in enumerate(left.columns)}
+        # per join: (store index, [(left column index or None, entry name)], inner?)
+        self._joins: list[tuple[int, list[tuple[int | None, str]], bool]] = []
+        taken = set(query._own_columns()) | set(fg.keys)
+        for j in query._joins:
+            if j.query._joins:
+                raise SchemaError("online serving supports one level of joins; flatten the "
+                                  "view's query into fg.select(...).join(other.select(...))")
+            store = j.query._fg.ensure_online()
+            if store is None:
+                raise NotFoundError(f"online data of {j.query._fg.name}", "any row", [])
+            self._stores.append(store)
+            index = len(self._stores) - 1
+            right_idx = {c.name: i for i, c in enumerate(store.columns)}
+            keys = [(source[lk][1] if lk in source and source[lk][0] == 0 else None, lk)
+                    for lk in j.left_on]
+            self._joins.append((index, keys, j.join_type == "inner"))
+            for src, new in query._join_columns(j, taken):
+                source[new] = (index, right_idx[src])
+        self._plan = [source[c] for c in columns]
+
+    def _key(self, entry: dict[str, Any]) -> tuple[Any, ...]:
+        try:
+            return tuple(enc(entry[k]) for enc, k in zip(self._pk_enc, self._pk, strict=True))
+        except KeyError:
+            norm = {feature_name(k): v for k, v in entry.items()}
+            missing = [k for k in self._pk if k not in norm]
+            if missing:
+                raise SchemaError(f"entry {entry!r} lacks primary key(s) {missing}; give "
+                                  f"{{{', '.join(repr(k) + ': ...' for k in self._pk)}}}"
+                                  ) from None
+            return self._key(norm)
+
+    def _vector(self, entry: dict[str, Any], allow_missing: bool) -> list[Any]:
+        left = self._stores[0]
+        row = left.get(self._key(entry))
+        if row is None and not allow_missing:
+            raise NotFoundError("feature vector for primary key", repr(entry),
+                                [f"<{left.count()} other keys in the online store>"])
+        rows: list[list[Any] | None] = [row]
+        for index, keys, inner in self._joins:
+            if row is None:
+                rows.append(None)
+                continue
+            key = tuple(row[i] if i is not None else entry.get(name) for i, name in keys)
+            got = self._stores[index].get(key)
+            if got is None and inner and not allow_missing:
+                raise NotFoundError("joined feature vector for key", repr(key), [])
+            rows.append(got)
+        return [r[i] if (r := rows[s]) is not None else None for s, i in self._plan]
+
+    def _shape(self, vectors: list[list[Any]], return_type: str) -> Any:
+        kind = str(return_type).lower()
+        if kind == "list":
+            return vectors
+        if kind == "pandas":
+            return pd.DataFrame(vectors, columns=self._view_columns)
+        if kind == "numpy":
+            return np.array(vectors, dtype=object)
+        raise SchemaError(f"return_type {return_type!r} is not supported; use 'list', "
+                          "'pandas' or 'numpy'")
+
+    def vector(self, entry: dict[str, Any], return_type: str, allow_missing: bool) -> Any:
+        out = self._shape([self._vector(entry, allow_missing)], return_type)
+        return out[0] if str(return_type).lower() in ("list", "numpy") else out
+
+    def vectors(self, entries: list[dict[str, Any]], return_type: str,
+                allow_missing: bool) -> Any:
+        return self._shape([self._vector(e, allow_missing) for e in entries], return_type)

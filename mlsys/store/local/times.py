@@ -1,0 +1,42 @@
+"""Points in time as Hopsworks accepts them, turned into UTC timestamps."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pandas as pd
+
+from mlsys.errors import SchemaError
+from mlsys.store.api import TimeLike
+
+
+def to_utc(value: TimeLike, what: str = "time") -> pd.Timestamp | None:
+    """``value`` as a UTC timestamp (None stays None).
+
+    Accepts datetimes (naive ones are UTC), dates (midnight UTC), epoch milliseconds and
+    ISO strings such as ``"2024-01-31"`` or ``"2024-01-31 12:00:00"`` (UTC unless zoned).
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise SchemaError(f"{what} {value!r} is not a point in time; give a datetime or date")
+    if isinstance(value, pd.Timestamp | datetime):
+        ts = pd.Timestamp(value)
+    elif isinstance(value, date):
+        ts = pd.Timestamp(datetime(value.year, value.month, value.day))
+    elif isinstance(value, int):
+        ts = pd.Timestamp(datetime.fromtimestamp(value / 1000, tz=UTC))
+    elif isinstance(value, str):
+        try:
+            ts = pd.Timestamp(datetime.fromisoformat(value.strip()))
+        except ValueError:
+            raise SchemaError(
+                f"{what} {value!r} is not a date or time; use e.g. '2024-01-31' or "
+                "'2024-01-31 12:00:00' (UTC), a datetime, or epoch milliseconds"
+            ) from None
+    else:
+        raise SchemaError(
+            f"{what} {value!r} ({type(value).__name__}) is not a point in time; give a "
+            "datetime, date, 'YYYY-MM-DD[ HH:MM:SS]' string or epoch milliseconds"
+        )
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
