@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mlsys.errors import SchemaError
 from mlsys.systems.base import REFERENCE_TIME, System, day_start
+from mlsys.validation.schemas import check_frame
 
 if TYPE_CHECKING:
     from mlsys.training import TrainedModel
@@ -107,29 +107,20 @@ def _input_schema() -> Any:
 
 
 def _label_schema() -> Any:
+    """Labels, as a one-column frame: every value one of :data:`CLASSES`, none null."""
     import pandera.pandas as pa
 
-    return pa.SeriesSchema(str, pa.Check.isin(CLASSES), nullable=False, name=None)
+    return pa.DataFrameSchema(
+        {LABEL: pa.Column(str, pa.Check.isin(CLASSES), nullable=False)},
+        strict=True,
+        name="iris_labels",
+    )
 
 
-def check(frame: Any, pandera_schema: Any, what: str) -> Any:
-    """``frame`` validated by ``pandera_schema``; every failure becomes one mlsys SchemaError."""
-    import pandera.errors
-
-    try:
-        return pandera_schema.validate(frame, lazy=True)
-    except pandera.errors.SchemaErrors as err:
-        cases = err.failure_cases
-        lines = []
-        for _, case in cases.head(8).iterrows():
-            where = f"column {case['column']!r}" if case["column"] is not None else "frame"
-            lines.append(f"{where}: {case['check']} failed on {case['failure_case']!r}")
-        more = len(cases) - 8
-        if more > 0:
-            lines.append(f"... and {more} more")
-        raise SchemaError(
-            f"{what} does not fit schema {pandera_schema.name!r}: " + "; ".join(lines)
-        ) from None
+def _labels(y: pd.Series, what: str) -> pd.Series:
+    frame = pd.DataFrame({LABEL: pd.Series(y, dtype=str)})
+    checked: pd.Series = check_frame(_label_schema(), frame, what)[LABEL]
+    return checked
 
 
 # --------------------------------------------------------------------------- real data
@@ -148,7 +139,7 @@ def load() -> pd.DataFrame:
         out[name] = frame[name].astype("float64").round(1).to_numpy()
     out[LABEL] = pd.Series(frame["target"].map(names).to_numpy(), dtype=str)
     out[EVENT_TIME] = pd.Series([REFERENCE_TIME] * len(out), dtype="datetime64[us, UTC]")
-    return check(out, schema(), "the real iris data")
+    return check_frame(schema(), out, "the real iris data")
 
 
 # --------------------------------------------------------------------------- synthetic flowers
@@ -186,7 +177,7 @@ def generate(n: int, seed: int) -> pd.DataFrame:
         high = np.rint(ranges[(name, "max")].to_numpy() * 10).astype("int64")[which]
         out[name] = rng.integers(low, high + 1) / 10.0
     out[LABEL] = pd.Series(np.asarray(CLASSES, dtype=object)[which], dtype=str)
-    return check(out, schema(keyed=False), "generated flowers")
+    return check_frame(schema(keyed=False), out, "generated flowers")
 
 
 def day_key(day: date) -> int:
@@ -199,7 +190,7 @@ def with_keys(flowers: pd.DataFrame, ids: Sequence[int], times: Sequence[Any]) -
     out = flowers.copy()
     out.insert(0, KEY, np.asarray(ids, dtype="int64"))
     out[EVENT_TIME] = pd.Series(pd.to_datetime(list(times), utc=True), index=out.index)
-    return check(out, schema(), "keyed flowers")
+    return check_frame(schema(), out, "keyed flowers")
 
 
 def synthesize(day: date) -> pd.DataFrame:
@@ -225,10 +216,10 @@ def train(
     """
     from mlsys.training import TrainedModel, evaluate, knn_search, majority_baseline
 
-    x_train = check(X_train, _input_schema(), "X_train")
-    x_test = check(X_test, _input_schema(), "X_test")
-    y_train = check(pd.Series(y_train, dtype=str), _label_schema(), "y_train")
-    y_test = check(pd.Series(y_test, dtype=str), _label_schema(), "y_test")
+    x_train = check_frame(_input_schema(), X_train, "X_train")
+    x_test = check_frame(_input_schema(), X_test, "X_test")
+    y_train = _labels(y_train, "y_train")
+    y_test = _labels(y_test, "y_test")
     estimator, params = knn_search(x_train, y_train, seed=seed, n_iter=20, cv=5)
     metrics, confusion = evaluate(estimator, x_test, y_test, CLASSES)
     baseline = majority_baseline(y_train, x_test, y_test, CLASSES)

@@ -17,13 +17,13 @@ from mlsys.systems.iris import (
     CLASSES,
     FEATURES,
     SYSTEM,
-    check,
     day_key,
     generate,
     schema,
     synthesize,
     with_keys,
 )
+from mlsys.validation.schemas import check_frame
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_the_duplicate_flower_is_kept_as_two_rows(real: pd.DataFrame,
 
 
 def test_schema_accepts_the_real_data(real: pd.DataFrame) -> None:
-    check(real, schema(), "real")
+    check_frame(schema(), real, "real")
 
 
 @pytest.mark.parametrize(
@@ -97,14 +97,14 @@ def test_schema_rejects_wrong_rows(real: pd.DataFrame, column: str, value: objec
         bad[column] = bad[column].astype(object)
     bad.loc[3, column] = value
     with pytest.raises(SchemaError, match=column):
-        check(bad, schema(), problem)
+        check_frame(schema(), bad, problem)
 
 
 def test_schema_rejects_extra_and_missing_columns(real: pd.DataFrame) -> None:
     with pytest.raises(SchemaError, match="colour"):
-        check(real.assign(colour="blue"), schema(), "extra")
+        check_frame(schema(), real.assign(colour="blue"), "extra")
     with pytest.raises(SchemaError, match="petal_width"):
-        check(real.drop(columns="petal_width"), schema(), "missing")
+        check_frame(schema(), real.drop(columns="petal_width"), "missing")
 
 
 def test_schema_normalises_event_times_to_utc_microseconds(real: pd.DataFrame) -> None:
@@ -112,19 +112,19 @@ def test_schema_normalises_event_times_to_utc_microseconds(real: pd.DataFrame) -
     naive = real.assign(event_time=real["event_time"].dt.tz_localize(None).astype("M8[ns]"))
     zoned = real.assign(event_time=real["event_time"].dt.tz_convert("Europe/Stockholm"))
     for frame in (naive, zoned):
-        out = check(frame, schema(), "times")
+        out = check_frame(schema(), frame, "times")
         assert str(out["event_time"].dtype) == "datetime64[us, UTC]"
         assert (out["event_time"] == pd.Timestamp(REFERENCE_TIME)).all()
 
 
 def test_schema_rejects_an_event_time_that_is_not_a_time(real: pd.DataFrame) -> None:
     with pytest.raises(SchemaError, match="event_time"):
-        check(real.assign(event_time="yesterday"), schema(), "text time")
+        check_frame(schema(), real.assign(event_time="yesterday"), "text time")
 
 
 def test_generated_flowers_fit_the_unkeyed_schema(generated: pd.DataFrame) -> None:
     assert len(generated) == 10_000
-    check(generated, schema(keyed=False), "generated")
+    check_frame(schema(keyed=False), generated, "generated")
 
 
 def test_generator_is_deterministic_per_seed() -> None:
@@ -170,7 +170,7 @@ def test_generate_rejects_a_negative_count() -> None:
 def test_synthesize_makes_the_keyed_flower_of_a_day() -> None:
     day = date(2026, 1, 30)
     row = synthesize(day)
-    check(row, schema(), "daily")
+    check_frame(schema(), row, "daily")
     assert len(row) == 1
     assert row["flower_id"].item() == 20260130 == day_key(day)
     assert row["event_time"].item() == pd.Timestamp(day_start(day))
