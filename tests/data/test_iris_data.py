@@ -199,3 +199,21 @@ def test_the_system_draws_a_stored_flower(tmp_path: Path) -> None:
     row = synthesize(date(2026, 1, 1)).iloc[0]
     out = SYSTEM.draw_item(row, "Virginica", row["variety"], tmp_path / "flower.png")
     assert Path(out).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_stored_flowers_read_back_unchanged_and_fit_the_schema(store_home: Path,
+                                                               real: pd.DataFrame) -> None:
+    import mlsys
+    from mlsys.pipelines.backfill import backfill
+    from mlsys.pipelines.daily import daily
+
+    project = mlsys.login(backend="local", home=store_home)
+    backfill(project, SYSTEM)
+    daily(project, SYSTEM, day=date(2026, 1, 3), since=date(2026, 1, 1))
+    stored = project.get_feature_store().get_feature_group("iris", 1).read()
+    stored = check_frame(schema(), stored, "the stored group")
+    stored = stored.sort_values("flower_id").reset_index(drop=True)
+    assert len(stored) == 153  # the duplicate flower is still two rows
+    days = pd.concat([synthesize(date(2026, 1, d)) for d in (1, 2, 3)], ignore_index=True)
+    expected = pd.concat([real, days], ignore_index=True)
+    pd.testing.assert_frame_equal(stored[list(expected.columns)], expected)
