@@ -132,6 +132,7 @@ def quality_table(frame: pd.DataFrame | None = None) -> pd.DataFrame:
     frame = load() if frame is None else frame
     types = frame["type_white"].map({0: "red", 1: "white"})
     table = pd.crosstab(frame["quality"], types).reindex(columns=list(QUALITIES), fill_value=0)
+    table.columns.name = None
     table[LABEL] = [str(c) for c in frame.groupby("quality")[LABEL].first().loc[table.index]]
     return table
 
@@ -195,8 +196,8 @@ def write_suite(path: Path = SUITE_PATH) -> Path:
 # --------------------------------------------------------------------------- the report
 
 
-def _table(frame: pd.DataFrame, floatfmt: str = "{:.3f}") -> str:
-    return frame.to_html(float_format=floatfmt.format, border=0, classes="t")
+def _table(frame: pd.DataFrame, floatfmt: str = "{:.3f}", index: bool = True) -> str:
+    return frame.to_html(float_format=floatfmt.format, border=0, classes="t", index=index)
 
 
 def _correlation_png(corr: pd.DataFrame, path: Path) -> Path:
@@ -214,7 +215,9 @@ def _correlation_png(corr: pd.DataFrame, path: Path) -> Path:
         ax.set_yticks(range(len(names)), names, fontsize=8)
         for i in range(len(names)):
             for j in range(len(names)):
-                ax.text(j, i, f"{corr.iat[i, j]:.2f}", ha="center", va="center", fontsize=6)
+                r = float(corr.to_numpy()[i, j])
+                ax.text(j, i, f"{r:.2f}", ha="center", va="center", fontsize=6,
+                        color="white" if abs(r) > 0.6 else "black")
         ax.set_title("Pearson correlation (complete rows)")
         fig.tight_layout()
         fig.savefig(path, dpi=100)
@@ -301,12 +304,12 @@ def write_eda_report(out_dir: Path, *, include_models: bool = True, seed: int = 
         "dropped: <code>type_white</code> (0/1). <code>quality</code> is binned into "
         "<code>quality_class</code>: poor (&lt; 5), fair (5-6), excellent (&gt; 6); the raw "
         "quality is kept.</p><img src='quality.png' alt='quality per type'>", _table(qtable),
-        "<h2>Key and duplicates</h2>", _table(key_frame),
+        "<h2>Key and duplicates</h2>", _table(key_frame, index=False),
         f"<p>Key: the {len(PRIMARY_KEY)} stored measurements ({esc(', '.join(PRIMARY_KEY))}). "
         f"{cr.complete_rows} complete rows hold {cr.wines} wines: {cr.rows_collapsed} rows "
         f"collapsed in {cr.duplicate_groups} groups, {cr.conflicting_quality} with conflicting "
         f"qualities, {cr.red_white_pairs} seen as both red and white, kept as <b>white</b>:</p>",
-        _table(ev),
+        _table(ev, index=False),
         "<h2>Synthetic wines</h2><p>Type drawn by its share of the real wines "
         + esc(", ".join(f"{t} {_pct(p)}" for t, p in plan.type_p.items()))
         + "; then quality by its share within the type (below); then the mean of two distinct "
@@ -327,8 +330,9 @@ def _comparison_html(c: GranularityComparison) -> str:
     import pandas as pd
 
     rows = pd.DataFrame({
-        "3 classes (tuned KNN)": c.three_class, "7 qualities (tuned KNN)": c.seven_class,
-        "7 qualities, predictions binned to 3 classes": c.seven_binned,
+        "3 classes: tuned KNN": c.three_class, "3 classes: majority baseline": c.baseline_three,
+        "7 qualities: tuned KNN": c.seven_class, "7 qualities: majority baseline": c.baseline_seven,
+        "7-quality KNN, predictions binned to 3 classes": c.seven_binned,
     }).T
     recall = pd.Series(c.seven_class_recall, name="recall").rename_axis("quality").to_frame().T
     return (_table(rows) + "<p>Recall per quality of the 7-class model:</p>" + _table(recall)
