@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlsys.systems.base import REFERENCE_TIME, System, day_start
@@ -150,8 +151,10 @@ def clean(raw: pd.DataFrame) -> CleanResult:
 
 @functools.cache
 def _cleaned() -> CleanResult:
+    from mlsys.validation.schemas import check_frame
+
     result = clean(read_raw())
-    feature_schema().validate(result.frame)
+    check_frame(feature_schema(), result.frame, "the cleaned wine data")
     return result
 
 
@@ -199,6 +202,18 @@ def feature_schema() -> Any:
     )
 
 
+def input_schema() -> Any:
+    """Pandera schema of model inputs: the features only, in any order; ``type_white`` coerced
+    to int64 (a store may hand back a narrower integer)."""
+    import pandera.pandas as pa
+
+    columns = {c: pa.Column("float64", pa.Check.ge(0), nullable=False, coerce=True)
+               for c in MEASUREMENTS}
+    columns["type_white"] = pa.Column("int64", pa.Check.isin([0, 1]), nullable=False,
+                                      coerce=True)
+    return pa.DataFrameSchema(columns, strict=True, name="wine model input")
+
+
 @dataclass(frozen=True)
 class SynthesisPlan:
     """The probabilities synthetic wines are drawn with: the empirical shares of the real wines."""
@@ -233,6 +248,8 @@ def _draw(n: int, rng: np.random.Generator, times: list[Any]) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
+    from mlsys.validation.schemas import check_frame
+
     plan, pools = _pools()
     type_names = list(QUALITIES)
     types = rng.choice(type_names, size=n, p=[plan.type_p[t] for t in type_names])
@@ -256,7 +273,7 @@ def _draw(n: int, rng: np.random.Generator, times: list[Any]) -> pd.DataFrame:
     frame["quality"] = qualities
     frame[LABEL] = quality_class(frame["quality"])
     frame[EVENT_TIME] = pd.Series(pd.to_datetime(times, utc=True)).astype("datetime64[us, UTC]")
-    return feature_schema().validate(frame[list(COLUMNS)])
+    return check_frame(feature_schema(), frame[list(COLUMNS)], "synthetic wines")
 
 
 def generate(n: int, seed: int, *, start: date = date(2000, 1, 2)) -> pd.DataFrame:
@@ -289,6 +306,13 @@ def _train(*args: Any, **kwargs: Any) -> Any:
     return train(*args, **kwargs)
 
 
+def draw_wine(row: Any, predicted: str, actual: str | None, path: str | Path) -> Path:
+    """A card of one wine: its chemistry, predicted and actual class (for the dashboard)."""
+    from mlsys.monitoring.wine_card import wine_card_png
+
+    return wine_card_png(row, predicted, actual, path)
+
+
 SYSTEM = System(
     name="wine",
     feature_group="wine",
@@ -308,4 +332,5 @@ SYSTEM = System(
     schema=feature_schema,
     train=_train,
     extra_columns=("quality",),
+    draw_item=draw_wine,
 )

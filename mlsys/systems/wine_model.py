@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mlsys.systems.wine import CLASSES, FEATURES, LABEL, quality_class
+from mlsys.errors import SchemaError
+from mlsys.systems.wine import CLASSES, FEATURES, LABEL, input_schema, quality_class
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,8 +61,15 @@ def train(X_train: pd.DataFrame, y_train: pd.Series,  # noqa: N803 (sklearn's X 
     the majority-class baseline's, prefixed ``baseline_``.
     """
     from mlsys.training import TrainedModel, evaluate, knn_search, majority_baseline
+    from mlsys.validation.schemas import check_frame
 
-    x_train, x_test = X_train[list(FEATURES)], X_test[list(FEATURES)]
+    x_train = check_frame(input_schema(), X_train, "X_train")[list(FEATURES)]
+    x_test = check_frame(input_schema(), X_test, "X_test")[list(FEATURES)]
+    for name, y in (("y_train", y_train), ("y_test", y_test)):
+        unknown = sorted(set(map(str, y)) - set(CLASSES))
+        if unknown or y.isna().any():
+            raise SchemaError(f"{name} holds labels {unknown or ['null']}, not one of {CLASSES}; "
+                              "pass the quality_class column")
     baseline = {f"baseline_{k}": v
                 for k, v in majority_baseline(y_train, x_test, y_test, CLASSES).items()}
     knn, knn_params = knn_search(x_train, y_train, seed=seed)

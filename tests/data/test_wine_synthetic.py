@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ from mlsys.systems.wine import (
     DECIMALS,
     MEASUREMENTS,
     PRIMARY_KEY,
+    SYSTEM,
     feature_schema,
     generate,
     load,
@@ -101,3 +103,10 @@ def test_rounding_keeps_keys_short_decimals(many: pd.DataFrame) -> None:
 def test_generate_is_reproducible_per_seed() -> None:
     pd.testing.assert_frame_equal(generate(50, seed=7), generate(50, seed=7))
     assert not generate(50, seed=7).equals(generate(50, seed=8))
+
+
+def test_a_wine_card_is_drawn_for_the_dashboard(tmp_path: Path) -> None:
+    wine = synthesize(DAY).iloc[0]
+    assert SYSTEM.draw_item is not None
+    out = SYSTEM.draw_item(wine, "fair", str(wine["quality_class"]), tmp_path / "latest.png")
+    assert Path(out).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
+from mlsys.errors import SchemaError
 from mlsys.systems.wine import CLASSES, FEATURES, MEASUREMENTS, PRIMARY_KEY, SYSTEM, load
 from mlsys.systems.wine_model import CHALLENGER, KNN, compare_granularity, split
 from mlsys.training import TrainedModel
@@ -151,3 +152,14 @@ def test_three_classes_versus_seven_qualities() -> None:
     # seven fine classes are a harder task: lower accuracy than three coarse ones
     assert c.seven_class["accuracy"] < c.three_class["accuracy"]
     assert "7-quality KNN" in c.summary
+
+
+def test_train_refuses_unknown_labels_and_bad_inputs() -> None:
+    frame = load().head(50)
+    x, y = frame[list(FEATURES)], frame["quality_class"]
+    with pytest.raises(SchemaError, match="superb"):
+        SYSTEM.train(x, y.replace("fair", "superb"), x, y, SEED)
+    with pytest.raises(SchemaError, match="alcohol"):
+        SYSTEM.train(x.assign(alcohol=np.nan), y, x, y, SEED)
+    with pytest.raises(SchemaError, match="quality"):
+        SYSTEM.train(frame[[*FEATURES, "quality"]], y, x, y, SEED)
