@@ -125,7 +125,7 @@ def render_results(report: ValidationReport) -> str:
             badge(r.success, "pass", "fail"),
             f"<code>{esc(r.expectation_type)}</code>",
             esc(r.column or ""),
-            f"<code>{fmt(_other_kwargs(r))}</code>",
+            f"<code>{fmt(_other_kwargs(r))}</code>" if _other_kwargs(r) else "",
             fmt(r.observed_value),
             fmt(r.element_count),
             unexpected,

@@ -166,6 +166,7 @@ def _write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        Path(tmp).chmod(0o644)  # mkstemp makes 0600; a report is meant to be read and served
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
