@@ -1,0 +1,267 @@
+"""A feature group on Hopsworks: ``hsfs.feature_group.FeatureGroup`` behind the mlsys contract.
+
+Where Hopsworks differs from the contract, this adapter closes the gap:
+
+- ``insert`` is asynchronous in hsfs 5 (``wait=False``): a materialisation job writes the
+  offline table later. mlsys sets ``write_options["wait_for_job"] = True`` (and
+  ``wait_for_online_ingestion`` for online groups) unless the caller sets them, so
+  read-after-write holds as on the local backend. ``MLSYS_HOPSWORKS_WAIT=0`` turns that off.
+- The frame is checked before any upload with the local backend's own rules (normalised names,
+  the group's exact features, no null or duplicate primary key + event time), so a bad frame
+  raises the same :class:`~mlsys.errors.SchemaError` on both backends and nothing is written.
+- A STRICT suite failure (hsfs ``DataValidationException``) becomes
+  :class:`~mlsys.errors.DataValidationError` carrying the stored REJECTED report.
+- Suites go to hsfs as Great Expectations objects built from :func:`parse_suite`, so every
+  format mlsys accepts works; reports come back as mlsys :class:`ValidationReport`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from mlsys.errors import DataValidationError, ExpectationSuiteError, NotFoundError
+from mlsys.names import feature_name
+from mlsys.store.api import Feature, FeatureGroup, Job, Query, TimeLike
+from mlsys.store.hopsworks.query import HopsworksQuery, Recipe, feature_from_sdk
+from mlsys.store.hopsworks.validation import report_from_sdk, suite_from_sdk
+from mlsys.validation.report import IngestionPolicy, IngestionResult
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mlsys.store.hopsworks.context import Context
+    from mlsys.validation.report import ExpectationSuite, ValidationReport
+
+
+def insert_write_options(write_options: dict[str, Any] | None, wait: bool,
+                         online_enabled: bool) -> dict[str, Any]:
+    """hsfs ``write_options`` for an mlsys insert: wait for the job unless told otherwise."""
+    options = dict(write_options or {})
+    if wait:
+        options.setdefault("wait_for_job", True)
+        if online_enabled:
+            options.setdefault("wait_for_online_ingestion", True)
+    return options
+
+
+class HopsworksFeatureGroup(FeatureGroup):
+    """See the module docstring; ``sdk`` is the wrapped hsfs object (an escape hatch)."""
+
+    def __init__(self, sdk: Any, ctx: Context) -> None:
+        self.sdk = sdk
+        self._ctx = ctx
+
+    # ------------------------------------------------------------------ metadata
+    @property  # type: ignore[override]
+    def name(self) -> str:
+        return str(self.sdk.name)
+
+    @property  # type: ignore[override]
+    def version(self) -> int:
+        return int(self.sdk.version)
+
+    @property  # type: ignore[override]
+    def primary_key(self) -> list[str]:
+        return [str(k) for k in (self.sdk.primary_key or [])]
+
+    @property  # type: ignore[override]
+    def event_time(self) -> str | None:
+        et = self.sdk.event_time
+        return str(et) if et else None
+
+    @property  # type: ignore[override]
+    def description(self) -> str:
+        return str(self.sdk.description or "")
+
+    @property  # type: ignore[override]
+    def online_enabled(self) -> bool:
+        return bool(self.sdk.online_enabled)
+
+    @property
+    def features(self) -> list[Feature]:
+        return [feature_from_sdk(f) for f in (self.sdk.features or [])]
+
+    @property
+    def _where(self) -> str:
+        return f"feature group {self.name} v{self.version}"
+
+    def _saved(self) -> bool:
+        """hsfs creates the group on its first insert; until then it has no id."""
+        return bool(getattr(self.sdk, "id", None))
+
+    def __repr__(self) -> str:
+        return f"HopsworksFeatureGroup({self.name!r}, version={self.version})"
+
+    # ------------------------------------------------------------------ writes
+    def _checked_frame(self, features: pd.DataFrame) -> pd.DataFrame:
+        from mlsys.store.local.frames import check_columns, check_keys, normalise
+
+        where = f"insert into {self.name} v{self.version}"
+        df = normalise(features, where)
+        keys = [*self.primary_key, *([self.event_time] if self.event_time else [])]
+        known = [f.name for f in self.features]
+        if known:
+            check_columns(df, known, where)
+        check_keys(df, keys, where)
+        return df
+
+    def insert(self, features: pd.DataFrame, overwrite: bool = False,
+               write_options: dict[str, Any] | None = None,
+               validation_options: dict[str, Any] | None = None,
+               ) -> tuple[Job, ValidationReport | None]:
+        df = self._checked_frame(features)
+        wait = self._ctx.config.wait_for_jobs
+        options = insert_write_options(write_options, wait, self.online_enabled)
+        try:
+            job, ge_report = self._ctx.calls.run(
+                f"insert {len(df)} rows into {self.name} v{self.version}", self.sdk.insert, df,
+                overwrite=overwrite, write_options=options,
+                validation_options=dict(validation_options or {}))
+        except DataValidationError:
+            report = self.get_latest_validation_report()
+            detail = f": {report.describe_failures()}" if report is not None else ""
+            raise DataValidationError(
+                f"{len(df)} rows for {self.name} v{self.version} failed the STRICT expectation "
+                f"suite; nothing was written{detail}", report) from None
+        report = None
+        if ge_report is not None:
+            report = report_from_sdk(ge_report, feature_group=self.name, version=self.version,
+                                     row_count=len(df), ingestion=IngestionResult.INGESTED)
+        waited = bool(options.get("wait_for_job", False))
+        name = str(getattr(job, "name", None) or f"{self.name}_{self.version}_insert")
+        return Job(name=name, state="FINISHED" if waited or job is None else "RUNNING",
+                   rows=len(df)), report
+
+    # ------------------------------------------------------------------ reads
+    def read(self, wallclock_time: TimeLike = None, online: bool = False,
+             dataframe_type: str = "pandas",
+             read_options: dict[str, Any] | None = None) -> pd.DataFrame:
+        if not self._saved():
+            import pandas as pd
+
+            return pd.DataFrame()
+        return self._ctx.calls.run(f"read {self._where}", self.sdk.read,
+                                   wallclock_time=wallclock_time, online=online,
+                                   dataframe_type=dataframe_type, read_options=read_options)
+
+    def _query(self, select: str, **args: Any) -> Query:
+        recipe = Recipe(self.sdk, select, tuple(args.items()))
+        with self._ctx.calls.call(f"select from {self._where}"):
+            recipe.build()  # building needs no request; a failure shows here, not at read
+        return HopsworksQuery(recipe, self._ctx)
+
+    def select_all(self, include_primary_key: bool = True,
+                   include_event_time: bool = True) -> Query:
+        return self._query("select_all", include_primary_key=include_primary_key,
+                           include_event_time=include_event_time)
+
+    def _known(self, features: Sequence[str]) -> list[str]:
+        """Normalised names, each a feature of the group (hsfs only finds out at read)."""
+        names = [feature_name(f) for f in features]
+        known = [f.name for f in self.features]
+        for n in names:
+            if known and n not in known:
+                raise NotFoundError(f"feature of {self.name} v{self.version}", n, known)
+        return names
+
+    def select(self, features: Sequence[str]) -> Query:
+        return self._query("select", features=self._known(features))
+
+    def select_except(self, features: Sequence[str] | None = None) -> Query:
+        return self._query("select_except", features=self._known(features or []))
+
+    def commit_details(self, wallclock_time: TimeLike = None,
+                       limit: int | None = None) -> dict[int, dict[str, Any]]:
+        """Hopsworks keys commits by their commit time in epoch milliseconds (not 1, 2, ...)."""
+        if not self._saved():
+            return {}
+        raw = self._ctx.calls.run(f"read the commits of {self._where}", self.sdk.commit_details,
+                                  wallclock_time=wallclock_time, limit=limit)
+        out: dict[int, dict[str, Any]] = {}
+        for commit_id, d in sorted(raw.items(), key=lambda kv: int(kv[0]), reverse=True):
+            out[int(commit_id)] = {
+                "committed_on": datetime.fromtimestamp(int(commit_id) / 1000, UTC),
+                "rows_inserted": int(d.get("rowsInserted") or 0),
+                "rows_updated": int(d.get("rowsUpdated") or 0),
+                "rows_deleted": int(d.get("rowsDeleted") or 0),
+                "operation": None,  # Hopsworks does not report it
+            }
+        return out
+
+    # ------------------------------------------------------------------ validation
+    def save_expectation_suite(self, expectation_suite: Any, run_validation: bool = True,
+                               validation_ingestion_policy: str = "always",
+                               overwrite: bool = False) -> ExpectationSuite:
+        from mlsys.validation.suites import parse_suite
+
+        suite = parse_suite(expectation_suite)
+        policy = IngestionPolicy.parse(validation_ingestion_policy)
+        ge_suite = suite.to_ge_type()
+        self._ctx.calls.run(f"attach suite {suite.name!r} to {self._where}",
+                            self.sdk.save_expectation_suite, ge_suite,
+                            run_validation=run_validation,
+                            validation_ingestion_policy=policy.value.lower(),
+                            overwrite=overwrite)
+        return suite
+
+    def _sdk_suite(self) -> Any:
+        return self._ctx.calls.run(f"read the suite of {self._where}",
+                                   self.sdk.get_expectation_suite, ge_type=False)
+
+    def get_expectation_suite(self, ge_type: bool = False) -> ExpectationSuite | Any | None:
+        found = self._sdk_suite()
+        if found is None:
+            return None
+        suite = suite_from_sdk(found)
+        return suite.to_ge_type() if ge_type else suite
+
+    @property
+    def validation_ingestion_policy(self) -> str | None:
+        found = self._sdk_suite()
+        return None if found is None else str(found.validation_ingestion_policy).upper()
+
+    def delete_expectation_suite(self) -> None:
+        self._ctx.calls.run(f"detach the suite of {self._where}",
+                            self.sdk.delete_expectation_suite)
+
+    def validate(self, dataframe: pd.DataFrame | None = None, save_report: bool = False,
+                 validation_options: dict[str, Any] | None = None,
+                 ingestion_result: str = "EXPERIMENT") -> ValidationReport:
+        from mlsys.store.local.frames import normalise
+
+        if self._sdk_suite() is None:
+            raise ExpectationSuiteError(
+                f"{self._where} has no expectation suite; attach one with "
+                "fg.save_expectation_suite(suite) first")
+        result = IngestionResult(str(ingestion_result).upper())
+        df = None if dataframe is None else normalise(dataframe, "validate")
+        sdk_report = self._ctx.calls.run(
+            f"validate a frame against the suite of {self._where}", self.sdk.validate,
+            dataframe=df, save_report=save_report, validation_options=validation_options or {},
+            ingestion_result=result.value, ge_type=False)
+        return report_from_sdk(sdk_report, feature_group=self.name, version=self.version,
+                               row_count=0 if df is None else len(df), ingestion=result)
+
+    def get_latest_validation_report(self) -> ValidationReport | None:
+        if not self._saved():
+            return None
+        found = self._ctx.calls.run(f"read the latest report of {self._where}",
+                                    self.sdk.get_latest_validation_report, ge_type=False)
+        if not found:
+            return None
+        return report_from_sdk(found, feature_group=self.name, version=self.version)
+
+    def get_all_validation_reports(self) -> list[ValidationReport]:
+        if not self._saved():
+            return []
+        found = self._ctx.calls.run(f"read the reports of {self._where}",
+                                    self.sdk.get_all_validation_reports, ge_type=False)
+        reports = [report_from_sdk(r, feature_group=self.name, version=self.version)
+                   for r in found or []]
+        return sorted(reports, key=lambda r: r.validation_time, reverse=True)
+
+    def delete(self) -> None:
+        if self._saved():
+            self._ctx.calls.run(f"delete {self._where}", self.sdk.delete)

@@ -1,0 +1,163 @@
+"""The project's feature store on Hopsworks: ``hsfs.feature_store.FeatureStore`` behind mlsys.
+
+Names, versions and keys are checked with :mod:`mlsys.names` before any request, so a bad name
+raises the same error as on the local backend. Where hsfs returns ``None`` for a missing group or
+view, mlsys raises :class:`~mlsys.errors.NotFoundError` listing what exists. hsfs's own
+defaulting of a missing version (to 1, with a warning) is done here without the warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from mlsys.errors import SchemaError
+from mlsys.names import entity_name, feature_name, version_number
+from mlsys.store.api import FeatureStore, Query
+from mlsys.store.hopsworks.feature_group import HopsworksFeatureGroup
+from mlsys.store.hopsworks.feature_view import HopsworksFeatureView
+from mlsys.store.hopsworks.query import HopsworksQuery
+
+if TYPE_CHECKING:
+    from mlsys.store.hopsworks.context import Context
+
+
+def _names(value: Sequence[str] | str | None) -> list[str]:
+    items = [value] if isinstance(value, str) else list(value or [])
+    return [feature_name(x) for x in items]
+
+
+class HopsworksFeatureStore(FeatureStore):
+    """See the module docstring; ``sdk`` is the wrapped hsfs object (an escape hatch)."""
+
+    def __init__(self, sdk: Any, ctx: Context) -> None:
+        self.sdk = sdk
+        self._ctx = ctx
+
+    @property  # type: ignore[override]
+    def name(self) -> str:
+        return str(self.sdk.name)
+
+    def __repr__(self) -> str:
+        return f"HopsworksFeatureStore({self.name!r})"
+
+    # ------------------------------------------------------------------ feature groups
+    def _existing_groups(self) -> list[str]:
+        return [f"{g.name} v{g.version}" for g in self.get_feature_groups()]
+
+    def get_or_create_feature_group(self, name: str, version: int,
+                                    primary_key: Sequence[str] | None = None,
+                                    event_time: str | None = None, description: str = "",
+                                    online_enabled: bool = False,
+                                    expectation_suite: Any = None,
+                                    **kwargs: Any) -> HopsworksFeatureGroup:
+        entity_name(name)
+        version_number(version, "feature group version")
+        pk = _names(primary_key)
+        et = feature_name(event_time) if event_time is not None else None
+        if et is not None and et in pk:
+            raise SchemaError(f"event_time {et!r} is also in the primary key {pk}; the upsert "
+                              "key is primary key + event time, so keep them apart")
+        ge_suite = None
+        if expectation_suite is not None:
+            from mlsys.validation.suites import parse_suite
+
+            ge_suite = parse_suite(expectation_suite).to_ge_type()
+        sdk_fg = self._ctx.calls.run(
+            f"get or create feature group {name} v{version}",
+            self.sdk.get_or_create_feature_group, name=name, version=version,
+            primary_key=pk, event_time=et, description=description,
+            online_enabled=online_enabled, expectation_suite=ge_suite, **kwargs)
+        fg = HopsworksFeatureGroup(sdk_fg, self._ctx)
+        if not fg._saved() and not pk:
+            raise SchemaError(f"creating feature group {name} v{version} needs a primary "
+                              "key, e.g. primary_key=['id']")
+        if fg._saved() and ((pk and pk != fg.primary_key) or
+                            (et is not None and et != fg.event_time)):
+            raise SchemaError(
+                f"feature group {name} v{version} exists with primary key {fg.primary_key} and "
+                f"event time {fg.event_time!r}, not {pk} / {et!r}; use those, or a new version")
+        return fg
+
+    def get_feature_group(self, name: str, version: int | None = None) -> HopsworksFeatureGroup:
+        entity_name(name)
+        version = 1 if version is None else version_number(version, "feature group version")
+        wanted = ("feature group", f"{name} v{version}")
+        found = self._ctx.calls.run(f"get feature group {name} v{version}",
+                                    self.sdk.get_feature_group, name, version=version,
+                                    not_found=wanted, existing=self._existing_groups)
+        if found is None:
+            from mlsys.errors import NotFoundError
+
+            raise NotFoundError(*wanted, self._existing_groups())
+        return HopsworksFeatureGroup(found, self._ctx)
+
+    def get_feature_groups(self, name: str | None = None) -> list[HopsworksFeatureGroup]:
+        if name is not None:
+            entity_name(name)
+        found = self._ctx.calls.run("list feature groups", self.sdk.get_feature_groups,
+                                    name=name)
+        groups = [HopsworksFeatureGroup(g, self._ctx) for g in found or []]
+        return sorted(groups, key=lambda g: (g.name, g.version))
+
+    # ------------------------------------------------------------------ feature views
+    def _existing_views(self) -> list[str]:
+        return [f"{v.name} v{v.version}" for v in self.get_feature_views()]
+
+    def get_or_create_feature_view(self, name: str, version: int, query: Query,
+                                   labels: Sequence[str] | None = None,
+                                   description: str = "", **kwargs: Any) -> HopsworksFeatureView:
+        entity_name(name, "feature view")
+        version_number(version, "feature view version")
+        if not isinstance(query, HopsworksQuery):
+            raise SchemaError(f"query must come from this feature store, e.g. "
+                              f"fg.select_all(); got {type(query).__name__}")
+        label_names = _names(labels)
+        missing = [x for x in label_names if x not in [f.name for f in query.features]]
+        if missing:
+            from mlsys.errors import NotFoundError
+
+            raise NotFoundError(f"label of feature view {name}", ", ".join(missing),
+                                [f.name for f in query.features])
+        sdk_fv = self._ctx.calls.run(
+            f"get or create feature view {name} v{version}",
+            self.sdk.get_or_create_feature_view, name=name, query=query.to_sdk(),
+            version=version, description=description, labels=label_names, **kwargs)
+        return HopsworksFeatureView(sdk_fv, self._ctx)
+
+    def get_feature_view(self, name: str, version: int | None = None) -> HopsworksFeatureView:
+        entity_name(name, "feature view")
+        version = 1 if version is None else version_number(version, "feature view version")
+        wanted = ("feature view", f"{name} v{version}")
+        found = self._ctx.calls.run(f"get feature view {name} v{version}",
+                                    self.sdk.get_feature_view, name, version=version,
+                                    not_found=wanted, existing=self._existing_views)
+        if found is None:
+            from mlsys.errors import NotFoundError
+
+            raise NotFoundError(*wanted, self._existing_views())
+        return HopsworksFeatureView(found, self._ctx)
+
+    def _all_view_ids(self) -> list[tuple[str, int]]:
+        """Every (name, version): hsfs has no public call that lists all views, so this uses
+        the feature view REST API the SDK itself uses (``FeatureViewApi._get_all``)."""
+        api = self.sdk._feature_view_engine._feature_view_api
+        items = api._get_all(latest_version_only=False)
+        ids = []
+        for item in items:
+            get = item.get if isinstance(item, dict) else lambda k, _i=item: getattr(_i, k, None)
+            ids.append((str(get("name")), int(get("version"))))
+        return sorted(set(ids))
+
+    def get_feature_views(self, name: str | None = None) -> list[HopsworksFeatureView]:
+        if name is not None:
+            entity_name(name, "feature view")
+            found = self._ctx.calls.run(f"list versions of feature view {name}",
+                                        self.sdk.get_feature_views, name,
+                                        not_found=("feature view", name))
+        else:
+            ids = self._ctx.calls.run("list feature views", self._all_view_ids)
+            found = [self._ctx.calls.run(f"get feature view {n} v{v}", self.sdk.get_feature_view,
+                                         n, version=v) for n, v in ids]
+        views = [HopsworksFeatureView(v, self._ctx) for v in found or [] if v is not None]
+        return sorted(views, key=lambda v: (v.name, v.version))

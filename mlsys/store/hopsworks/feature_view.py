@@ -1,0 +1,284 @@
+"""A feature view on Hopsworks: ``hsfs.feature_view.FeatureView`` behind the mlsys contract.
+
+Splits are made by mlsys on top of hsfs ``training_data()`` and recorded in the dataset API
+(see :mod:`mlsys.store.hopsworks.splits` for why). Batch data, online serving and the
+training-dataset bookkeeping are hsfs's own.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from mlsys.errors import MlsysError, NotFoundError, SchemaError
+from mlsys.names import feature_name
+from mlsys.store.api import (
+    Feature,
+    FeatureView,
+    Filter,
+    Logic,
+    Query,
+    TimeLike,
+    TrainingDatasetInfo,
+)
+from mlsys.store.hopsworks import splits
+from mlsys.store.hopsworks.query import HopsworksQuery, Recipe, feature_from_sdk, to_sdk_filter
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mlsys.store.hopsworks.context import Context
+
+_MISSING_VECTOR = "is missing from vector"
+
+
+@functools.cache
+def _serving_keys_name(method: Any) -> str:
+    """hsfs 5 calls the entry argument ``serving_keys`` (``entry`` is deprecated); 4.x ``entry``."""
+    return "serving_keys" if "serving_keys" in inspect.signature(method).parameters else "entry"
+
+
+class HopsworksFeatureView(FeatureView):
+    """See the module docstring; ``sdk`` is the wrapped hsfs object (an escape hatch)."""
+
+    def __init__(self, sdk: Any, ctx: Context) -> None:
+        self.sdk = sdk
+        self._ctx = ctx
+        self._records = splits.SplitRecords(ctx, self.name, self.version)
+
+    @property  # type: ignore[override]
+    def name(self) -> str:
+        return str(self.sdk.name)
+
+    @property  # type: ignore[override]
+    def version(self) -> int:
+        return int(self.sdk.version)
+
+    @property  # type: ignore[override]
+    def labels(self) -> list[str]:
+        return [str(x) for x in (self.sdk.labels or [])]
+
+    @property  # type: ignore[override]
+    def description(self) -> str:
+        return str(self.sdk.description or "")
+
+    @property
+    def _where(self) -> str:
+        return f"feature view {self.name} v{self.version}"
+
+    def __repr__(self) -> str:
+        return f"HopsworksFeatureView({self.name!r}, version={self.version})"
+
+    @property
+    def query(self) -> Query:
+        return HopsworksQuery(Recipe(self.sdk.query, ""), self._ctx)
+
+    @property
+    def features(self) -> list[Feature]:
+        return [feature_from_sdk(f) for f in (self.sdk.features or [])]
+
+    def _left_group(self) -> Any:
+        # the left group carries the view's key; hsfs's public ``featuregroups`` is unordered
+        return self.sdk.query._left_feature_group
+
+    @property
+    def primary_keys(self) -> list[str]:
+        return [str(k) for k in (self._left_group().primary_key or [])]
+
+    def _key_columns(self) -> tuple[list[str], list[str]]:
+        et = self._left_group().event_time
+        return self.primary_keys, [str(et)] if et else []
+
+    # ------------------------------------------------------------------ shaping
+    def _xy(self, frame: pd.DataFrame, primary_key: bool, event_time: bool,
+            ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        pk, et = self._key_columns()
+        names = [c for c in frame.columns if c not in self.labels and c not in pk
+                 and c not in et]
+        front = [*(pk if primary_key else []), *(et if event_time else [])]
+        x = frame[[*front, *names]].reset_index(drop=True)
+        y = frame[self.labels].reset_index(drop=True) if self.labels else None
+        return x, y
+
+    def _frame(self, x: pd.DataFrame, y: pd.DataFrame | None) -> pd.DataFrame:
+        import pandas as pd
+
+        if y is None or len(y.columns) == 0:
+            return x.reset_index(drop=True)
+        return pd.concat([x.reset_index(drop=True), y.reset_index(drop=True)], axis=1)
+
+    def _sdk_filter(self, f: Filter | Logic | None) -> Any:
+        if f is None:
+            return None
+        with self._ctx.calls.call(f"filter {self._where}"):
+            return to_sdk_filter(self.sdk.query, f)
+
+    def _read_all(self, what: str, **kwargs: Any) -> tuple[pd.DataFrame, int]:
+        """hsfs ``training_data`` with key columns: the rows and the new dataset version."""
+        x, y = self._ctx.calls.run(what, self.sdk.training_data, primary_key=True,
+                                   event_time=True, **kwargs)
+        version = self._ctx.calls.run(what, self.sdk.get_last_accessed_training_dataset)
+        return self._frame(x, y), int(version)
+
+    # ------------------------------------------------------------------ training data
+    def train_test_split(self, test_size: float | None = None, description: str = "",
+                         extra_filter: Filter | Logic | None = None,
+                         read_options: dict[str, Any] | None = None,
+                         primary_key: bool = False, event_time: bool = False,
+                         seed: int | None = None, stratify: bool = False, **kwargs: Any,
+                         ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        if kwargs:
+            raise SchemaError(f"train_test_split got unsupported argument(s) {sorted(kwargs)}; "
+                              "mlsys takes test_size, seed, stratify, extra_filter (for a "
+                              "time-based split call fv.sdk.train_test_split directly)")
+        if isinstance(test_size, bool) or not isinstance(test_size, int | float) \
+                or not 0 < test_size < 1:
+            raise SchemaError(f"test_size {test_size!r} is not a fraction; give e.g. 0.2")
+        if not self.labels:
+            raise SchemaError(f"{self._where} has no labels; create it with labels=[...] to "
+                              "split into X and y")
+        pk, et = self._key_columns()
+        keys = [*pk, *et]
+        frame, version = self._read_all(
+            f"read {self._where} for a split", description=description,
+            extra_filter=self._sdk_filter(extra_filter), read_options=read_options)
+        frame = splits.canonical_order(frame, keys)
+        train, test = splits.split(frame, self.labels, float(test_size), seed, stratify,
+                                   self._where)
+        self._records.save(splits.SplitRecord(
+            version=version, kind="split", key_columns=keys,
+            train_keys=splits.row_keys(train, keys), test_keys=splits.row_keys(test, keys),
+            test_size=float(test_size), seed=seed, stratify=bool(stratify),
+            description=description))
+        x_train, y_train = self._xy(train, primary_key, event_time)
+        x_test, y_test = self._xy(test, primary_key, event_time)
+        assert y_train is not None and y_test is not None  # labels checked above
+        return x_train, x_test, y_train, y_test
+
+    def _recorded(self, version: int) -> splits.SplitRecord | None:
+        return self._records.load(version)
+
+    def get_train_test_split(self, training_dataset_version: int,
+                             read_options: dict[str, Any] | None = None,
+                             primary_key: bool = False, event_time: bool = False,
+                             ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        v = int(training_dataset_version)
+        record = self._recorded(v)
+        if record is None:  # made outside mlsys: hsfs's own split of that version
+            return self._ctx.calls.run(
+                f"read training dataset {v} of {self._where}", self.sdk.get_train_test_split, v,
+                read_options=read_options, primary_key=primary_key, event_time=event_time)
+        if record.test_keys is None:
+            raise SchemaError(f"training dataset {v} of {self._where} was made by "
+                              f"training_data(), not a split; use get_training_data({v})")
+        x, y = self._ctx.calls.run(f"read training dataset {v} of {self._where}",
+                                   self.sdk.get_training_data, v, read_options=read_options,
+                                   primary_key=True, event_time=True)
+        frame = self._frame(x, y)
+        what = f"training dataset {v} of {self._where}"
+        train = splits.rows_by_keys(frame, record.key_columns, record.train_keys, what)
+        test = splits.rows_by_keys(frame, record.key_columns, record.test_keys, what)
+        x_train, y_train = self._xy(train, primary_key, event_time)
+        x_test, y_test = self._xy(test, primary_key, event_time)
+        assert y_train is not None and y_test is not None
+        return x_train, x_test, y_train, y_test
+
+    def training_data(self, start_time: TimeLike = None, end_time: TimeLike = None,
+                      description: str = "", extra_filter: Filter | Logic | None = None,
+                      read_options: dict[str, Any] | None = None,
+                      primary_key: bool = False, event_time: bool = False,
+                      ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        pk, et = self._key_columns()
+        keys = [*pk, *et]
+        frame, version = self._read_all(
+            f"read {self._where}", start_time=start_time, end_time=end_time,
+            description=description, extra_filter=self._sdk_filter(extra_filter),
+            read_options=read_options)
+        self._records.save(splits.SplitRecord(
+            version=version, kind="training_data", key_columns=keys,
+            train_keys=splits.row_keys(frame, keys), test_keys=None, test_size=None, seed=None,
+            stratify=False, description=description,
+            extra={"start_time": str(start_time) if start_time else None,
+                   "end_time": str(end_time) if end_time else None}))
+        return self._xy(frame, primary_key, event_time)
+
+    def get_training_data(self, training_dataset_version: int,
+                          primary_key: bool = False, event_time: bool = False,
+                          ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """Exactly the rows a ``training_data()`` (or a split's train side) recorded."""
+        v = int(training_dataset_version)
+        x, y = self._ctx.calls.run(f"read training dataset {v} of {self._where}",
+                                   self.sdk.get_training_data, v, primary_key=True,
+                                   event_time=True)
+        frame = self._frame(x, y)
+        record = self._recorded(v)
+        if record is not None:
+            frame = splits.rows_by_keys(frame, record.key_columns, record.train_keys,
+                                        f"training dataset {v} of {self._where}")
+        return self._xy(frame, primary_key, event_time)
+
+    def get_last_accessed_training_dataset(self) -> int | None:
+        found = self.sdk.get_last_accessed_training_dataset()
+        return None if found is None else int(found)
+
+    def get_training_datasets(self) -> list[TrainingDatasetInfo]:
+        found = self._ctx.calls.run(f"list the training datasets of {self._where}",
+                                    self.sdk.get_training_datasets)
+        out = []
+        for td in sorted(found or [], key=lambda t: int(t.version)):
+            record = self._recorded(int(td.version))
+            if record is not None:
+                rows = len(record.train_keys) + len(record.test_keys or [])
+                out.append(TrainingDatasetInfo(
+                    int(td.version), record.description, record.test_size, record.seed,
+                    record.stratify, rows, datetime.fromisoformat(record.created),
+                    dict(record.extra)))
+            else:
+                out.append(TrainingDatasetInfo(
+                    int(td.version), str(td.description or ""), td.test_size, td.seed, False,
+                    0, datetime.fromtimestamp(0, UTC), {"recorded_by": "hopsworks"}))
+        return out
+
+    # ------------------------------------------------------------------ serving
+    def get_batch_data(self, start_time: TimeLike = None, end_time: TimeLike = None,
+                       read_options: dict[str, Any] | None = None,
+                       primary_key: bool = False, event_time: bool = False,
+                       ) -> pd.DataFrame:
+        return self._ctx.calls.run(f"read batch data of {self._where}", self.sdk.get_batch_data,
+                                   start_time=start_time, end_time=end_time,
+                                   read_options=read_options, primary_key=primary_key,
+                                   event_time=event_time)
+
+    def init_serving(self, training_dataset_version: int | None = None,
+                     **kwargs: Any) -> None:
+        self._ctx.calls.run(f"prepare online serving of {self._where}", self.sdk.init_serving,
+                            training_dataset_version=training_dataset_version, **kwargs)
+
+    def _vector(self, method: Any, entry: Any, return_type: str, kwargs: dict[str, Any]) -> Any:
+        key = _serving_keys_name(getattr(method, "__func__", method))  # cache per function
+        try:
+            found = self._ctx.calls.run(f"look up features of {self._where}", method,
+                                        **{key: entry}, return_type=return_type, **kwargs)
+        except MlsysError as err:
+            if _MISSING_VECTOR not in str(err):
+                raise
+            raise NotFoundError("feature vector for primary key", repr(entry), []) from None
+        if found is None:
+            raise NotFoundError("feature vector for primary key", repr(entry), [])
+        return found
+
+    def get_feature_vector(self, entry: dict[str, Any], return_type: str = "list",
+                           **kwargs: Any) -> list[Any] | pd.DataFrame:
+        entry = {feature_name(k): v for k, v in entry.items()}
+        return self._vector(self.sdk.get_feature_vector, entry, return_type, kwargs)
+
+    def get_feature_vectors(self, entry: list[dict[str, Any]], return_type: str = "list",
+                            **kwargs: Any) -> list[list[Any]] | pd.DataFrame:
+        entries = [{feature_name(k): v for k, v in e.items()} for e in entry]
+        return self._vector(self.sdk.get_feature_vectors, entries, return_type, kwargs)
+
+    def delete(self) -> None:
+        self._ctx.calls.run(f"delete {self._where}", self.sdk.delete)
+        self._records.remove_all()

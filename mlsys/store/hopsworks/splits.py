@@ -1,0 +1,169 @@
+"""Recorded, seeded, stratified train/test splits for feature views on Hopsworks.
+
+Why not hsfs's own ``FeatureView.train_test_split``? In hsfs 5.2 the in-memory split takes no
+``seed`` (an unknown keyword is swallowed by its ``**kwargs``, and the split then shuffles with
+fresh entropy), cannot stratify, and ``get_train_test_split(v)`` splits again at random. mlsys
+promises all three. So the adapter:
+
+1. reads the view with hsfs ``training_data()`` — Hopsworks records that as a new
+   training-dataset version, so version numbers, provenance and ``create_model(...,
+   training_dataset_version=...)`` work as usual;
+2. sorts the rows by primary key + event time (Hopsworks returns rows in no fixed order) and
+   splits them with scikit-learn's ``train_test_split(random_state=seed, stratify=labels)``,
+   as the local backend does;
+3. stores which keys went to which side as JSON in the project's dataset API under
+   :data:`RECORD_ROOT`, so ``get_train_test_split(v)`` returns exactly the same rows, in the
+   same order. Rows updated since then come back with their new values (hsfs re-reads the
+   view); rows deleted since then raise :class:`~mlsys.errors.IntegrityError`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlsys.errors import IntegrityError, SchemaError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mlsys.store.hopsworks.context import Context
+
+RECORD_ROOT = "Resources/mlsys/training_datasets"
+
+
+@dataclass(frozen=True)
+class SplitRecord:
+    """What mlsys stores for one training-dataset version of a view."""
+
+    version: int
+    kind: str  # "split" (train_test_split) or "training_data"
+    key_columns: list[str]
+    train_keys: list[str]  # each key is the JSON text of the row's key values
+    test_keys: list[str] | None
+    test_size: float | None
+    seed: int | None
+    stratify: bool
+    description: str
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> SplitRecord:
+        return cls(**json.loads(text))
+
+
+def _key_value(v: Any) -> Any:
+    """A key value as plain JSON data that is equal for equal keys after a round trip."""
+    import pandas as pd
+
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, pd.Timestamp | datetime):
+        ts = pd.Timestamp(v)
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        return ts.isoformat()
+    item = getattr(v, "item", None)
+    if callable(item):
+        v = item()
+    if isinstance(v, float) and v.is_integer():
+        return int(v)  # Hopsworks may hand an int key back as a double, or the other way
+    return v if isinstance(v, bool | int | float | str) else str(v)
+
+
+def row_keys(frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    """One JSON text per row of ``frame`` from its ``columns`` (in order)."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise SchemaError(f"the view's rows lack key column(s) {missing}; columns are "
+                          f"{list(frame.columns)}")
+    values = zip(*(frame[c].tolist() for c in columns), strict=True)
+    return [json.dumps([_key_value(v) for v in row]) for row in values]
+
+
+def canonical_order(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame`` sorted by its key, so a seeded split does not depend on read order."""
+    keys = row_keys(frame, columns)
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def split(frame: pd.DataFrame, labels: list[str], test_size: float, seed: int | None,
+          stratify: bool, what: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train and test rows of ``frame`` (already in canonical order), as the local backend."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split  # heavy: only when splitting
+
+    if len(frame) < 2:
+        raise SchemaError(f"{what} has {len(frame)} row(s); a split needs at least 2")
+    strata = frame[labels].astype(str).agg("|".join, axis=1).to_numpy() if stratify else None
+    try:
+        train_idx, test_idx = train_test_split(np.arange(len(frame)), test_size=test_size,
+                                               random_state=seed, stratify=strata)
+    except ValueError as err:
+        raise SchemaError(f"cannot split {what}: {err}") from None
+    return frame.iloc[train_idx], frame.iloc[test_idx]
+
+
+def rows_by_keys(frame: pd.DataFrame, columns: list[str], wanted: list[str],
+                 what: str) -> pd.DataFrame:
+    """The rows of ``frame`` whose keys are ``wanted``, in that order."""
+    position = {k: i for i, k in enumerate(row_keys(frame, columns))}
+    missing = [k for k in wanted if k not in position]
+    if missing:
+        raise IntegrityError(
+            f"{what}: {len(missing)} recorded row(s) are no longer in the feature groups, "
+            f"e.g. key {missing[0]}; were rows deleted since the split was made?")
+    return frame.iloc[[position[k] for k in wanted]].reset_index(drop=True)
+
+
+class SplitRecords:
+    """The records of one feature view, as JSON files in the project's dataset API."""
+
+    def __init__(self, ctx: Context, view: str, version: int) -> None:
+        self._ctx = ctx
+        self.directory = f"{RECORD_ROOT}/{view}_{version}"
+
+    def path(self, td_version: int) -> str:
+        return f"{self.directory}/{td_version}.json"
+
+    def _ensure_directory(self) -> None:
+        api = self._ctx.dataset_api()
+        parts = self.directory.split("/")
+        for i in range(2, len(parts) + 1):  # "Resources" itself always exists
+            path = "/".join(parts[:i])
+            if not api.exists(path):
+                api.mkdir(path)
+
+    def save(self, record: SplitRecord) -> None:
+        api = self._ctx.dataset_api()
+        with self._ctx.calls.call(f"record training dataset {record.version}"), \
+                tempfile.TemporaryDirectory(prefix="mlsys-split-") as tmp:
+            self._ensure_directory()
+            local = Path(tmp) / f"{record.version}.json"
+            local.write_text(record.to_json())
+            api.upload(str(local), self.directory, overwrite=True)
+
+    def load(self, td_version: int) -> SplitRecord | None:
+        api = self._ctx.dataset_api()
+        path = self.path(td_version)
+        with self._ctx.calls.call(f"read the record of training dataset {td_version}"), \
+                tempfile.TemporaryDirectory(prefix="mlsys-split-") as tmp:
+            if not api.exists(path):
+                return None
+            local = api.download(path, tmp, overwrite=True)
+            return SplitRecord.from_json(Path(local).read_text())
+
+    def remove_all(self) -> None:
+        api = self._ctx.dataset_api()
+        with self._ctx.calls.call(f"remove the split records in {self.directory}"):
+            if api.exists(self.directory):
+                api.remove(self.directory)
