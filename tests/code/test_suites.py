@@ -393,7 +393,7 @@ def test_concurrent_validations_agree() -> None:
 
 def test_module_import_does_not_import_great_expectations() -> None:
     code = ("import sys, mlsys.validation.suites, mlsys.validation.schemas, "
-            "mlsys.validation.html, mlsys.validation.dq_report\n"
+            "mlsys.validation.html, mlsys.validation.dq_report, mlsys.validation.dq_plots\n"
             "print(sorted(m for m in ('great_expectations', 'matplotlib', 'pandera') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
