@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -99,8 +98,10 @@ def majority_baseline(
     """Metrics of always predicting the most frequent training class: the bar a model must beat."""
     if len(y_train) == 0:
         raise PipelineError("cannot compute a baseline from an empty training set")
-    majority = pd.Series(y_train).value_counts().index[0]
-    y_pred = np.full(len(X_test), majority, dtype=object)
+    y_train = pd.Series(y_train)
+    majority = y_train.value_counts().index[0]
+    # keep the labels' dtype: sklearn refuses to compare object predictions with int labels
+    y_pred = pd.Series([majority] * len(X_test), dtype=y_train.dtype).to_numpy()
     return _metrics(y_test, y_pred, classes)
 
 
@@ -167,43 +168,9 @@ def knn_search(
     return search.best_estimator_, params
 
 
-def confusion_png(confusion: pd.DataFrame, path: Path, title: str) -> Path:
-    """Draw ``confusion`` (counts, true x predicted) as an annotated heat map PNG at ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # headless: pipelines run without a display
-    import matplotlib.pyplot as plt
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    values = confusion.to_numpy()
-    size = max(4.0, 1.0 + 0.9 * len(confusion.columns))
-    fig, ax = plt.subplots(figsize=(size, size * 0.85))
-    try:
-        image = ax.imshow(values, cmap="Blues", vmin=0)
-        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-        ax.set_xticks(range(len(confusion.columns)), [str(c) for c in confusion.columns],
-                      rotation=45, ha="right")
-        ax.set_yticks(range(len(confusion.index)), [str(c) for c in confusion.index])
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-        ax.set_title(title)
-        threshold = values.max() / 2 if values.size and values.max() > 0 else 0
-        for i in range(values.shape[0]):
-            for j in range(values.shape[1]):
-                colour = "white" if values[i, j] > threshold else "black"
-                ax.text(j, i, str(values[i, j]), ha="center", va="center", color=colour)
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-    finally:
-        plt.close(fig)
-    return path
-
-
 __all__ = [
     "TrainedModel",
     "confusion_frame",
-    "confusion_png",
     "evaluate",
     "knn_search",
     "majority_baseline",

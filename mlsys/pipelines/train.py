@@ -66,12 +66,12 @@ def _float_metrics(metrics: dict[str, Any]) -> dict[str, float]:
 def _save_dir(trained: TrainedModel, workdir: Path, system: System) -> Path:
     import joblib
 
-    from mlsys.training import confusion_png
+    from mlsys.monitoring import confusion_matrix_png
 
     out = workdir / trained.name
     out.mkdir(parents=True)
     joblib.dump(trained.estimator, out / MODEL_FILE)
-    confusion_png(trained.confusion, out / "confusion_matrix.png",
+    confusion_matrix_png(trained.confusion, out / "confusion_matrix.png",
                   f"{system.name} {trained.name}: held-out confusion matrix")
     (out / "metrics.json").write_text(json.dumps(
         {"kind": trained.name, "metrics": trained.metrics, "params": trained.params,

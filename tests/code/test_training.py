@@ -13,7 +13,6 @@ from mlsys.errors import PipelineError
 from mlsys.training import (
     TrainedModel,
     confusion_frame,
-    confusion_png,
     evaluate,
     knn_search,
     majority_baseline,
@@ -127,13 +126,21 @@ def test_knn_search_copes_with_a_rare_class_and_refuses_hopeless_data() -> None:
         knn_search(x.iloc[np.r_[0:30, 30]], y.iloc[np.r_[0:30, 30]], seed=0)
 
 
-def test_confusion_png_writes_a_png(tmp_path: Path) -> None:
+def test_confusion_frames_draw_with_the_monitoring_plot(tmp_path: Path) -> None:
+    from mlsys.monitoring import confusion_matrix_png as confusion_png
+
     confusion = confusion_frame(["a", "b", "c", "c"], ["a", "b", "b", "c"], CLASSES)
     out = confusion_png(confusion, tmp_path / "sub" / "cm.png", "test")
     assert out == tmp_path / "sub" / "cm.png"
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     empty = confusion_png(confusion * 0, tmp_path / "empty.png", "no predictions yet")
     assert empty.stat().st_size > 0
+
+
+def test_majority_baseline_keeps_integer_labels() -> None:
+    y_train = pd.Series([5, 5, 6])
+    metrics = majority_baseline(y_train, pd.DataFrame({"x": [0, 1]}), pd.Series([5, 6]), [5, 6])
+    assert metrics["accuracy"] == 0.5
 
 
 def test_trained_model_is_immutable() -> None:
