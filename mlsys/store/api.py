@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
     from mlsys.validation.report import ExpectationSuite, ValidationReport
 
+FilterOp = Literal["<", "<=", ">", ">=", "==", "!=", "in", "like"]
+
 TimeLike = str | int | datetime | date | None
 """A point in time as Hopsworks accepts it: datetime, date, epoch milliseconds, or
 ``"%Y-%m-%d"`` / ``"%Y-%m-%d %H:%M:%S"`` strings (UTC when no zone is given)."""
@@ -40,19 +42,19 @@ class Feature:
     primary: bool = False
     description: str = ""
 
-    def _cmp(self, op: str, value: Any) -> Filter:
+    def _cmp(self, op: FilterOp, value: Any) -> Filter:
         return Filter(self.name, op, value)
 
-    def __lt__(self, v: Any) -> Filter:  # type: ignore[override]
+    def __lt__(self, v: Any) -> Filter:
         return self._cmp("<", v)
 
-    def __le__(self, v: Any) -> Filter:  # type: ignore[override]
+    def __le__(self, v: Any) -> Filter:
         return self._cmp("<=", v)
 
-    def __gt__(self, v: Any) -> Filter:  # type: ignore[override]
+    def __gt__(self, v: Any) -> Filter:
         return self._cmp(">", v)
 
-    def __ge__(self, v: Any) -> Filter:  # type: ignore[override]
+    def __ge__(self, v: Any) -> Filter:
         return self._cmp(">=", v)
 
     def __eq__(self, v: Any) -> Filter:  # type: ignore[override]
@@ -75,7 +77,7 @@ class Filter:
     """``feature <op> value``; combine with ``&`` and ``|`` into a :class:`Logic`."""
 
     feature: str
-    op: Literal["<", "<=", ">", ">=", "==", "!=", "in", "like"]
+    op: FilterOp
     value: Any
 
     def __and__(self, other: Filter | Logic) -> Logic:
