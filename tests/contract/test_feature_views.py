@@ -36,7 +36,7 @@ def test_view_is_found_again_with_its_query(project: Project, name: Name,
     fs = project.get_feature_store()
     got = fs.get_feature_view(name("items_view"), 1)
     assert got.labels == ["label"] and got.primary_keys == ["id"]
-    assert [f.name for f in got.features] == ["id", "ts", "x", "label"]
+    assert [f.name for f in got.features] == ["x", "label"]  # select() kept id, ts for joins
     assert [v.version for v in fs.get_feature_views(name("items_view"))] == [1]
     with pytest.raises(NotFoundError) as err:
         fs.get_feature_view(name("items_view"), 2)
@@ -83,6 +83,19 @@ def test_keys_only_on_request(fv: FeatureView) -> None:
     version = fv.get_last_accessed_training_dataset()
     assert version is not None
     assert list(fv.get_train_test_split(version)[0].columns) == ["x"]
+
+
+def test_keys_chosen_as_features_stay_in_x(project: Project, name: Name,
+                                           fg: FeatureGroup) -> None:
+    # e.g. wine: the measurements are the primary key and also the model's inputs
+    fv = project.get_feature_store().get_or_create_feature_view(
+        name("keyed"), 1, fg.select(["id", "x", "label"]), labels=["label"])
+    assert [f.name for f in fv.features] == ["id", "x", "label"]
+    x_train, *_ = fv.train_test_split(test_size=0.5, seed=0)
+    assert list(x_train.columns) == ["id", "x"]
+    assert list(fv.get_batch_data(primary_key=True, event_time=True).columns) == \
+        ["ts", "id", "x"]
+    assert fv.get_feature_vector({"id": 3}) == [3, 3.0]
 
 
 def test_training_data_and_batch_data_filter_on_event_time(fv: FeatureView) -> None:

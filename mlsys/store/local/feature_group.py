@@ -66,7 +66,6 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         cfg = fs.config
         self._path = cfg.table_dir(self.name, self.version)
         self._lock_path = cfg.table_lock(self.name, self.version)
-        self._online: OnlineStore | None = None
 
     def __repr__(self) -> str:
         return f"LocalFeatureGroup({self.name!r}, version={self.version})"
@@ -176,23 +175,21 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         if not self.online_enabled:
             raise MlsysError(f"{self._where} is not online-enabled; create it with "
                              "online_enabled=True (as a new version) to serve it online")
-        if self._online is None:
-            columns = columns or self._columns()
-            if not columns:
-                raise NotFoundError(f"online data of {self._where}", "any row (nothing inserted "
-                                    "yet)", [])
-            self._online = OnlineStore(self._fs.config.online_path(self.name, self.version),
-                                       self._key, columns, self.primary_key, self.event_time,
-                                       self._fs.config.busy_timeout_ms)
-        return self._online
+        columns = columns or self._columns()
+        if not columns:
+            raise NotFoundError(f"online data of {self._where}", "any row (nothing inserted "
+                                "yet)", [])
+        return self._fs.online_store(self.name, self.version, columns, self.primary_key,
+                                     self.event_time)
 
     def _update_online(self, columns: Sequence[frames.Column], data: pa.Table,
                        before: int | None, version: int, replaced: bool) -> None:
         store = self.online_store(columns)
-        if not replaced and store.synced_version() == before:
+        synced = store.synced_version()
+        if replaced or (before is None and synced is None):
+            store.rebuild(data, version)  # a plain bulk INSERT into an empty table
+        elif synced == before:
             store.upsert(data, version)
-        elif replaced:
-            store.rebuild(data, version)
         else:  # behind: a writer died between its commit and its online update
             store.rebuild(tables.read_arrow(self._path, version), version)
 
@@ -219,8 +216,9 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
             store = self.ensure_online()
             return store.read_all() if store is not None else _empty(None)
         version = None
-        if wallclock_time is not None:
-            version = tables.version_at(self._path, to_utc(wallclock_time, "wallclock_time"))
+        when = to_utc(wallclock_time, "wallclock_time")
+        if when is not None:
+            version = tables.version_at(self._path, when)
             if version is None:
                 return _empty(self._columns())
         try:
@@ -271,7 +269,9 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         return wanted
 
     def select(self, features: Sequence[str]) -> LocalQuery:
-        return LocalQuery(self, list(dict.fromkeys([*self.keys, *self._known(features)])))
+        chosen = self._known(features)
+        implicit = [k for k in self.keys if k not in chosen]
+        return LocalQuery(self, list(dict.fromkeys([*self.keys, *chosen])), implicit=implicit)
 
     def select_except(self, features: Sequence[str] | None = None) -> LocalQuery:
         dropped = [n for n in self._known(features or []) if n not in self.keys]
@@ -295,8 +295,7 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
 
     def delete(self) -> None:
         with file_lock(self._lock_path, self._fs.config.lock_timeout_s, self._where):
-            if self._online is not None:
-                self._online.close()
+            self._fs.forget_online_store(self.name, self.version)
             online = self._fs.config.online_path(self.name, self.version)
             for p in (online, Path(f"{online}-wal"), Path(f"{online}-shm")):
                 p.unlink(missing_ok=True)

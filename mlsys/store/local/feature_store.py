@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 from mlsys.errors import AlreadyExistsError, NotFoundError, SchemaError
 from mlsys.names import entity_name, feature_name, version_number
-from mlsys.store.api import FeatureStore, Query
+from mlsys.store.api import FeatureGroup, FeatureStore, FeatureView, Query
 from mlsys.store.local.catalog import Catalog, dumps, now_iso
 from mlsys.store.local.config import LocalConfig
 from mlsys.store.local.feature_group import LocalFeatureGroup
 from mlsys.store.local.feature_view import LocalFeatureView
+from mlsys.store.local.frames import Column
+from mlsys.store.local.online import OnlineStore
 from mlsys.store.local.query import LocalQuery
 
 
@@ -23,9 +26,36 @@ class LocalFeatureStore(FeatureStore):
         self.config = config
         self.catalog = catalog
         self.name = f"{config.project}_featurestore"
+        # One online store (one SQLite connection) per group version for the whole project.
+        self._online: dict[tuple[str, int], OnlineStore] = {}
+        self._online_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"LocalFeatureStore({self.name!r}, root={str(self.config.root)!r})"
+
+    def online_store(self, name: str, version: int, columns: Sequence[Column],
+                     primary_key: Sequence[str], event_time: str | None) -> OnlineStore:
+        """The shared online store of group ``name`` v``version``."""
+        with self._online_lock:
+            store = self._online.get((name, version))
+            if store is None:
+                store = OnlineStore(self.config.online_path(name, version), f"{name}_{version}",
+                                    columns, primary_key, event_time,
+                                    self.config.busy_timeout_ms)
+                self._online[(name, version)] = store
+            return store
+
+    def forget_online_store(self, name: str, version: int) -> None:
+        with self._online_lock:
+            store = self._online.pop((name, version), None)
+        if store is not None:
+            store.close()
+
+    def close(self) -> None:
+        with self._online_lock:
+            stores, self._online = list(self._online.values()), {}
+        for store in stores:
+            store.close()
 
     # -- feature groups
     def _group_row(self, name: str, version: int) -> Any:
@@ -90,7 +120,7 @@ class LocalFeatureStore(FeatureStore):
             raise NotFoundError("feature group", f"{name} v{version}", self._existing_groups())
         return LocalFeatureGroup(self, row)
 
-    def get_feature_groups(self, name: str | None = None) -> list[LocalFeatureGroup]:
+    def get_feature_groups(self, name: str | None = None) -> list[FeatureGroup]:
         if name is None:
             rows = self.catalog.query("SELECT * FROM feature_groups ORDER BY name, version")
         else:
@@ -137,7 +167,7 @@ class LocalFeatureStore(FeatureStore):
             raise NotFoundError("feature view", f"{name} v{version}", existing)
         return LocalFeatureView(self, row)
 
-    def get_feature_views(self, name: str | None = None) -> list[LocalFeatureView]:
+    def get_feature_views(self, name: str | None = None) -> list[FeatureView]:
         if name is None:
             rows = self.catalog.query("SELECT * FROM feature_views ORDER BY name, version")
         else:

@@ -71,7 +71,9 @@ class LocalFeatureView(FeatureView):
 
     @property
     def features(self) -> list[Feature]:
-        return self.query.features
+        """The chosen features of the query (labels included); key columns that ``select``
+        kept only for joins are not among them, as in hsfs."""
+        return self.query.view_features()
 
     @property
     def primary_keys(self) -> list[str]:
@@ -83,11 +85,12 @@ class LocalFeatureView(FeatureView):
 
     # -- shaping
     def _x_columns(self, primary_key: bool, event_time: bool) -> list[str]:
+        """X's columns: the view's features without labels; key columns in front on request
+        (a key the user chose as a feature stays in X either way, as in hsfs)."""
         pk, et = self.query.key_outputs()
         names = [f.name for f in self.features if f.name not in self.labels]
-        names = [n for n in names if n not in pk and n not in et]
-        front = [*(pk if primary_key else []), *(et if event_time else [])]
-        return [*front, *names]
+        wanted = [*(pk if primary_key else []), *(et if event_time else [])]
+        return [*(k for k in wanted if k not in names), *names]
 
     def _xy(self, frame: pd.DataFrame, primary_key: bool, event_time: bool
             ) -> tuple[pd.DataFrame, pd.DataFrame | None]:

@@ -16,12 +16,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from mlsys.store.local.frames import ARROW_TYPES, Column
 
@@ -99,22 +100,30 @@ class OnlineStore:
         return None if row is None else int(row[0])
 
     # -- writes (callers hold the group's write lock)
-    def _rows(self, data: pa.Table) -> list[tuple[Any, ...]]:
-        """Rows to store: latest per primary key, values converted column-wise by Arrow."""
-        keys = data.select(self.primary_key).to_pandas()
-        if keys.duplicated().any():
+    def _rows(self, data: pa.Table) -> Iterator[tuple[Any, ...]]:
+        """Rows to store: latest per primary key, in key order (B-tree appends are cheapest),
+        values converted column-wise (numpy's ``tolist`` where no nulls: ~5x Arrow's)."""
+        if len(self.primary_key) == 1:
+            dup = pc.count_distinct(data.column(self.primary_key[0])).as_py() != len(data)
+        else:
+            dup = bool(data.select(self.primary_key).to_pandas().duplicated().any())
+        if dup:
             df = data.to_pandas()
             if self.event_time:
                 df = df.sort_values(self.event_time, kind="stable")
             data = pa.Table.from_pandas(df.drop_duplicates(self.primary_key, keep="last"),
                                         preserve_index=False)
+        data = data.take(pc.sort_indices(data, [(k, "ascending") for k in self.primary_key]))
         lists = []
         for c in self.columns:
             arr = data.column(c.name)
             if c.type in _STORE_AS:
                 arr = arr.cast(_STORE_AS[c.type])
-            lists.append(arr.to_pylist())
-        return list(zip(*lists, strict=True))
+            if arr.null_count == 0 and c.type not in ("string", "binary"):
+                lists.append(arr.to_numpy().tolist())
+            else:
+                lists.append(arr.to_pylist())
+        return zip(*lists, strict=True)
 
     def upsert(self, data: pa.Table, delta_version: int) -> None:
         """Apply the rows of one insert and record the Delta version they came from."""
@@ -143,7 +152,8 @@ class OnlineStore:
     # -- reads
     def get_raw(self, key: Sequence[Any]) -> tuple[Any, ...] | None:
         """The stored row of ``key`` (values as stored), or None."""
-        return self._connection().execute(self._select, tuple(key)).fetchone()
+        with self._lock:  # one connection serves every thread of the process
+            return self._connection().execute(self._select, tuple(key)).fetchone()
 
     def decode(self, row: tuple[Any, ...]) -> list[Any]:
         """A stored row with timestamps, dates and booleans turned back into Python values."""
@@ -165,8 +175,9 @@ class OnlineStore:
         return None if row is None else self.decode(row)
 
     def count(self) -> int:
-        return int(self._connection().execute(f"SELECT count(*) FROM {_q(self.table)}")
-                   .fetchone()[0])
+        with self._lock:
+            return int(self._connection().execute(f"SELECT count(*) FROM {_q(self.table)}")
+                       .fetchone()[0])
 
     def read_all(self) -> pd.DataFrame:
         """Every stored row as pandas, with the offline table's dtypes."""

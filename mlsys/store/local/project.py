@@ -43,6 +43,7 @@ class LocalProject(Project):
         return self._datasets
 
     def close(self) -> None:
+        self._fs.close()
         self.catalog.close()
 
 

@@ -61,9 +61,13 @@ class LocalQuery(Query):
     def __init__(self, fg: LocalFeatureGroup, columns: Sequence[str] | None = None,
                  exclude: Sequence[str] = (), filters: Sequence[Filter | Logic] = (),
                  joins: Sequence[Join] = (),
-                 as_of: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None)) -> None:
+                 as_of: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None),
+                 implicit: Sequence[str] = ()) -> None:
         self._fg = fg
         self._columns = tuple(columns) if columns is not None else None
+        # Key columns select() added for joins, not chosen by the user: a query returns them,
+        # but they are not features of a view built on it (as hsfs's helper columns).
+        self._implicit = tuple(implicit)
         self._exclude = tuple(exclude)
         self._filters = tuple(filters)
         self._joins = tuple(joins)
@@ -71,7 +75,8 @@ class LocalQuery(Query):
 
     def _copy(self, **changes: Any) -> LocalQuery:
         state = {"columns": self._columns, "exclude": self._exclude, "filters": self._filters,
-                 "joins": self._joins, "as_of": self._as_of, **changes}
+                 "joins": self._joins, "as_of": self._as_of, "implicit": self._implicit,
+                 **changes}
         return LocalQuery(self._fg, **state)
 
     def __repr__(self) -> str:
@@ -146,9 +151,17 @@ class LocalQuery(Query):
 
     def _output(self) -> list[Feature]:
         """The features the query returns, in order (also checks joins and names)."""
+        return [f for f, _ in self._plan()]
+
+    def view_features(self) -> list[Feature]:
+        """The features a feature view on this query has: the chosen ones, not helper keys."""
+        return [f for f, chosen in self._plan() if chosen]
+
+    def _plan(self) -> list[tuple[Feature, bool]]:
+        """Each output feature, and whether the user chose it (False: a key added for joins)."""
         types = {f.name: f for f in self._fg.features}
         own = self._own_columns()
-        out = [types.get(n, Feature(n, "unknown")) for n in own]
+        out = [(types.get(n, Feature(n, "unknown")), n not in self._implicit) for n in own]
         taken = set(own) | set(self._fg.keys)
         for j in self._joins:
             if types:
@@ -156,10 +169,10 @@ class LocalQuery(Query):
                 if missing:
                     raise NotFoundError(f"join key of {self._fg.name} v{self._fg.version}",
                                         ", ".join(missing), sorted(taken | set(types)))
-            right_types = {f.name: f for f in j.query._output()}
+            right = {f.name: (f, chosen) for f, chosen in j.query._plan()}
             for src, new in self._join_columns(j, taken):
-                f = right_types[src]
-                out.append(Feature(new, f.type, f.primary, f.description))
+                f, chosen = right[src]
+                out.append((Feature(new, f.type, f.primary, f.description), chosen))
         return out
 
     @property
@@ -224,6 +237,7 @@ class LocalQuery(Query):
                     f"a point-in-time join (both groups have an event time) supports join_type "
                     f"'left' or 'inner', not {j.join_type!r}"
                 )
+            assert lt is not None and rt is not None  # pit implies both
             return _asof(frame, r.assign(**{_RET: right[rt].array}), lt, keys, j.join_type)
         except (ValueError, TypeError) as err:
             if isinstance(err, SchemaError):
@@ -244,6 +258,7 @@ class LocalQuery(Query):
                        "right_on": list(j.right_on), "join_type": j.join_type,
                        "prefix": j.prefix} for j in self._joins],
             "as_of": [t.isoformat() if t is not None else None for t in self._as_of],
+            "implicit": list(self._implicit),
         }
 
     @classmethod
@@ -254,7 +269,8 @@ class LocalQuery(Query):
                       j["join_type"], j["prefix"]) for j in spec["joins"]]
         w, e = (pd.Timestamp(t) if t else None for t in spec["as_of"])
         return cls(fg, spec["columns"], spec["exclude"],
-                   [flt.from_spec(f) for f in spec["filters"]], joins, (w, e))
+                   [flt.from_spec(f) for f in spec["filters"]], joins, (w, e),
+                   spec.get("implicit", ()))
 
 
 def _asof(left: pd.DataFrame, right: pd.DataFrame, on: str, by: list[str],

@@ -224,7 +224,10 @@ class LocalModelRegistry(ModelRegistry):
             raise NotFoundError("model", f"{name} v{version}", names)
         return self._model(r)
 
-    def get_models(self, name: str) -> list[LocalModel]:
+    def get_models(self, name: str) -> list[Model]:
+        return list(self._versions(name))
+
+    def _versions(self, name: str) -> list[LocalModel]:
         model_name(name)
         rows = self.catalog.query("SELECT * FROM models WHERE name = ? ORDER BY version",
                                   (name,))
@@ -234,7 +237,7 @@ class LocalModelRegistry(ModelRegistry):
                        direction: Literal["max", "min"]) -> LocalModel | None:
         if direction not in ("max", "min"):
             raise SchemaError(f"direction {direction!r} is not known; use 'max' or 'min'")
-        scored = [m for m in self.get_models(name) if metric in m.training_metrics]
+        scored = [m for m in self._versions(name) if metric in m.training_metrics]
         if not scored:
             return None
         sign = 1.0 if direction == "max" else -1.0
