@@ -10,7 +10,6 @@ import datetime as dt
 import importlib.util
 import socket
 import ssl
-import sys
 import threading
 import time
 import traceback
@@ -45,35 +44,6 @@ def _settings(**kw: str) -> Settings:
 def _no_key_anywhere(err: BaseException) -> None:
     text = "".join(traceback.format_exception(err))
     assert KEY not in str(err) and KEY not in repr(err) and KEY not in text
-
-
-# ----------------------------------------------------------------- without the SDK
-
-
-@pytest.mark.skipif(HAS_SDK, reason="the SDK is installed in this environment; the next test "
-                    "hides it to check the same message")
-def test_login_without_the_sdk_names_the_extra() -> None:
-    with pytest.raises(BackendUnavailableError, match=r"pip install 'mlsys\[hopsworks\]'") as ei:
-        mlsys.login(backend="hopsworks", api_key_value=KEY)
-    _no_key_anywhere(ei.value)
-
-
-def test_login_with_the_sdk_hidden_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "hopsworks", None)  # makes `import hopsworks` fail
-    with pytest.raises(BackendUnavailableError, match=r"pip install 'mlsys\[hopsworks\]'"):
-        mlsys.login(backend="hopsworks", api_key_value=KEY)
-
-
-def test_importing_the_adapter_does_not_import_the_sdk() -> None:
-    import subprocess
-
-    code = ("import sys, mlsys.store.hopsworks.project, mlsys.store.hopsworks.feature_store, "
-            "mlsys.store.hopsworks.models, mlsys.store.hopsworks.datasets\n"
-            "print(sorted(m for m in ('hopsworks', 'hsfs', 'hsml', 'great_expectations') "
-            "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
-    assert out == "[]"
 
 
 # ----------------------------------------------------------------- settings

@@ -35,6 +35,13 @@ if TYPE_CHECKING:
     from mlsys.validation.report import ExpectationSuite, ValidationReport
 
 
+def sdk_columns(sdk_fg: Any) -> list[Any]:
+    """The hsfs features of a group: ``columns`` in hsfs 5 (``features`` is deprecated there
+    and warns), ``features`` in older releases."""
+    found = sdk_fg.columns if hasattr(type(sdk_fg), "columns") else sdk_fg.features
+    return list(found or [])
+
+
 def insert_write_options(write_options: dict[str, Any] | None, wait: bool,
                          online_enabled: bool) -> dict[str, Any]:
     """hsfs ``write_options`` for an mlsys insert: wait for the job unless told otherwise."""
@@ -81,7 +88,7 @@ class HopsworksFeatureGroup(FeatureGroup):
 
     @property
     def features(self) -> list[Feature]:
-        return [feature_from_sdk(f) for f in (self.sdk.features or [])]
+        return [feature_from_sdk(f) for f in sdk_columns(self.sdk)]
 
     @property
     def _where(self) -> str:

@@ -8,7 +8,6 @@ touches no network: ``select*`` on a feature group only makes metadata objects.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
@@ -53,6 +52,22 @@ def to_sdk_filter(sdk_query: Any, f: Filter | Logic) -> Any:
     return method(value)
 
 
+def clone_query(q: Any) -> Any:
+    """A copy of an hsfs ``Query`` (and its joins) that in-place ``join`` / ``filter`` /
+    ``as_of`` on the copy cannot reach back through. ``copy.deepcopy`` does not work on hsfs
+    queries: their ``__getattr__`` looks names up as features and recurses forever."""
+    new = object.__new__(type(q))
+    new.__dict__.update(vars(q))
+    joins = []
+    for j in vars(q).get("_joins") or []:
+        join = object.__new__(type(j))
+        join.__dict__.update(vars(j))
+        join._query = clone_query(vars(j)["_query"])
+        joins.append(join)
+    new._joins = joins
+    return new
+
+
 @dataclass(frozen=True)
 class Recipe:
     """How to build an hsfs query: ``fg.<select>(**args)`` then ``steps`` in order."""
@@ -66,7 +81,7 @@ class Recipe:
         if self.select:
             q = getattr(self.fg, self.select)(**dict(self.args))
         else:  # a stored view's query: copy it, hsfs would change it in place
-            q = copy.deepcopy(self.fg)
+            q = clone_query(self.fg)
         for kind, arg in self.steps:
             if kind == "join":
                 sub, kwargs = arg
