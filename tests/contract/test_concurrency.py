@@ -118,3 +118,27 @@ def test_online_store_catches_up_after_a_writer_died(tmp_path: Path) -> None:
     fv = mlsys.login(home=home).get_feature_store().get_or_create_feature_view(
         "shared_view", 1, fg.select(["x"]))
     assert fv.get_feature_vector({"id": 2}) == [2.0]
+
+
+# A first insert that dies after its Delta commit, before the catalog records the schema.
+DIES_BEFORE_SCHEMA = """
+import os, sys
+import pandas as pd
+import mlsys
+from mlsys.store.local.feature_group import LocalFeatureGroup
+LocalFeatureGroup._save_columns = lambda *a, **k: os._exit(9)
+fg = mlsys.login(home=sys.argv[1]).get_feature_store().get_feature_group("shared", 1)
+fg.insert(pd.DataFrame({"id": [1], "ts": pd.Timestamp("2024-01-01", tz="UTC"), "x": [1.0]}))
+"""
+
+
+def test_schema_is_recovered_from_delta_after_a_first_insert_died(tmp_path: Path) -> None:
+    home = tmp_path / "store"
+    fg = _group(home)
+    done = subprocess.run([sys.executable, "-c", DIES_BEFORE_SCHEMA, str(home)], check=False)
+    assert done.returncode == 9
+    assert [(f.name, f.type) for f in fg.features] == [("id", "bigint"), ("ts", "timestamp"),
+                                                       ("x", "double")]
+    fg.insert(pd.DataFrame({"id": [2], "ts": pd.Timestamp("2024-01-02", tz="UTC"),
+                            "x": [2.0]}))
+    assert sorted(fg.read()["id"]) == [1, 2]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import numpy as np
 import pandas as pd
 
 from mlsys.errors import SchemaError
@@ -20,7 +21,7 @@ def to_utc(value: TimeLike, what: str = "time") -> pd.Timestamp | None:
         return None
     if isinstance(value, bool):
         raise SchemaError(f"{what} {value!r} is not a point in time; give a datetime or date")
-    if isinstance(value, pd.Timestamp | datetime):
+    if isinstance(value, pd.Timestamp | datetime | np.datetime64):
         ts = pd.Timestamp(value)
     elif isinstance(value, date):
         ts = pd.Timestamp(datetime(value.year, value.month, value.day))
