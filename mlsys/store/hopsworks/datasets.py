@@ -78,8 +78,8 @@ class HopsworksDatasetApi(DatasetApi):
                       staging, overwrite=True, **kwargs)
             self._run(f"move {src.name} into {upload_path}", self.sdk.move,
                       f"{staging}/{src.name}", target, overwrite=True)
-        finally:
-            if self.exists(staging):
+        finally:  # the staging path is reserved, so it bypasses the public path checks
+            if self._run(f"check {staging}", self.sdk.exists, staging):
                 self._run(f"remove {staging}", self.sdk.remove, staging)
         return target
 

@@ -23,6 +23,12 @@ MAX_MESSAGE = 1200
 # Great Expectations (imported by hsfs) imports modules Python 3.11 deprecates.
 GE_IMPORT_NOISE = r"module 'sre_(constants|parse|compile)' is deprecated"
 
+# hsml 5.2 deprecates its whole ModelSchema class (every method warns, also inside
+# Model.save) in favour of the schema it derives from a feature view's training dataset. It
+# still stores and serves explicit schemas, and mlsys registers the same explicit schema on
+# both backends; see mlsys.store.hopsworks.models.
+MODEL_SCHEMA_DEPRECATION = r"ModelSchema\.\w+ is deprecated"
+
 SCHEMA_MARKERS = (
     "not compatible with Feature Group schema",
     "schema validation errors found",
@@ -131,6 +137,7 @@ def quiet_sdk(unverified_tls: bool = False) -> Iterator[None]:
     """
     with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
         warnings.filterwarnings("ignore", message=GE_IMPORT_NOISE, category=DeprecationWarning)
+        warnings.filterwarnings("ignore", message=MODEL_SCHEMA_DEPRECATION)
         if unverified_tls:
             from urllib3.exceptions import InsecureRequestWarning
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from mlsys.errors import IntegrityError, NotFoundError, SchemaError
 from mlsys.names import model_name, version_number
 from mlsys.store.api import FeatureView, Model, ModelApi, ModelRegistry, ModelSchema, Schema
+from mlsys.store.hopsworks.errors import quiet_sdk
 
 if TYPE_CHECKING:
     from mlsys.store.hopsworks.context import Context
@@ -44,8 +45,9 @@ def to_sdk_schema(schema: ModelSchema | dict[str, Any] | None) -> Any:
             return None
         return SdkSchema([{"name": c.name, "type": c.type} for c in s.columns])
 
-    return SdkModelSchema(input_schema=columns(schema.input_schema),
-                          output_schema=columns(schema.output_schema))
+    with quiet_sdk():  # hsml 5.2 deprecates ModelSchema: see MODEL_SCHEMA_DEPRECATION
+        return SdkModelSchema(input_schema=columns(schema.input_schema),
+                              output_schema=columns(schema.output_schema))
 
 
 def _sha256(path: Path) -> str:
@@ -138,7 +140,10 @@ class HopsworksModel(Model):
         """Read from the registry's ``model_schema.json`` (a request per access)."""
         if not self._saved():
             raw = getattr(self.sdk, "_model_schema", None)
-            return raw.to_dict() if hasattr(raw, "to_dict") else raw
+            if not hasattr(raw, "json"):
+                return raw
+            with quiet_sdk():  # json() is what hsml itself uploads at save
+                return json.loads(raw.json())
         return self._ctx.calls.run(f"read the schema of model {self.name} v{self.version}",
                                    lambda: self.sdk.model_schema)
 
