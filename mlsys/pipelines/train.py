@@ -85,7 +85,7 @@ def train(project: Project, system: System, seed: int = 42) -> TrainResult:
 
     fv = feature_view(project, system)
     x_train, x_test, y_train, y_test = fv.train_test_split(
-        test_size=TEST_SIZE, seed=seed, stratify=True, primary_key=True,
+        test_size=TEST_SIZE, seed=seed, stratify=True,
         description=f"{system.name}: stratified {1 - TEST_SIZE:.0%}/{TEST_SIZE:.0%} split",
     )
     if len(x_train) < 10 or y_train[system.label].nunique() < 2:
