@@ -1,0 +1,160 @@
+"""The run's shared state: sizes, repetitions, a scratch directory and data built once."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from benchmarks.data import PitFrames
+    from benchmarks.harness import Case
+    from mlsys.store.api import FeatureGroup, Project
+
+# Sizes of the issue's table at --scale 1.
+BIG_ROWS = 1_000_000
+UPSERT_ROWS = 10_000
+PIT_ENTITY_ROWS = 100_000
+BATCH_ROWS = 100_000
+MIN_ROWS = 200  # below this a "table" is mostly fixed overhead
+
+
+@dataclass
+class Sizes:
+    """Row counts of one run (the issue's sizes times ``scale``)."""
+
+    scale: float
+
+    def rows(self, full: int) -> int:
+        return max(MIN_ROWS, round(full * self.scale))
+
+    @property
+    def big(self) -> int:
+        return self.rows(BIG_ROWS)
+
+    @property
+    def upsert(self) -> int:
+        return max(MIN_ROWS // 2, round(UPSERT_ROWS * self.scale))
+
+    @property
+    def pit_entities(self) -> int:
+        return self.rows(PIT_ENTITY_ROWS)
+
+    @property
+    def batch(self) -> int:
+        return self.rows(BATCH_ROWS)
+
+
+@dataclass
+class Context:
+    """What benchmarks share within one run; ``close()`` deletes the scratch directory."""
+
+    scale: float = 1.0
+    repeat: int | None = None  # None: each benchmark's own default
+    full: bool = False  # include the 10M-row scaling point
+    only: tuple[str, ...] = ()
+    profile: tuple[str, ...] = ()  # figure names to profile with pyinstrument
+    profile_dir: Path | None = None
+    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="mlsys-bench-")))
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sizes(self) -> Sizes:
+        return Sizes(self.scale)
+
+    def reps(self, default: int) -> int:
+        return max(1, self.repeat if self.repeat is not None else default)
+
+    def dir(self, name: str) -> Path:
+        """A fresh scratch directory ``name`` (emptied if it exists)."""
+        path = self.root / name
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        return path
+
+    def maybe_profile(self, name: str, case: Case) -> Path | None:
+        """Run ``case`` once more under pyinstrument when ``name`` was asked for (--profile);
+        the text report goes to ``profile_dir/<name>.txt``."""
+        if name not in self.profile:
+            return None
+        from benchmarks.harness import profile_case
+
+        out = (self.profile_dir or self.root) / f"profile_{name}.txt"
+        profile_case(case, out)
+        return out
+
+    def close(self) -> None:
+        project = self._cache.pop("project", None)
+        if project is not None:
+            project.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # -- shared resources, built on first use
+    def _cached(self, key: str, build: Any) -> Any:
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+    @property
+    def store_home(self) -> Path:
+        return self.root / "store"
+
+    @property
+    def project(self) -> Project:
+        import mlsys
+
+        return self._cached("project", lambda: mlsys.login(backend="local",
+                                                           home=self.store_home))
+
+    def big_frame(self) -> pd.DataFrame:
+        """``sizes.big`` wine-shaped rows (the 1M-row table at scale 1)."""
+        from benchmarks.data import wine_rows
+
+        return self._cached("big_frame", lambda: wine_rows(self.sizes.big, seed=0))
+
+    def big_group(self) -> FeatureGroup:
+        """An offline group holding :meth:`big_frame` (keyed like the wine system)."""
+        return self._cached("big_group", lambda: self.new_group("wine_big", self.big_frame()))
+
+    def new_group(self, name: str, frame: pd.DataFrame | None = None, online: bool = False,
+                  primary_key: tuple[str, ...] | None = None) -> FeatureGroup:
+        """A new wine-keyed group ``name`` v1, filled with ``frame`` when given."""
+        from mlsys.systems import wine
+
+        fg = self.project.get_feature_store().get_or_create_feature_group(
+            name, 1, primary_key=list(primary_key or wine.PRIMARY_KEY),
+            event_time=wine.EVENT_TIME, online_enabled=online)
+        if frame is not None:
+            fg.insert(frame)
+        return fg
+
+    def pit(self) -> PitFrames:
+        from benchmarks.data import pit_frames
+
+        return self._cached("pit", lambda: pit_frames(self.sizes.pit_entities, self.sizes.big))
+
+    def knn(self) -> tuple[Any, float]:
+        from benchmarks.data import trained_knn
+
+        return trained_knn()
+
+
+def delta_path(fg: FeatureGroup) -> str:
+    """The Delta table directory of a local group, so a baseline reads the very same table."""
+    path = getattr(fg, "_path", None)  # the local backend's table directory (not in the API)
+    if path is None:
+        raise TypeError(f"{fg!r} is not a local feature group")
+    return str(path)
+
+
+@functools.cache
+def python() -> str:
+    """The interpreter running the benchmarks (subprocess benchmarks use the same one)."""
+    import sys
+
+    return sys.executable
