@@ -174,11 +174,23 @@ def test_missing_view_is_not_found(sdk: SimpleNamespace, ctx: Context,
     assert listing.last[1] == {"latest_version_only": False}
 
 
-def test_listing_every_view_uses_the_sdks_own_rest_call(sdk: SimpleNamespace,
-                                                        ctx: Context) -> None:
+def test_listing_views_every_one_or_one_name(sdk: SimpleNamespace, ctx: Context,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from hsfs.core.feature_view_api import FeatureViewApi
+
+    spy(monkeypatch, FeatureViewApi, "_get_all", result=[
+        {"name": "iris_view", "version": 2}, {"name": "iris_view", "version": 1}])
+    get = spy(monkeypatch, sdk.feature_store.FeatureStore, "get_feature_view",
+              effect=lambda self, name, version=None: sdk.feature_view.FeatureView(
+                  name=name, query=iris_group(sdk).select_all(), featurestore_id=67,
+                  version=version, labels=["variety"]))
     fs = _fs(sdk, ctx)
-    api = fs.sdk._feature_view_engine._feature_view_api
-    assert "latest_version_only" in named_parameters(api._get_all)
+    assert [(v.name, v.version) for v in fs.get_feature_views()] == [
+        ("iris_view", 1), ("iris_view", 2)]
+    assert len(get) == 2
+    spy(monkeypatch, sdk.feature_store.FeatureStore, "get_feature_views",
+        result=rest_error(sdk, 404))
+    assert fs.get_feature_views("wine_view") == []
 
 
 def test_view_from_a_query_of_this_store(sdk: SimpleNamespace, ctx: Context,

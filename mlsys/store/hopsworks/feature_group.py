@@ -61,29 +61,29 @@ class HopsworksFeatureGroup(FeatureGroup):
         self._ctx = ctx
 
     # ------------------------------------------------------------------ metadata
-    @property  # type: ignore[override]
-    def name(self) -> str:
+    @property
+    def name(self) -> str:  # type: ignore[override]
         return str(self.sdk.name)
 
-    @property  # type: ignore[override]
-    def version(self) -> int:
+    @property
+    def version(self) -> int:  # type: ignore[override]
         return int(self.sdk.version)
 
-    @property  # type: ignore[override]
-    def primary_key(self) -> list[str]:
+    @property
+    def primary_key(self) -> list[str]:  # type: ignore[override]
         return [str(k) for k in (self.sdk.primary_key or [])]
 
-    @property  # type: ignore[override]
-    def event_time(self) -> str | None:
+    @property
+    def event_time(self) -> str | None:  # type: ignore[override]
         et = self.sdk.event_time
         return str(et) if et else None
 
-    @property  # type: ignore[override]
-    def description(self) -> str:
+    @property
+    def description(self) -> str:  # type: ignore[override]
         return str(self.sdk.description or "")
 
-    @property  # type: ignore[override]
-    def online_enabled(self) -> bool:
+    @property
+    def online_enabled(self) -> bool:  # type: ignore[override]
         return bool(self.sdk.online_enabled)
 
     @property

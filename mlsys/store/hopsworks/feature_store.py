@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mlsys.errors import SchemaError
+from mlsys.errors import NotFoundError, SchemaError
 from mlsys.names import entity_name, feature_name, version_number
-from mlsys.store.api import FeatureStore, Query
+from mlsys.store.api import FeatureGroup, FeatureStore, FeatureView, Query
 from mlsys.store.hopsworks.feature_group import HopsworksFeatureGroup
 from mlsys.store.hopsworks.feature_view import HopsworksFeatureView
 from mlsys.store.hopsworks.query import HopsworksQuery
@@ -34,8 +34,8 @@ class HopsworksFeatureStore(FeatureStore):
         self.sdk = sdk
         self._ctx = ctx
 
-    @property  # type: ignore[override]
-    def name(self) -> str:
+    @property
+    def name(self) -> str:  # type: ignore[override]
         return str(self.sdk.name)
 
     def __repr__(self) -> str:
@@ -87,17 +87,15 @@ class HopsworksFeatureStore(FeatureStore):
                                     self.sdk.get_feature_group, name, version=version,
                                     not_found=wanted, existing=self._existing_groups)
         if found is None:
-            from mlsys.errors import NotFoundError
-
             raise NotFoundError(*wanted, self._existing_groups())
         return HopsworksFeatureGroup(found, self._ctx)
 
-    def get_feature_groups(self, name: str | None = None) -> list[HopsworksFeatureGroup]:
+    def get_feature_groups(self, name: str | None = None) -> list[FeatureGroup]:
         if name is not None:
             entity_name(name)
         found = self._ctx.calls.run("list feature groups", self.sdk.get_feature_groups,
                                     name=name)
-        groups = [HopsworksFeatureGroup(g, self._ctx) for g in found or []]
+        groups: list[FeatureGroup] = [HopsworksFeatureGroup(g, self._ctx) for g in found or []]
         return sorted(groups, key=lambda g: (g.name, g.version))
 
     # ------------------------------------------------------------------ feature views
@@ -115,8 +113,6 @@ class HopsworksFeatureStore(FeatureStore):
         label_names = _names(labels)
         missing = [x for x in label_names if x not in [f.name for f in query.features]]
         if missing:
-            from mlsys.errors import NotFoundError
-
             raise NotFoundError(f"label of feature view {name}", ", ".join(missing),
                                 [f.name for f in query.features])
         sdk_fv = self._ctx.calls.run(
@@ -133,8 +129,6 @@ class HopsworksFeatureStore(FeatureStore):
                                     self.sdk.get_feature_view, name, version=version,
                                     not_found=wanted, existing=self._existing_views)
         if found is None:
-            from mlsys.errors import NotFoundError
-
             raise NotFoundError(*wanted, self._existing_views())
         return HopsworksFeatureView(found, self._ctx)
 
@@ -145,19 +139,24 @@ class HopsworksFeatureStore(FeatureStore):
         items = api._get_all(latest_version_only=False)
         ids = []
         for item in items:
-            get = item.get if isinstance(item, dict) else lambda k, _i=item: getattr(_i, k, None)
-            ids.append((str(get("name")), int(get("version"))))
+            data = item if isinstance(item, dict) else vars(item)
+            ids.append((str(data.get("name") or data.get("_name")),
+                        int(data.get("version") or data.get("_version") or 0)))
         return sorted(set(ids))
 
-    def get_feature_views(self, name: str | None = None) -> list[HopsworksFeatureView]:
+    def get_feature_views(self, name: str | None = None) -> list[FeatureView]:
         if name is not None:
             entity_name(name, "feature view")
-            found = self._ctx.calls.run(f"list versions of feature view {name}",
-                                        self.sdk.get_feature_views, name,
-                                        not_found=("feature view", name))
+            try:
+                found = self._ctx.calls.run(f"list versions of feature view {name}",
+                                            self.sdk.get_feature_views, name,
+                                            not_found=("feature view", name))
+            except NotFoundError:  # hsfs answers 404 for a name without versions
+                found = []
         else:
             ids = self._ctx.calls.run("list feature views", self._all_view_ids)
             found = [self._ctx.calls.run(f"get feature view {n} v{v}", self.sdk.get_feature_view,
                                          n, version=v) for n, v in ids]
-        views = [HopsworksFeatureView(v, self._ctx) for v in found or [] if v is not None]
+        views: list[FeatureView] = [HopsworksFeatureView(v, self._ctx) for v in found or []
+                                    if v is not None]
         return sorted(views, key=lambda v: (v.name, v.version))

@@ -48,20 +48,20 @@ class HopsworksFeatureView(FeatureView):
         self._ctx = ctx
         self._records = splits.SplitRecords(ctx, self.name, self.version)
 
-    @property  # type: ignore[override]
-    def name(self) -> str:
+    @property
+    def name(self) -> str:  # type: ignore[override]
         return str(self.sdk.name)
 
-    @property  # type: ignore[override]
-    def version(self) -> int:
+    @property
+    def version(self) -> int:  # type: ignore[override]
         return int(self.sdk.version)
 
-    @property  # type: ignore[override]
-    def labels(self) -> list[str]:
+    @property
+    def labels(self) -> list[str]:  # type: ignore[override]
         return [str(x) for x in (self.sdk.labels or [])]
 
-    @property  # type: ignore[override]
-    def description(self) -> str:
+    @property
+    def description(self) -> str:  # type: ignore[override]
         return str(self.sdk.description or "")
 
     @property

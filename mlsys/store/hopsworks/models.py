@@ -93,38 +93,38 @@ class HopsworksModel(Model):
         self.sdk = sdk
         self._ctx = ctx
 
-    @property  # type: ignore[override]
-    def name(self) -> str:
+    @property
+    def name(self) -> str:  # type: ignore[override]
         return str(self.sdk.name)
 
-    @property  # type: ignore[override]
-    def version(self) -> int | None:
+    @property
+    def version(self) -> int | None:  # type: ignore[override]
         v = self.sdk.version
         return None if v is None else int(v)
 
-    @property  # type: ignore[override]
-    def training_metrics(self) -> dict[str, float]:
+    @property
+    def training_metrics(self) -> dict[str, float]:  # type: ignore[override]
         return {str(k): float(v) for k, v in (self.sdk.training_metrics or {}).items()}
 
-    @property  # type: ignore[override]
-    def description(self) -> str:
+    @property
+    def description(self) -> str:  # type: ignore[override]
         return str(self.sdk.description or "")
 
-    @property  # type: ignore[override]
-    def framework(self) -> str:
+    @property
+    def framework(self) -> str:  # type: ignore[override]
         return str(self.sdk.framework or "python").lower()
 
-    @property  # type: ignore[override]
-    def created(self) -> Any:
+    @property
+    def created(self) -> Any:  # type: ignore[override]
         return self.sdk.created
 
-    @property  # type: ignore[override]
-    def training_dataset_version(self) -> int | None:
+    @property
+    def training_dataset_version(self) -> int | None:  # type: ignore[override]
         v = self.sdk.training_dataset_version
         return int(v) if v else None
 
-    @property  # type: ignore[override]
-    def feature_view(self) -> tuple[str, int] | None:
+    @property
+    def feature_view(self) -> tuple[str, int] | None:  # type: ignore[override]
         fv = getattr(self.sdk, "_feature_view", None)  # hsml keeps no public attribute for it
         if fv is None:
             return None
@@ -135,19 +135,19 @@ class HopsworksModel(Model):
     def _saved(self) -> bool:
         return getattr(self.sdk, "id", None) is not None
 
-    @property  # type: ignore[override]
-    def model_schema(self) -> dict[str, Any] | None:
+    @property
+    def model_schema(self) -> dict[str, Any] | None:  # type: ignore[override]
         """Read from the registry's ``model_schema.json`` (a request per access)."""
         if not self._saved():
-            raw = getattr(self.sdk, "_model_schema", None)
-            if not hasattr(raw, "json"):
+            raw: Any = getattr(self.sdk, "_model_schema", None)
+            if raw is None or isinstance(raw, dict):
                 return raw
             with quiet_sdk():  # json() is what hsml itself uploads at save
                 return json.loads(raw.json())
         return self._ctx.calls.run(f"read the schema of model {self.name} v{self.version}",
                                    lambda: self.sdk.model_schema)
 
-    @property  # type: ignore[override]
+    @property
     def input_example(self) -> Any:
         """Read from the registry's ``input_example.json`` (a request per access)."""
         if not self._saved():
