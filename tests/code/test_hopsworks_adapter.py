@@ -391,6 +391,15 @@ def test_joins_need_a_prefix_on_a_clash_and_prefix_every_right_name(sdk: SimpleN
     assert built.joins[0].to_dict()["type"] == "LEFT"
 
 
+def test_select_keeps_the_key_columns_as_the_local_store_does(sdk: SimpleNamespace,
+                                                                ctx: Context) -> None:
+    fg = HopsworksFeatureGroup(iris_group(sdk), ctx)
+    built = fg.select(["Variety"]).to_sdk()  # type: ignore[attr-defined]
+    assert [f.name for f in built.features] == ["flower_id", "ts", "variety"]
+    assert [f.name for f in fg.select_except(["variety", "ts"]).features] == [
+        "flower_id", "ts", "sepal_length"]
+
+
 def test_unknown_features_are_not_found(sdk: SimpleNamespace, ctx: Context) -> None:
     fg = HopsworksFeatureGroup(iris_group(sdk), ctx)
     with pytest.raises(NotFoundError, match="'petal_colour'"):

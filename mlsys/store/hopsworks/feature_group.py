@@ -107,11 +107,10 @@ class HopsworksFeatureGroup(FeatureGroup):
 
         where = f"insert into {self.name} v{self.version}"
         df = normalise(features, where)
-        keys = [*self.primary_key, *([self.event_time] if self.event_time else [])]
         known = [f.name for f in self.features]
         if known:
             check_columns(df, known, where)
-        check_keys(df, keys, where)
+        check_keys(df, self._keys(), where)
         return df
 
     def insert(self, features: pd.DataFrame, overwrite: bool = False,
@@ -153,8 +152,8 @@ class HopsworksFeatureGroup(FeatureGroup):
                                    wallclock_time=wallclock_time, online=online,
                                    dataframe_type=dataframe_type, read_options=read_options)
 
-    def _query(self, select: str, **args: Any) -> Query:
-        recipe = Recipe(self.sdk, select, tuple(args.items()))
+    def _query(self, select: str, implicit: Sequence[str] = (), **args: Any) -> Query:
+        recipe = Recipe(self.sdk, select, tuple(args.items()), implicit=tuple(implicit))
         with self._ctx.calls.call(f"select from {self._where}"):
             recipe.build()  # building needs no request; a failure shows here, not at read
         return HopsworksQuery(recipe, self._ctx)
@@ -173,11 +172,21 @@ class HopsworksFeatureGroup(FeatureGroup):
                 raise NotFoundError(f"feature of {self.name} v{self.version}", n, known)
         return names
 
+    def _keys(self) -> list[str]:
+        return [*self.primary_key, *([self.event_time] if self.event_time else [])]
+
     def select(self, features: Sequence[str]) -> Query:
-        return self._query("select", features=self._known(features))
+        """The named features plus the primary key and event time (for joins and splits),
+        selected explicitly: hsfs would return only the named columns."""
+        chosen = self._known(features)
+        implicit = [k for k in self._keys() if k not in chosen]
+        return self._query("select", implicit=implicit,
+                           features=list(dict.fromkeys([*self._keys(), *chosen])))
 
     def select_except(self, features: Sequence[str] | None = None) -> Query:
-        return self._query("select_except", features=self._known(features or []))
+        """Every feature except the named ones; the key columns always stay."""
+        dropped = [n for n in self._known(features or []) if n not in self._keys()]
+        return self._query("select_except", features=dropped)
 
     def commit_details(self, wallclock_time: TimeLike = None,
                        limit: int | None = None) -> dict[int, dict[str, Any]]:

@@ -76,6 +76,18 @@ class Recipe:
     select: str
     args: tuple[tuple[str, Any], ...] = ()
     steps: tuple[tuple[str, Any], ...] = ()
+    implicit: tuple[str, ...] = ()  # key columns select() added that the caller did not name
+
+    def as_right_side(self) -> Recipe:
+        """The recipe without its implicit keys: a join's right side adds only the features
+        the caller named (the join itself matches the keys)."""
+        if self.select != "select" or not self.implicit:
+            return self
+        args = dict(self.args)
+        kept = [f for f in args["features"] if f not in self.implicit]
+        if not kept:
+            return self
+        return replace(self, args=tuple({**args, "features": kept}.items()), implicit=())
 
     def build(self) -> Any:
         if self.select:
@@ -153,18 +165,21 @@ class HopsworksQuery(Query):
             "join_type": join_type,
             "prefix": prefix,
         }
+        right = sub_query.recipe.as_right_side()
         if not prefix:
-            self._refuse_clash(sub_query, kwargs)
-        return HopsworksQuery(self._recipe.then("join", (sub_query.recipe, kwargs)), self._ctx)
+            self._refuse_clash(right, kwargs)
+        return HopsworksQuery(self._recipe.then("join", (right, kwargs)), self._ctx)
 
-    def _refuse_clash(self, sub_query: HopsworksQuery, kwargs: dict[str, Any]) -> None:
+    def _refuse_clash(self, right: Recipe, kwargs: dict[str, Any]) -> None:
         """mlsys needs a prefix on a name clash; hsfs would invent one (the group's name)."""
-        left, right_q = self.to_sdk(), sub_query.to_sdk()
+        left = self.to_sdk()
+        with self._ctx.calls.call("build the joined query"):
+            right_q = right.build()
         keys = set(kwargs["on"] or []) | set(kwargs["right_on"] or [])
-        right_fg = getattr(sub_query.recipe.fg, "primary_key", None)
+        right_fg = getattr(right.fg, "primary_key", None)
         if not keys and right_fg:
             keys = set(right_fg)
-        event_time = getattr(sub_query.recipe.fg, "event_time", None)
+        event_time = getattr(right.fg, "event_time", None)
         clash = (set(output_names(left)) & set(output_names(right_q))) - keys - {event_time}
         if clash:
             raise SchemaError(
