@@ -33,6 +33,10 @@ class Sizes:
     def rows(self, full: int) -> int:
         return max(MIN_ROWS, round(full * self.scale))
 
+    def samples(self, full: int) -> int:
+        """Latency samples: all ``full`` from scale 0.01 up, fewer below (tiny test runs)."""
+        return max(50, round(full * min(1.0, self.scale * 100)))
+
     @property
     def big(self) -> int:
         return self.rows(BIG_ROWS)
