@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import inspect
 import json
+import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -165,3 +167,42 @@ def rest_error(sdk: SimpleNamespace, status: int, body: dict[str, Any] | None = 
     response.reason = {404: "Not Found", 401: "Unauthorized", 409: "Conflict"}.get(status, "")
     response._content = json.dumps(body or {"errorCode": 1, "errorMsg": "m"}).encode()
     return sdk.exceptions.RestAPIError("https://h/hopsworks-api/api/x", response)
+
+
+def spy_project_files(monkeypatch: pytest.MonkeyPatch, sdk: SimpleNamespace, root: Path) -> Path:
+    """Spy the dataset API's transfers (real signatures) with stand-ins that keep the project
+    files under ``root`` (with its ``Resources`` dataset, as every project has)."""
+    api = sdk.dataset_api.DatasetApi
+
+    def upload(self: Any, local_path: str, upload_path: str, **_: Any) -> str:
+        src = Path(local_path)
+        dest = root / upload_path / src.name
+        (shutil.copytree if src.is_dir() else shutil.copyfile)(src, dest)
+        return f"{upload_path}/{src.name}"
+
+    def download(self: Any, path: str, local_path: str | None = None, **_: Any) -> str:
+        dest = Path(local_path or ".")
+        dest = dest / Path(path).name if dest.is_dir() else dest
+        shutil.copyfile(root / path, dest)
+        return str(dest)
+
+    def move(self: Any, source_path: str, destination_path: str, **_: Any) -> None:
+        (root / source_path).replace(root / destination_path)
+
+    def remove(self: Any, path: str) -> None:
+        target = root / path
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+
+    def listing(self: Any, path: str, offset: int = 0, limit: int = 1000) -> list[str]:
+        return sorted(f"{path}/{p.name}" for p in (root / path).iterdir())[offset:offset + limit]
+
+    spy(monkeypatch, api, "exists", effect=lambda self, path: (root / path).exists())
+    spy(monkeypatch, api, "mkdir",
+        effect=lambda self, path: (root / path).mkdir() or f"/Projects/p/{path}")
+    spy(monkeypatch, api, "upload", effect=upload)
+    spy(monkeypatch, api, "download", effect=download)
+    spy(monkeypatch, api, "move", effect=move)
+    spy(monkeypatch, api, "remove", effect=remove)
+    spy(monkeypatch, api, "list", effect=listing)
+    (root / "Resources").mkdir(parents=True)
+    return root

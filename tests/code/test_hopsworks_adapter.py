@@ -28,19 +28,17 @@ from hopsworks_sdk import (
 
 import mlsys
 from mlsys.errors import (
-    AlreadyExistsError,
     BackendUnavailableError,
     DataValidationError,
     ExpectationSuiteError,
     InvalidNameError,
-    MlsysError,
     NotFoundError,
     SchemaError,
 )
 from mlsys.store.api import Filter
 from mlsys.store.hopsworks.config import HopsworksConfig
 from mlsys.store.hopsworks.context import Context
-from mlsys.store.hopsworks.errors import SdkCalls, translate
+from mlsys.store.hopsworks.errors import SdkCalls
 from mlsys.store.hopsworks.feature_group import HopsworksFeatureGroup
 from mlsys.store.hopsworks.feature_store import HopsworksFeatureStore
 from mlsys.store.hopsworks.validation import report_from_sdk, suite_from_sdk
@@ -414,38 +412,3 @@ def test_query_read_passes_real_keywords(sdk: SimpleNamespace, ctx: Context,
     fg = HopsworksFeatureGroup(iris_group(sdk), ctx)
     assert fg.select_all().read(online=True).equals(pd.DataFrame({"a": [1]}))
     assert calls.last[1] == {"online": True, "dataframe_type": "pandas", "read_options": None}
-
-
-# ----------------------------------------------------------------- SDK errors
-
-
-@pytest.mark.parametrize("status, expected", [
-    (404, NotFoundError), (401, BackendUnavailableError), (403, BackendUnavailableError),
-    (409, AlreadyExistsError), (500, MlsysError)])
-def test_rest_errors_become_mlsys_errors(sdk: SimpleNamespace, status: int,
-                                         expected: type[Exception]) -> None:
-    err = rest_error(sdk, status, {"errorMsg": f"bad {KEY}", "usrMsg": KEY})
-    mapped = translate(err, "read iris v1", [KEY], not_found=("feature group", "iris v1"),
-                       existing=lambda: ["wine v1"])
-    assert type(mapped) is expected and KEY not in str(mapped)
-    if status == 404:
-        assert "existing: wine v1" in str(mapped)
-
-
-def test_other_sdk_errors_are_mapped_and_others_pass(sdk: SimpleNamespace) -> None:
-    assert isinstance(translate(sdk.requests.exceptions.ConnectionError("refused"), "x"),
-                      BackendUnavailableError)
-    assert isinstance(translate(sdk.exceptions.DatasetException(
-        "Resources/a.png already exists, set overwrite=True"), "x"), AlreadyExistsError)
-    assert isinstance(translate(sdk.exceptions.ModelRegistryException("boom"), "x"), MlsysError)
-    assert translate(KeyError("pandas"), "x") is None  # not the SDK's: re-raised unchanged
-
-
-def test_sdk_errors_are_raised_scrubbed_and_without_their_frames(
-        sdk: SimpleNamespace, ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
-    spy(monkeypatch, sdk.feature_group.FeatureGroup, "read", result=rest_error(
-        sdk, 500, {"errorMsg": f"token {KEY} rejected"}))
-    with pytest.raises(MlsysError) as ei:
-        HopsworksFeatureGroup(iris_group(sdk), ctx).read()
-    assert KEY not in str(ei.value) and "***" in str(ei.value)
-    assert ei.value.__cause__ is None and ei.value.__context__ is None

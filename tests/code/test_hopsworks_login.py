@@ -1,13 +1,12 @@
-"""Hopsworks backend login: settings, missing SDK, unreachable or refusing clusters, no key leaks.
+"""Hopsworks backend login and SDK errors: settings, unreachable or refusing clusters, the
+mapping of SDK exceptions to mlsys errors, and that the API key never reaches a message.
 
-Runs in any environment; tests that need the hopsworks SDK skip (with the reason) where it is
-not installed, and the missing-SDK behaviour is tested for real there.
+Tests that need the hopsworks SDK skip (with the reason) where it is not installed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import socket
 import ssl
 import threading
@@ -15,18 +14,24 @@ import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from hopsworks_sdk import KEY, SDK_REASON, iris_group, load_sdk, rest_error, spy
 
 import mlsys
 from mlsys.config import Settings
-from mlsys.errors import BackendUnavailableError, ConfigurationError
+from mlsys.errors import (
+    AlreadyExistsError,
+    BackendUnavailableError,
+    ConfigurationError,
+    MlsysError,
+    NotFoundError,
+)
 from mlsys.store.hopsworks.config import HopsworksConfig
-from mlsys.store.hopsworks.errors import scrub
-
-KEY = "SENTINEL-hopsworks-key-7c1e9a52d4"
-HAS_SDK = importlib.util.find_spec("hopsworks") is not None
-SDK_REASON = "the hopsworks SDK is not installed here (pip install 'mlsys[hopsworks]')"
+from mlsys.store.hopsworks.context import Context
+from mlsys.store.hopsworks.errors import SdkCalls, scrub, translate
+from mlsys.store.hopsworks.feature_group import HopsworksFeatureGroup
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +40,11 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
                 "HOPSWORKS_ENGINE", "HOPSWORKS_HOSTNAME_VERIFICATION", "REST_ENDPOINT",
                 "MLSYS_PROJECT", "MLSYS_HOPSWORKS_CONNECT_TIMEOUT", "MLSYS_HOPSWORKS_WAIT"):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def sdk(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    return load_sdk(monkeypatch)
 
 
 def _settings(**kw: str) -> Settings:
@@ -237,3 +247,39 @@ def test_plain_http_endpoint_is_a_tls_failure() -> None:
     finally:
         server.close()
     assert "not reachable" in str(err) and "SSL" in str(err)
+
+
+# ----------------------------------------------------------------- SDK errors
+
+
+@pytest.mark.parametrize("status, expected", [
+    (404, NotFoundError), (401, BackendUnavailableError), (403, BackendUnavailableError),
+    (409, AlreadyExistsError), (500, MlsysError)])
+def test_rest_errors_become_mlsys_errors(sdk: SimpleNamespace, status: int,
+                                         expected: type[Exception]) -> None:
+    err = rest_error(sdk, status, {"errorMsg": f"bad {KEY}", "usrMsg": KEY})
+    mapped = translate(err, "read iris v1", [KEY], not_found=("feature group", "iris v1"),
+                       existing=lambda: ["wine v1"])
+    assert type(mapped) is expected and KEY not in str(mapped)
+    if status == 404:
+        assert "existing: wine v1" in str(mapped)
+
+
+def test_other_sdk_errors_are_mapped_and_others_pass(sdk: SimpleNamespace) -> None:
+    assert isinstance(translate(sdk.requests.exceptions.ConnectionError("refused"), "x"),
+                      BackendUnavailableError)
+    assert isinstance(translate(sdk.exceptions.DatasetException(
+        "Resources/a.png already exists, set overwrite=True"), "x"), AlreadyExistsError)
+    assert isinstance(translate(sdk.exceptions.ModelRegistryException("boom"), "x"), MlsysError)
+    assert translate(KeyError("pandas"), "x") is None  # not the SDK's: re-raised unchanged
+
+
+def test_sdk_errors_are_raised_scrubbed_and_without_their_frames(
+        sdk: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = Context(HopsworksConfig(api_key_value=KEY), SdkCalls((KEY,)), sdk_project=None)
+    spy(monkeypatch, sdk.feature_group.FeatureGroup, "read", result=rest_error(
+        sdk, 500, {"errorMsg": f"token {KEY} rejected"}))
+    with pytest.raises(MlsysError) as ei:
+        HopsworksFeatureGroup(iris_group(sdk), ctx).read()
+    assert KEY not in str(ei.value) and "***" in str(ei.value)
+    assert ei.value.__cause__ is None and ei.value.__context__ is None

@@ -117,7 +117,7 @@ class HopsworksFeatureStore(FeatureStore):
                                 [f.name for f in query.features])
         sdk_fv = self._ctx.calls.run(
             f"get or create feature view {name} v{version}",
-            self.sdk.get_or_create_feature_view, name=name, query=query.to_sdk(),
+            self.sdk.get_or_create_feature_view, name=name, query=query.to_sdk_for_view(),
             version=version, description=description, labels=label_names, **kwargs)
         return HopsworksFeatureView(sdk_fv, self._ctx)
 

@@ -92,13 +92,33 @@ class HopsworksFeatureView(FeatureView):
         return self.primary_keys, [str(et)] if et else []
 
     # ------------------------------------------------------------------ shaping
+    def _x_columns(self, primary_key: bool, event_time: bool) -> list[str]:
+        """X's columns, as on the local backend: the view's features without labels, key
+        columns in front on request (a key chosen as a feature stays in X either way, as
+        hsfs keeps it)."""
+        pk, et = self._key_columns()
+        names = [f.name for f in self.features if f.name not in self.labels]
+        wanted = [*(pk if primary_key else []), *(et if event_time else [])]
+        return [*(k for k in wanted if k not in names), *names]
+
+    def _plain_keys(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """hsfs names a key that is not a feature of the view ``<project>_<group>_<version>_
+        <key>``; give it back its own name."""
+        pk, et = self._key_columns()
+        left = self._left_group()
+        renames = {}
+        for key in [*pk, *et]:
+            if key in frame.columns:
+                continue
+            suffix = f"_{left.name}_{left.version}_{key}"
+            found = [c for c in frame.columns if str(c).endswith(suffix)]
+            if len(found) == 1:
+                renames[found[0]] = key
+        return frame.rename(columns=renames) if renames else frame
+
     def _xy(self, frame: pd.DataFrame, primary_key: bool, event_time: bool,
             ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        pk, et = self._key_columns()
-        names = [c for c in frame.columns if c not in self.labels and c not in pk
-                 and c not in et]
-        front = [*(pk if primary_key else []), *(et if event_time else [])]
-        x = frame[[*front, *names]].reset_index(drop=True)
+        x = frame[self._x_columns(primary_key, event_time)].reset_index(drop=True)
         y = frame[self.labels].reset_index(drop=True) if self.labels else None
         return x, y
 
@@ -106,8 +126,9 @@ class HopsworksFeatureView(FeatureView):
         import pandas as pd
 
         if y is None or len(y.columns) == 0:
-            return x.reset_index(drop=True)
-        return pd.concat([x.reset_index(drop=True), y.reset_index(drop=True)], axis=1)
+            return self._plain_keys(x.reset_index(drop=True))
+        frame = pd.concat([x.reset_index(drop=True), y.reset_index(drop=True)], axis=1)
+        return self._plain_keys(frame)
 
     def _sdk_filter(self, f: Filter | Logic | None) -> Any:
         if f is None:
@@ -246,10 +267,12 @@ class HopsworksFeatureView(FeatureView):
                        read_options: dict[str, Any] | None = None,
                        primary_key: bool = False, event_time: bool = False,
                        ) -> pd.DataFrame:
-        return self._ctx.calls.run(f"read batch data of {self._where}", self.sdk.get_batch_data,
-                                   start_time=start_time, end_time=end_time,
-                                   read_options=read_options, primary_key=primary_key,
-                                   event_time=event_time)
+        batch = self._ctx.calls.run(f"read batch data of {self._where}", self.sdk.get_batch_data,
+                                    start_time=start_time, end_time=end_time,
+                                    read_options=read_options, primary_key=primary_key,
+                                    event_time=event_time)
+        batch = self._plain_keys(batch)
+        return batch[self._x_columns(primary_key, event_time)].reset_index(drop=True)
 
     def init_serving(self, training_dataset_version: int | None = None,
                      **kwargs: Any) -> None:
@@ -269,14 +292,26 @@ class HopsworksFeatureView(FeatureView):
             raise NotFoundError("feature vector for primary key", repr(entry), [])
         return found
 
+    def _entry(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """Normalised key names; a missing primary key is refused as on the local backend."""
+        if not isinstance(entry, dict):
+            raise SchemaError(f"entry {entry!r} must be a dict of primary key -> value, e.g. "
+                              f"{ {k: 1 for k in self.primary_keys} }")
+        out = {feature_name(k): v for k, v in entry.items()}
+        missing = [k for k in self.primary_keys if k not in out]
+        if missing:
+            raise SchemaError(f"entry {entry!r} lacks primary key(s) {missing}; give "
+                              f"{ {k: '...' for k in self.primary_keys} }")
+        return out
+
     def get_feature_vector(self, entry: dict[str, Any], return_type: str = "list",
                            **kwargs: Any) -> list[Any] | pd.DataFrame:
-        entry = {feature_name(k): v for k, v in entry.items()}
-        return self._vector(self.sdk.get_feature_vector, entry, return_type, kwargs)
+        return self._vector(self.sdk.get_feature_vector, self._entry(entry), return_type,
+                            kwargs)
 
     def get_feature_vectors(self, entry: list[dict[str, Any]], return_type: str = "list",
                             **kwargs: Any) -> list[list[Any]] | pd.DataFrame:
-        entries = [{feature_name(k): v for k, v in e.items()} for e in entry]
+        entries = [self._entry(e) for e in entry]
         return self._vector(self.sdk.get_feature_vectors, entries, return_type, kwargs)
 
     def delete(self) -> None:

@@ -78,9 +78,10 @@ class Recipe:
     steps: tuple[tuple[str, Any], ...] = ()
     implicit: tuple[str, ...] = ()  # key columns select() added that the caller did not name
 
-    def as_right_side(self) -> Recipe:
-        """The recipe without its implicit keys: a join's right side adds only the features
-        the caller named (the join itself matches the keys)."""
+    def without_implicit(self) -> Recipe:
+        """The recipe without its implicit keys. A join's right side adds only the features
+        the caller named (the join matches the keys), and a feature view's features are the
+        named ones: hsfs adds the keys to training and batch data itself when asked to."""
         if self.select != "select" or not self.implicit:
             return self
         args = dict(self.args)
@@ -138,9 +139,14 @@ class HopsworksQuery(Query):
         return self._recipe
 
     def to_sdk(self) -> Any:
-        """A new hsfs ``Query`` for this query (e.g. for ``create_feature_view``)."""
+        """A new hsfs ``Query`` for this query."""
         with self._ctx.calls.call("build the query"):
             return self._recipe.build()
+
+    def to_sdk_for_view(self) -> Any:
+        """The hsfs ``Query`` a feature view is created from: without the implicit keys."""
+        with self._ctx.calls.call("build the query of the view"):
+            return self._recipe.without_implicit().build()
 
     def read(self, online: bool = False, dataframe_type: str = "pandas",
              read_options: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -165,7 +171,7 @@ class HopsworksQuery(Query):
             "join_type": join_type,
             "prefix": prefix,
         }
-        right = sub_query.recipe.as_right_side()
+        right = sub_query.recipe.without_implicit()
         if not prefix:
             self._refuse_clash(right, kwargs)
         return HopsworksQuery(self._recipe.then("join", (right, kwargs)), self._ctx)
