@@ -171,7 +171,7 @@ def rest_error(sdk: SimpleNamespace, status: int, body: dict[str, Any] | None = 
 
 def spy_project_files(monkeypatch: pytest.MonkeyPatch, sdk: SimpleNamespace, root: Path) -> Path:
     """Spy the dataset API's transfers (real signatures) with stand-ins that keep the project
-    files under ``root`` (with its ``Resources`` dataset, as every project has)."""
+    files under ``root``, with the datasets every project "mlsys" has."""
     api = sdk.dataset_api.DatasetApi
 
     def upload(self: Any, local_path: str, upload_path: str, **_: Any) -> str:
@@ -205,4 +205,5 @@ def spy_project_files(monkeypatch: pytest.MonkeyPatch, sdk: SimpleNamespace, roo
     spy(monkeypatch, api, "remove", effect=remove)
     spy(monkeypatch, api, "list", effect=listing)
     (root / "Resources").mkdir(parents=True)
+    (root / "mlsys_Training_Datasets").mkdir()
     return root

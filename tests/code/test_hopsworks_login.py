@@ -271,6 +271,9 @@ def test_other_sdk_errors_are_mapped_and_others_pass(sdk: SimpleNamespace) -> No
     assert isinstance(translate(sdk.exceptions.DatasetException(
         "Resources/a.png already exists, set overwrite=True"), "x"), AlreadyExistsError)
     assert isinstance(translate(sdk.exceptions.ModelRegistryException("boom"), "x"), MlsysError)
+    assert isinstance(translate(sdk.exceptions.ModelRegistryException(
+        "Model with name clf and version 4 already exists, please select another version."),
+        "x"), AlreadyExistsError)
     assert translate(KeyError("pandas"), "x") is None  # not the SDK's: re-raised unchanged
 
 

@@ -106,7 +106,7 @@ def test_save_registers_a_manifest_and_download_verifies_it(
         return self
 
     def download(self: Any, local_path: str | None = None) -> str:
-        shutil.copytree(store, local_path)
+        shutil.copytree(store, local_path, dirs_exist_ok=True)
         return str(local_path)
 
     spy(monkeypatch, sdk.python_signature, "create_model",
@@ -123,7 +123,13 @@ def test_save_registers_a_manifest_and_download_verifies_it(
     manifest = json.loads((store / MANIFEST).read_text())
     assert manifest["model.pkl"]["size"] == 7
     out = Path(model.download(str(tmp_path / "out")))
+    assert sorted(p.name for p in out.iterdir()) == ["model.pkl"]  # no manifest in the copy
     assert (out / "model.pkl").read_bytes() == b"weights"
+    fresh = Path(model.download())  # a new temporary directory, never hsml's cache
+    assert fresh != out and (fresh / "model.pkl").read_bytes() == b"weights"
+    shutil.rmtree(fresh)
+    with pytest.raises(AlreadyExistsError, match="already saved"):
+        model.save(str(source))
     (store / "model.pkl").write_bytes(b"tampered")
     with pytest.raises(IntegrityError, match=r"model\.pkl"):
         model.download(str(tmp_path / "out2"))

@@ -27,7 +27,6 @@ from mlsys.store.hopsworks.config import HopsworksConfig
 from mlsys.store.hopsworks.context import Context
 from mlsys.store.hopsworks.errors import SdkCalls
 from mlsys.store.hopsworks.feature_view import HopsworksFeatureView
-from mlsys.store.hopsworks.splits import RECORD_ROOT
 
 
 @pytest.fixture
@@ -105,7 +104,9 @@ def test_split_is_seeded_stratified_and_recorded(view: Any, remote: Path) -> Non
     assert (kw["primary_key"], kw["event_time"], kw["description"]) == (True, True, "d")
     assert y_test["variety"].value_counts().to_dict() == {"a": 4, "b": 2}
     assert list(x_train.columns) == ["sepal_length"] and len(x_train) + len(x_test) == 30
-    record = json.loads((remote / RECORD_ROOT / "iris_view_1" / "1.json").read_text())
+    # next to Hopsworks' own training data of the project ("mlsys" here)
+    record = json.loads((remote / "mlsys_Training_Datasets/mlsys/iris_view_1/1.json")
+                        .read_text())
     assert (record["seed"], record["stratify"], len(record["test_keys"])) == (7, True, 6)
     # the same seed on rows read in another order gives the same split
     again = view.fv.train_test_split(test_size=0.2, seed=7, stratify=True, primary_key=True)
@@ -219,6 +220,7 @@ def test_batch_data_serving_and_delete_pass_real_keywords(
     assert init.last[1] == {"training_dataset_version": 2}
     view.fv.train_test_split(test_size=0.2, seed=1)
     view.fv.delete()
-    assert len(delete) == 1 and not (remote / RECORD_ROOT / "iris_view_1").exists()
+    assert len(delete) == 1
+    assert not (remote / "mlsys_Training_Datasets/mlsys/iris_view_1").exists()
 
 

@@ -115,6 +115,8 @@ def translate(err: BaseException, what: str, secrets: Iterable[str] = (),
             "HOPSWORKS_TRUST_STORE_PATH)")
     if isinstance(err, cls["DatasetException"]) and "already exists" in str(err):
         return AlreadyExistsError(f"could not {what}: {detail}; pass overwrite=True to replace")
+    if isinstance(err, cls["ModelRegistryException"]) and "already exists" in str(err):
+        return AlreadyExistsError(f"could not {what}: {detail}")
     if isinstance(err, cls["FeatureStoreException"] | ValueError) and any(
             m in str(err) for m in SCHEMA_MARKERS):
         return SchemaError(f"could not {what}: {detail}")

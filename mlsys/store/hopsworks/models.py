@@ -6,8 +6,8 @@
 - ``save`` copies the model files into a staging directory with a manifest
   (:data:`MANIFEST`: the sha256 and size of every file) and registers that directory, so
   ``download`` can verify each file as the local backend does; a changed or missing file raises
-  :class:`~mlsys.errors.IntegrityError`. Models saved outside mlsys have no manifest and are
-  returned unverified.
+  :class:`~mlsys.errors.IntegrityError`. The manifest is removed from the downloaded copy.
+  Models saved outside mlsys have no manifest and are returned unverified.
 - ``get_best_model`` picks the best version client side from ``get_models`` so ties go to the
   newest version (hsml leaves ties to the server's sort order).
 """
@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from mlsys.errors import IntegrityError, NotFoundError, SchemaError
+from mlsys.errors import AlreadyExistsError, IntegrityError, NotFoundError, SchemaError
 from mlsys.names import model_name, version_number
 from mlsys.store.api import FeatureView, Model, ModelApi, ModelRegistry, ModelSchema, Schema
 from mlsys.store.hopsworks.errors import quiet_sdk
@@ -160,6 +160,9 @@ class HopsworksModel(Model):
 
     def save(self, model_path: str, await_registration: int = 480,
              keep_original_files: bool = False, **kwargs: Any) -> Model:
+        if self._saved():
+            raise AlreadyExistsError(f"model {self.name} v{self.version} is already saved; "
+                                     "create a new model object for a new version")
         source = Path(model_path)
         if not source.exists():
             raise NotFoundError("model path", str(source), [])
@@ -177,18 +180,25 @@ class HopsworksModel(Model):
         return self
 
     def download(self, local_path: str | None = None) -> str:
+        """The files, verified; without ``local_path`` in a new temporary directory (not
+        hsml's download cache, whose copies would be reused unverified)."""
         what = f"model {self.name} v{self.version}"
         if not self._saved():
             raise NotFoundError("saved version of model", self.name, [])
-        created = local_path is not None and not Path(local_path).exists()
-        path = self._ctx.calls.run(f"download {what}", self.sdk.download, local_path)
+        if local_path is None:
+            local_path = tempfile.mkdtemp(prefix=f"mlsys-{self.name}-{self.version}-")
+            created = True
+        else:
+            created = not Path(local_path).exists()
+        path = Path(self._ctx.calls.run(f"download {what}", self.sdk.download, local_path))
         try:
-            verify_manifest(Path(path), what)
+            verify_manifest(path, what)
         except IntegrityError:
             if created:
                 shutil.rmtree(path, ignore_errors=True)
             raise
-        return str(Path(path).resolve())
+        (path / MANIFEST).unlink(missing_ok=True)  # the download holds the model's own files
+        return str(path.resolve())
 
     def delete(self) -> None:
         if self._saved():

@@ -11,9 +11,10 @@ promises all three. So the adapter:
 2. sorts the rows by primary key + event time (Hopsworks returns rows in no fixed order) and
    splits them with scikit-learn's ``train_test_split(random_state=seed, stratify=labels)``,
    as the local backend does;
-3. stores which keys went to which side as JSON in the project's dataset API under
-   :data:`RECORD_ROOT`, so ``get_train_test_split(v)`` returns exactly the same rows, in the
-   same order. Rows updated since then come back with their new values (hsfs re-reads the
+3. stores which keys went to which side as JSON through the project's dataset API, next to
+   Hopsworks' own training data (``<project>_Training_Datasets/mlsys/<view>_<version>/<td>.json``,
+   see :class:`SplitRecords`), so ``get_train_test_split(v)`` returns exactly the same rows, in
+   the same order. Rows updated since then come back with their new values (hsfs re-reads the
    view); rows deleted since then raise :class:`~mlsys.errors.IntegrityError`.
 """
 
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
 
     from mlsys.store.hopsworks.context import Context
 
-RECORD_ROOT = "Resources/mlsys/training_datasets"
+RECORD_DIR = "mlsys"
+"""Directory of the records inside the project's ``<project>_Training_Datasets`` dataset."""
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,8 @@ class SplitRecords:
 
     def __init__(self, ctx: Context, view: str, version: int) -> None:
         self._ctx = ctx
-        self.directory = f"{RECORD_ROOT}/{view}_{version}"
+        project = getattr(ctx.sdk_project, "name", None) or ctx.config.project
+        self.directory = f"{project}_Training_Datasets/{RECORD_DIR}/{view}_{version}"
 
     def path(self, td_version: int) -> str:
         return f"{self.directory}/{td_version}.json"
@@ -138,7 +141,7 @@ class SplitRecords:
     def _ensure_directory(self) -> None:
         api = self._ctx.dataset_api()
         parts = self.directory.split("/")
-        for i in range(2, len(parts) + 1):  # "Resources" itself always exists
+        for i in range(2, len(parts) + 1):  # the training datasets dataset always exists
             path = "/".join(parts[:i])
             if not api.exists(path):
                 api.mkdir(path)
