@@ -86,6 +86,8 @@ def view(sdk: SimpleNamespace, ctx: Context, monkeypatch: pytest.MonkeyPatch) ->
                                   "get_training_data", effect=read)
     spy(monkeypatch, sdk.feature_view.FeatureView, "get_last_accessed_training_dataset",
         effect=lambda self: state.last)
+    spy(monkeypatch, sdk.feature_view.FeatureView, "update_last_accessed_training_dataset",
+        effect=lambda self, version: setattr(state, "last", version))
     return SimpleNamespace(fv=HopsworksFeatureView(real, ctx), state=state, real=real)
 
 
@@ -104,26 +106,30 @@ def test_split_is_seeded_stratified_and_recorded(view: Any, remote: Path) -> Non
     assert (kw["primary_key"], kw["event_time"], kw["description"]) == (True, True, "d")
     assert y_test["variety"].value_counts().to_dict() == {"a": 4, "b": 2}
     assert list(x_train.columns) == ["sepal_length"] and len(x_train) + len(x_test) == 30
-    # next to Hopsworks' own training data of the project ("mlsys" here)
-    record = json.loads((remote / "mlsys_Training_Datasets/mlsys/iris_view_1/1.json")
-                        .read_text())
-    assert (record["seed"], record["stratify"], len(record["test_keys"])) == (7, True, 6)
+    # stored next to Hopsworks' own training data of the project ("mlsys" here)
+    stored = remote / "mlsys_Training_Datasets/mlsys/iris_view_1"
+    record = json.loads((stored / "1.json").read_text())
+    assert (record["seed"], record["stratify"], record["test_rows"]) == (7, True, 6)
+    assert len(pd.read_parquet(stored / "1.parquet")) == 30
     # the same seed on rows read in another order gives the same split
     again = view.fv.train_test_split(test_size=0.2, seed=7, stratify=True, primary_key=True)
     assert view.fv.get_last_accessed_training_dataset() == 2
-    assert sorted(again[1]["flower_id"]) == sorted(
-        json.loads(k)[0] for k in record["test_keys"])
+    assert sorted(again[1]["sepal_length"]) == sorted(x_test["sepal_length"])
 
 
-def test_recorded_split_comes_back_row_for_row(view: Any) -> None:
+def test_recorded_split_comes_back_row_for_row(view: Any, remote: Path) -> None:
     first = view.fv.train_test_split(test_size=0.3, seed=1, primary_key=True, event_time=True)
-    view.state.rows = pd.concat([view.state.rows, _rows(1, 0).assign(flower_id=99)])
+    rows = view.state.rows.copy()
+    rows.loc[0, "sepal_length"] = -1.0  # an update, a new row and a deleted row later on
+    view.state.rows = pd.concat([rows.iloc[1:], _rows(1, 0).assign(flower_id=99)])
+    view.fv.train_test_split(test_size=0.3, seed=1)  # version 2 in between
     back = view.fv.get_train_test_split(1, primary_key=True, event_time=True)
     for a, b in zip(first, back, strict=True):
         pd.testing.assert_frame_equal(a, b)
-    assert view.state.get_training_data.last[0] == (1,)
-    view.state.rows = view.state.rows.iloc[1:]  # a recorded row disappears
-    with pytest.raises(IntegrityError, match="no longer in the feature groups"):
+    assert view.fv.get_last_accessed_training_dataset() == 1  # provenance follows the read
+    assert len(view.state.get_training_data) == 0  # the recorded rows, not a re-read
+    (remote / "mlsys_Training_Datasets/mlsys/iris_view_1/1.parquet").unlink()
+    with pytest.raises(IntegrityError, match="missing"):
         view.fv.get_train_test_split(1)
 
 

@@ -169,10 +169,9 @@ class HopsworksFeatureView(FeatureView):
         train, test = splits.split(frame, self.labels, float(test_size), seed, stratify,
                                    self._where)
         self._records.save(splits.SplitRecord(
-            version=version, kind="split", key_columns=keys,
-            train_keys=splits.row_keys(train, keys), test_keys=splits.row_keys(test, keys),
-            test_size=float(test_size), seed=seed, stratify=bool(stratify),
-            description=description))
+            version=version, kind="split", key_columns=keys, train_rows=len(train),
+            test_rows=len(test), test_size=float(test_size), seed=seed,
+            stratify=bool(stratify), description=description), train, test)
         x_train, y_train = self._xy(train, primary_key, event_time)
         x_test, y_test = self._xy(test, primary_key, event_time)
         assert y_train is not None and y_test is not None  # labels checked above
@@ -191,16 +190,12 @@ class HopsworksFeatureView(FeatureView):
             return self._ctx.calls.run(
                 f"read training dataset {v} of {self._where}", self.sdk.get_train_test_split, v,
                 read_options=read_options, primary_key=primary_key, event_time=event_time)
-        if record.test_keys is None:
+        if record.kind != "split":
             raise SchemaError(f"training dataset {v} of {self._where} was made by "
                               f"training_data(), not a split; use get_training_data({v})")
-        x, y = self._ctx.calls.run(f"read training dataset {v} of {self._where}",
-                                   self.sdk.get_training_data, v, read_options=read_options,
-                                   primary_key=True, event_time=True)
-        frame = self._frame(x, y)
-        what = f"training dataset {v} of {self._where}"
-        train = splits.rows_by_keys(frame, record.key_columns, record.train_keys, what)
-        test = splits.rows_by_keys(frame, record.key_columns, record.test_keys, what)
+        train, test = self._records.rows(record, f"training dataset {v} of {self._where}")
+        assert test is not None  # a split has a test side
+        self.sdk.update_last_accessed_training_dataset(v)  # provenance, as hsfs does
         x_train, y_train = self._xy(train, primary_key, event_time)
         x_test, y_test = self._xy(test, primary_key, event_time)
         assert y_train is not None and y_test is not None
@@ -212,17 +207,17 @@ class HopsworksFeatureView(FeatureView):
                       primary_key: bool = False, event_time: bool = False,
                       ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         pk, et = self._key_columns()
-        keys = [*pk, *et]
         frame, version = self._read_all(
             f"read {self._where}", start_time=start_time, end_time=end_time,
             description=description, extra_filter=self._sdk_filter(extra_filter),
             read_options=read_options)
+        frame = splits.canonical_order(frame, [*pk, *et])
         self._records.save(splits.SplitRecord(
-            version=version, kind="training_data", key_columns=keys,
-            train_keys=splits.row_keys(frame, keys), test_keys=None, test_size=None, seed=None,
-            stratify=False, description=description,
+            version=version, kind="training_data", key_columns=[*pk, *et],
+            train_rows=len(frame), test_rows=None, test_size=None, seed=None, stratify=False,
+            description=description,
             extra={"start_time": str(start_time) if start_time else None,
-                   "end_time": str(end_time) if end_time else None}))
+                   "end_time": str(end_time) if end_time else None}), frame, None)
         return self._xy(frame, primary_key, event_time)
 
     def get_training_data(self, training_dataset_version: int,
@@ -230,15 +225,15 @@ class HopsworksFeatureView(FeatureView):
                           ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """Exactly the rows a ``training_data()`` (or a split's train side) recorded."""
         v = int(training_dataset_version)
-        x, y = self._ctx.calls.run(f"read training dataset {v} of {self._where}",
-                                   self.sdk.get_training_data, v, primary_key=True,
-                                   event_time=True)
-        frame = self._frame(x, y)
         record = self._recorded(v)
-        if record is not None:
-            frame = splits.rows_by_keys(frame, record.key_columns, record.train_keys,
-                                        f"training dataset {v} of {self._where}")
-        return self._xy(frame, primary_key, event_time)
+        if record is None:  # made outside mlsys
+            x, y = self._ctx.calls.run(f"read training dataset {v} of {self._where}",
+                                       self.sdk.get_training_data, v, primary_key=True,
+                                       event_time=True)
+            return self._xy(self._frame(x, y), primary_key, event_time)
+        rows, _ = self._records.rows(record, f"training dataset {v} of {self._where}")
+        self.sdk.update_last_accessed_training_dataset(v)
+        return self._xy(rows, primary_key, event_time)
 
     def get_last_accessed_training_dataset(self) -> int | None:
         found = self.sdk.get_last_accessed_training_dataset()
@@ -251,10 +246,9 @@ class HopsworksFeatureView(FeatureView):
         for td in sorted(found or [], key=lambda t: int(t.version)):
             record = self._recorded(int(td.version))
             if record is not None:
-                rows = len(record.train_keys) + len(record.test_keys or [])
                 out.append(TrainingDatasetInfo(
                     int(td.version), record.description, record.test_size, record.seed,
-                    record.stratify, rows, datetime.fromisoformat(record.created),
+                    record.stratify, record.row_count, datetime.fromisoformat(record.created),
                     dict(record.extra)))
             else:
                 out.append(TrainingDatasetInfo(
