@@ -243,6 +243,28 @@ def test_a_bad_frame_is_refused_before_upload(sdk: SimpleNamespace, ctx: Context
     assert len(calls) == 0
 
 
+def test_frames_are_cast_as_the_local_store_casts_them(
+        sdk: SimpleNamespace, ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = spy(monkeypatch, sdk.feature_group.FeatureGroup, "insert", result=(None, None))
+    fg = HopsworksFeatureGroup(iris_group(sdk), ctx)
+    naive = _frame(2).assign(ts=pd.to_datetime(["2024-01-01 12:00", "2024-01-02 00:00"]),
+                             sepal_length=[5, 6])  # ints for a double feature, naive times
+    fg.insert(naive)
+    (sent,), _ = calls.last
+    assert str(sent["sepal_length"].dtype) == "float64"
+    assert sent["ts"].tolist()[0] == pd.Timestamp("2024-01-01 12:00", tz="UTC")
+    with pytest.raises(SchemaError, match=r"'sepal_length'.*double"):
+        fg.insert(_frame(1).assign(sepal_length="five"))
+    job, report = fg.insert(_frame(0))
+    assert (job.rows, job.state, report) == (0, "FINISHED", None)
+    assert len(calls) == 1  # neither the bad nor the empty frame reached hsfs
+    with pytest.raises(SchemaError, match="to_datetime"):
+        HopsworksFeatureGroup(iris_group(sdk, fg_id=None), ctx).insert(
+            _frame(1).assign(ts=["2024-01-01"]))
+    with pytest.raises(SchemaError, match="not a date"):
+        fg.read(wallclock_time="yesterday-ish")
+
+
 def test_strict_rejection_raises_with_the_stored_report(
         sdk: SimpleNamespace, ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
     spy(monkeypatch, sdk.feature_group.FeatureGroup, "insert",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -159,7 +160,7 @@ def test_extra_filter_and_training_data(view: Any) -> None:
     _, kw = view.state.training_data.last
     assert isinstance(kw["extra_filter"], SdkFilter)
     assert kw["extra_filter"].to_dict()["condition"] == "GREATER_THAN"
-    assert kw["start_time"] == "2024-01-02" and len(x) == len(y) == 30
+    assert kw["start_time"] == datetime(2024, 1, 2, tzinfo=UTC) and len(x) == len(y) == 30
     with pytest.raises(SchemaError, match="not a split"):
         view.fv.get_train_test_split(1)
 
@@ -221,7 +222,8 @@ def test_batch_data_serving_and_delete_pass_real_keywords(
     delete = spy(monkeypatch, sdk.feature_view.FeatureView, "delete")
     got = view.fv.get_batch_data(start_time="2024-01-01", primary_key=True)
     assert got.to_dict("list") == {"flower_id": [1], "sepal_length": [5.0]}
-    assert batch.last[1]["start_time"] == "2024-01-01" and batch.last[1]["primary_key"]
+    assert batch.last[1]["start_time"] == datetime(2024, 1, 1, tzinfo=UTC)
+    assert batch.last[1]["primary_key"] is True
     view.fv.init_serving(training_dataset_version=2)
     assert init.last[1] == {"training_dataset_version": 2}
     view.fv.train_test_split(test_size=0.2, seed=1)

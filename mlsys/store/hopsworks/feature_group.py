@@ -35,6 +35,15 @@ if TYPE_CHECKING:
     from mlsys.validation.report import ExpectationSuite, ValidationReport
 
 
+def utc(value: TimeLike, what: str) -> datetime | None:
+    """A point in time as the local backend reads it (naive is UTC; bad text is SchemaError),
+    handed to hsfs as an aware datetime."""
+    from mlsys.store.local.times import to_utc
+
+    ts = to_utc(value, what)
+    return None if ts is None else ts.to_pydatetime()
+
+
 def sdk_columns(sdk_fg: Any) -> list[Any]:
     """The hsfs features of a group: ``columns`` in hsfs 5 (``features`` is deprecated there
     and warns), ``features`` in older releases."""
@@ -103,21 +112,39 @@ class HopsworksFeatureGroup(FeatureGroup):
 
     # ------------------------------------------------------------------ writes
     def _checked_frame(self, features: pd.DataFrame) -> pd.DataFrame:
-        from mlsys.store.local.frames import check_columns, check_keys, normalise
+        """The frame as the local backend would store it: normalised names, the group's exact
+        features, unique non-null keys, and each column cast to its feature type (an int
+        column for a double feature is cast, naive times are UTC) — or SchemaError."""
+        from mlsys.store.local.frames import (
+            ARROW_TYPES,
+            Column,
+            check_columns,
+            check_keys,
+            normalise,
+            to_arrow,
+        )
 
         where = f"insert into {self.name} v{self.version}"
         df = normalise(features, where)
-        known = [f.name for f in self.features]
+        known = self.features
         if known:
-            check_columns(df, known, where)
+            check_columns(df, [f.name for f in known], where)
         check_keys(df, self._keys(), where)
-        return df
+        if df.empty:
+            return df  # nothing to cast; insert() writes nothing
+        if known and not all(f.type in ARROW_TYPES for f in known):
+            return df  # a type mlsys does not store (e.g. a decimal made outside mlsys): hsfs
+        columns = [Column(f.name, f.type) for f in known] if known else None
+        table, _ = to_arrow(df, columns, self.event_time, where)
+        return table.to_pandas()
 
     def insert(self, features: pd.DataFrame, overwrite: bool = False,
                write_options: dict[str, Any] | None = None,
                validation_options: dict[str, Any] | None = None,
                ) -> tuple[Job, ValidationReport | None]:
         df = self._checked_frame(features)
+        if df.empty:  # nothing to write: no job, no commit, no report (as locally)
+            return Job(name=f"{self.name}_{self.version}_insert", rows=0), None
         wait = self._ctx.config.wait_for_jobs
         options = insert_write_options(write_options, wait, self.online_enabled)
         try:
@@ -149,7 +176,8 @@ class HopsworksFeatureGroup(FeatureGroup):
 
             return pd.DataFrame()
         return self._ctx.calls.run(f"read {self._where}", self.sdk.read,
-                                   wallclock_time=wallclock_time, online=online,
+                                   wallclock_time=utc(wallclock_time, "wallclock_time"),
+                                   online=online,
                                    dataframe_type=dataframe_type, read_options=read_options)
 
     def _query(self, select: str, implicit: Sequence[str] = (), **args: Any) -> Query:
@@ -194,7 +222,8 @@ class HopsworksFeatureGroup(FeatureGroup):
         if not self._saved():
             return {}
         raw = self._ctx.calls.run(f"read the commits of {self._where}", self.sdk.commit_details,
-                                  wallclock_time=wallclock_time, limit=limit)
+                                  wallclock_time=utc(wallclock_time, "wallclock_time"),
+                                  limit=limit)
         out: dict[int, dict[str, Any]] = {}
         for commit_id, d in sorted(raw.items(), key=lambda kv: int(kv[0]), reverse=True):
             out[int(commit_id)] = {

@@ -207,8 +207,11 @@ class HopsworksFeatureView(FeatureView):
                       primary_key: bool = False, event_time: bool = False,
                       ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         pk, et = self._key_columns()
+        from mlsys.store.hopsworks.feature_group import utc
+
         frame, version = self._read_all(
-            f"read {self._where}", start_time=start_time, end_time=end_time,
+            f"read {self._where}", start_time=utc(start_time, "start_time"),
+            end_time=utc(end_time, "end_time"),
             description=description, extra_filter=self._sdk_filter(extra_filter),
             read_options=read_options)
         frame = splits.canonical_order(frame, [*pk, *et])
@@ -261,8 +264,11 @@ class HopsworksFeatureView(FeatureView):
                        read_options: dict[str, Any] | None = None,
                        primary_key: bool = False, event_time: bool = False,
                        ) -> pd.DataFrame:
+        from mlsys.store.hopsworks.feature_group import utc
+
         batch = self._ctx.calls.run(f"read batch data of {self._where}", self.sdk.get_batch_data,
-                                    start_time=start_time, end_time=end_time,
+                                    start_time=utc(start_time, "start_time"),
+                                    end_time=utc(end_time, "end_time"),
                                     read_options=read_options, primary_key=primary_key,
                                     event_time=event_time)
         batch = self._plain_keys(batch)

@@ -199,8 +199,10 @@ class HopsworksQuery(Query):
         return HopsworksQuery(recipe, self._ctx)
 
     def as_of(self, wallclock_time: TimeLike = None, exclude_until: TimeLike = None) -> Query:
-        return HopsworksQuery(self._recipe.then("as_of", (wallclock_time, exclude_until)),
-                              self._ctx)
+        from mlsys.store.hopsworks.feature_group import utc
+
+        times = (utc(wallclock_time, "wallclock_time"), utc(exclude_until, "exclude_until"))
+        return HopsworksQuery(self._recipe.then("as_of", times), self._ctx)
 
     @property
     def features(self) -> list[Feature]:
