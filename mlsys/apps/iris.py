@@ -1,0 +1,57 @@
+"""The Iris predictor app: four measurements in, variety, probabilities and a drawn flower out."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from mlsys.apps.common import model_status, served_model, user_errors
+from mlsys.apps.predict import iris_examples, iris_fields, predict_iris
+from mlsys.serving import ModelCache
+
+if TYPE_CHECKING:
+    from mlsys.store.api import Project
+
+
+def build_iris_app(project: Project) -> gr.Blocks:
+    """The Iris app over ``project``'s best ``iris_model`` (loaded once, on first use)."""
+    from mlsys.monitoring.flower import draw_flower
+    from mlsys.systems import get_system
+
+    system = get_system("iris")
+    cache = ModelCache(project, system)
+    fields = iris_fields()
+
+    @user_errors
+    def predict(sepal_length: Any, sepal_width: Any, petal_length: Any,
+                petal_width: Any) -> tuple[str, dict[str, float], Any]:
+        model = served_model(cache, system)
+        p = predict_iris(model, sepal_length, sepal_width, petal_length, petal_width)
+        flower = draw_flower(*(p.inputs[f] for f in system.features), p.label,
+                             title=f"Iris {p.label} (as predicted)")
+        return p.label, p.probabilities, flower
+
+    with gr.Blocks(title="Iris: which variety?") as demo:
+        gr.Markdown("# Iris: which variety is this flower?\n"
+                    "Enter the four measurements of a flower in centimetres and press "
+                    "**Predict**. The flower is drawn to scale from what you entered.")
+        status = gr.Markdown(elem_id="model-status")
+        with gr.Row():
+            with gr.Column():
+                inputs = [gr.Number(value=f.default, label=f.title, info=f.allowed, step=f.step,
+                                    elem_id=f"input-{f.name}") for f in fields]
+                button = gr.Button("Predict", variant="primary", elem_id="predict")
+                examples = iris_examples()
+                gr.Examples(list(examples.values()), inputs=inputs,
+                            example_labels=list(examples),
+                            label="Real flowers, one per variety (click one to fill it in)")
+            with gr.Column():
+                variety = gr.Textbox(label="Predicted variety", interactive=False,
+                                     elem_id="variety")
+                probabilities = gr.Label(label="Class probabilities", elem_id="probabilities")
+                picture = gr.Plot(label="The flower, to scale", format="png", elem_id="flower")
+        button.click(predict, inputs, [variety, probabilities, picture], api_name="predict")
+        # on every page load: after an empty start, a newly registered model shows up
+        demo.load(lambda: model_status(cache, system), None, status, api_name=False)
+    return demo
