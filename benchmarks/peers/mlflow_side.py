@@ -26,15 +26,27 @@ def setup(root: Path) -> str:
     return str(mlflow.create_experiment(name, artifact_location=(root / "artifacts").as_uri()))
 
 
-def register(experiment_id: str, model: Any, f1: float) -> None:
-    """Log the model with its metric and register it as the next version of ``wine_model``."""
+def trusted_types(model: Any) -> dict[str, Any]:
+    """``log_model`` keywords for MLflow's default skops format: the model's own types, which
+    skops refuses to load unless listed (found once, before timing). Empty without skops."""
+    try:
+        import skops.io as sio
+    except ImportError:
+        return {}
+    return {"skops_trusted_types": sio.get_untrusted_types(data=sio.dumps(model))}
+
+
+def register(experiment_id: str, model: Any, f1: float, options: dict[str, Any]) -> None:
+    """Log the model with its metric and register it as the next version of ``wine_model``
+    (MLflow's default serialisation; ``options`` from :func:`trusted_types`)."""
     import mlflow
     import mlflow.sklearn
 
     with mlflow.start_run(experiment_id=experiment_id):
         mlflow.log_metric("macro_f1", f1)
         try:  # MLflow 3 names the logged model; 2.x took an artifact path
-            mlflow.sklearn.log_model(model, name="model", registered_model_name=MODEL_NAME)
+            mlflow.sklearn.log_model(model, name="model", registered_model_name=MODEL_NAME,
+                                     **options)
         except TypeError:
             mlflow.sklearn.log_model(model, artifact_path="model",
                                      registered_model_name=MODEL_NAME)

@@ -160,10 +160,12 @@ def mlflow_figures(ctx: Any, reps: int) -> list[PeerFigure]:
     model, f1 = ctx.knn()
     root = ctx.root / "mlflow"
     experiment = mlflow_side.setup(root)
+    options = mlflow_side.trusted_types(model)
     n = itertools.count()
     m, p = compare(Case(lambda d: register(ctx, model, f1, d),
                         lambda _i: ctx.root / "register" / f"m{next(n)}"),
-                   Case(lambda _a: mlflow_side.register(experiment, model, f1)), reps, warmup=1)
+                   Case(lambda _a: mlflow_side.register(experiment, model, f1, options)), reps,
+                   warmup=1)
     out = [PeerFigure("register a trained KNN", "s", "median", m,
                       "MLflow log_model + register (SQLite)", p)]
     m, p = compare(Case(lambda _a: run_python(LOAD_MLSYS.format(home=str(ctx.store_home)))),
