@@ -6,6 +6,7 @@ import json
 import statistics
 import subprocess
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.bench_models import subprocess_env
@@ -15,6 +16,7 @@ from benchmarks.harness import BenchmarkError, Figure, Goal, Stats
 if TYPE_CHECKING:
     from benchmarks.context import Context
 
+CHECKOUT = Path(__file__).resolve().parents[1]  # where `benchmarks` is importable from
 SIZES = (10_000, 100_000, 1_000_000)
 FULL_SIZE = 10_000_000  # only with --full, or --scale 1 --only scaling
 WORKER_TIMEOUT_S = 1800
@@ -52,7 +54,7 @@ def sizes(ctx: Context) -> list[int]:
 def run_worker(op: str, rows: int, home: str) -> dict[str, Any]:
     done = subprocess.run([python(), "-m", "benchmarks.scaling_worker", op, str(rows), home],
                           capture_output=True, text=True, env=subprocess_env(), check=False,
-                          timeout=WORKER_TIMEOUT_S)
+                          timeout=WORKER_TIMEOUT_S, cwd=CHECKOUT)
     if done.returncode != 0:
         raise BenchmarkError(f"scaling worker {op} {rows} failed: {done.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
