@@ -63,7 +63,7 @@ def latest_text(data: DashboardData) -> str:
     if item is None:
         return f"No predictions yet: run `mlsys infer {data.system.name}` after the daily data."
     actual = item.label if item.label is not None else "not known yet"
-    verdict = {True: "✅ correct", False: "❌ wrong", None: "label pending"}[item.correct]
+    verdict = {True: "correct", False: "wrong", None: "label pending"}[item.correct]
     version = f" by model v{item.model_version}" if item.model_version is not None else ""
     return (f"**{item.event_time:%Y-%m-%d}** — predicted **{item.prediction}**{version}, "
             f"actual **{actual}** ({verdict}).")

@@ -171,7 +171,7 @@ def describe_validation(report: ValidationReport | None) -> str:
     if report is None:
         return "No validation report stored yet (the group has no expectation suite attached)."
     stats = report.statistics
-    verdict = "✅ **passed**" if report.success else "❌ **failed**"
+    verdict = "**passed**" if report.success else "**failed**"
     when = pd.Timestamp(report.validation_time).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"{verdict}: suite `{report.suite_name}`, "
