@@ -76,6 +76,8 @@ def cmd_insert(a: dict[str, Any]) -> None:
     frame = make_frame(a["start"], a["n"], a["gen"], a["seed"])
     if fg.get_expectation_suite() is not None:
         fg.validate(frame.head(5))  # warm GE up now, so the kill window is the insert itself
+    print("LOADED", flush=True)
+    _wait_for(a.get("go_file"))
     t0 = _ready()
     fg.insert(frame, overwrite=bool(a.get("overwrite")))
     _done(t0)

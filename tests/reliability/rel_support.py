@@ -48,6 +48,8 @@ def make_frame(start: int, n: int, gen: int, seed: int) -> pd.DataFrame:
 
 def upsert(before: pd.DataFrame, frame: pd.DataFrame, key: str = "id") -> pd.DataFrame:
     """What an upsert of ``frame`` into ``before`` must leave (the contract's MERGE)."""
+    if key not in before.columns:  # an empty group reads as a frame without columns
+        return frame.reset_index(drop=True)
     kept = before[~before[key].isin(frame[key])]
     return pd.concat([kept, frame], ignore_index=True)
 

@@ -69,10 +69,13 @@ def prepare(root: Path, mode: str, n: int) -> Scenario:
                     len(fg.commit_details()), op)
 
 
-def start_writer(s: Scenario, home: Path) -> subprocess.Popen[str]:
+def start_writer(s: Scenario, home: Path, go_file: Path | None = None) -> subprocess.Popen[str]:
+    """A child inserting the scenario's frame into a copy of its store at ``home``; it starts
+    at once, or (given ``go_file``) when the test creates that file."""
     shutil.copytree(s.template, home)
-    proc = spawn("insert", home=str(home), group=GROUP, overwrite=s.overwrite, **s.frame_args)
-    wait_for_line(proc, "READY")
+    proc = spawn("insert", home=str(home), group=GROUP, overwrite=s.overwrite,
+                 go_file=str(go_file) if go_file else None, **s.frame_args)
+    wait_for_line(proc, "READY" if go_file is None else "LOADED")
     return proc
 
 
@@ -168,11 +171,18 @@ def test_killed_inserts_leave_before_or_after_state(tmp_path: Path) -> None:
     """Three writers (create, upsert, overwrite) started together, each killed at random."""
     seed = int.from_bytes(os.urandom(4), "little")
     rng = random.Random(seed)
-    scenarios = [prepare(tmp_path, mode, 40_000) for mode in ("create", "upsert", "overwrite")]
-    procs = [start_writer(s, tmp_path / f"trial-{s.mode}") for s in scenarios]
-    for s, proc in zip(scenarios, procs, strict=True):
-        delay = rng.uniform(0.0, 0.4)  # a 40,000-row insert takes about 0.1-0.3 s
-        killed, _ = kill(proc, delay)
+    scenarios = [prepare(tmp_path, mode, 60_000) for mode in ("create", "upsert", "overwrite")]
+    go = tmp_path / "go"
+    procs = [start_writer(s, tmp_path / f"trial-{s.mode}", go) for s in scenarios]
+    delays = [rng.uniform(0.0, 0.3) for _ in procs]  # a 60,000-row insert takes ~0.1-0.4 s
+    go.touch()  # all three inserts start now; each child is killed at its own moment
+    start = time.monotonic()
+    for i in sorted(range(len(procs)), key=delays.__getitem__):
+        time.sleep(max(0.0, start + delays[i] - time.monotonic()))
+        if procs[i].poll() is None:
+            procs[i].send_signal(signal.SIGKILL)
+    for s, proc, delay in zip(scenarios, procs, delays, strict=True):
+        killed, _ = kill(proc, None)
         context = f"{s.mode} (seed {seed}, killed {killed} after {delay:.3f} s)"
         assert check_consistent(tmp_path / f"trial-{s.mode}", s, context) in ("before", "after")
 
