@@ -18,6 +18,7 @@ from mlsys.apps.dashboard_data import (
     history_table,
     read_dashboard,
 )
+from mlsys.config import apply_offline_defaults
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -100,15 +101,21 @@ def render(data: DashboardData) -> tuple[Any, ...]:
             describe_validation(data.validation), drift, drift_table(data))
 
 
+def _image(label: str, elem_id: str) -> gr.Image:
+    """An output image of a drawn figure (PNG, so lines and text stay crisp)."""
+    return gr.Image(label=label, type="pil", format="png", interactive=False, elem_id=elem_id)
+
+
 def build_dashboard(project: Project, system: System) -> gr.Blocks:
     """The monitoring dashboard of ``system``; every page load and Refresh re-reads the store."""
+
+    apply_offline_defaults()  # no Gradio analytics, whoever made the project
 
     @user_errors
     def refresh() -> tuple[Any, ...]:
         return render(read_dashboard(project, system))
 
     title = f"{system.name} monitoring"
-    image = {"type": "pil", "format": "png", "interactive": False}
     with gr.Blocks(title=title) as demo:
         gr.Markdown(f"# {system.name.capitalize()}: monitoring dashboard\n{system.description}.")
         with gr.Row():
@@ -118,8 +125,7 @@ def build_dashboard(project: Project, system: System) -> gr.Blocks:
             with gr.Column():
                 gr.Markdown("## Today's item")
                 latest = gr.Markdown(elem_id="latest")
-                picture = gr.Image(label="Latest predicted item", elem_id="latest-picture",
-                                   **image)
+                picture = _image("Latest predicted item", "latest-picture")
             with gr.Column():
                 gr.Markdown("## Model in service")
                 model = gr.Markdown(elem_id="model")
@@ -128,11 +134,10 @@ def build_dashboard(project: Project, system: System) -> gr.Blocks:
         gr.Markdown("## Recent predictions")
         history = gr.Dataframe(interactive=False, elem_id="history")
         with gr.Row():
-            confusion = gr.Image(label="Confusion matrix of all predictions",
-                                 elem_id="confusion", **image)
-            accuracy = gr.Image(label="Accuracy over time", elem_id="accuracy", **image)
+            confusion = _image("Confusion matrix of all predictions", "confusion")
+            accuracy = _image("Accuracy over time", "accuracy")
         gr.Markdown("## Drift: daily data against the real data, per feature")
-        drift = gr.Image(label="Feature distributions", elem_id="drift", **image)
+        drift = _image("Feature distributions", "drift")
         drift_frame = gr.Dataframe(interactive=False, elem_id="drift-table")
         outputs = [status, latest, picture, model, history, confusion, accuracy, validation,
                    drift, drift_frame]

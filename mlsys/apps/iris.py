@@ -8,6 +8,7 @@ import gradio as gr
 
 from mlsys.apps.common import model_status, served_model, user_errors
 from mlsys.apps.predict import iris_examples, iris_fields, predict_iris
+from mlsys.config import apply_offline_defaults
 from mlsys.serving import ModelCache
 
 if TYPE_CHECKING:
@@ -19,6 +20,8 @@ def build_iris_app(project: Project) -> gr.Blocks:
     from mlsys.monitoring.flower import draw_flower
     from mlsys.systems import get_system
 
+    apply_offline_defaults()  # no Gradio analytics, whoever made the project
+
     system = get_system("iris")
     cache = ModelCache(project, system)
     fields = iris_fields()
@@ -28,8 +31,9 @@ def build_iris_app(project: Project) -> gr.Blocks:
                 petal_width: Any) -> tuple[str, dict[str, float], Any]:
         model = served_model(cache, system)
         p = predict_iris(model, sepal_length, sepal_width, petal_length, petal_width)
-        flower = draw_flower(*(p.inputs[f] for f in system.features), p.label,
-                             title=f"Iris {p.label} (as predicted)")
+        size = p.inputs
+        flower = draw_flower(size["sepal_length"], size["sepal_width"], size["petal_length"],
+                             size["petal_width"], p.label, title=f"Iris {p.label} (as predicted)")
         return p.label, p.probabilities, flower
 
     with gr.Blocks(title="Iris: which variety?") as demo:

@@ -150,7 +150,8 @@ def iris_examples() -> dict[str, list[float]]:
     for variety in iris.CLASSES:
         flowers = real.loc[real[iris.LABEL] == variety, features]
         distance = ((flowers - flowers.median()) ** 2).sum(axis=1)
-        out[variety] = [float(v) for v in flowers.loc[distance.idxmin()]]
+        nearest = flowers.iloc[int(distance.to_numpy().argmin())]
+        out[variety] = [float(v) for v in nearest]
     return out
 
 

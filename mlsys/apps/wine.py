@@ -9,6 +9,7 @@ import gradio as gr
 
 from mlsys.apps.common import model_status, served_model, user_errors
 from mlsys.apps.predict import WINE_TYPES, predict_wine, wine_fields
+from mlsys.config import apply_offline_defaults
 from mlsys.serving import ModelCache
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ def neighbours_table(rows: pd.DataFrame) -> pd.DataFrame:
 def build_wine_app(project: Project) -> gr.Blocks:
     """The Wine app over ``project``'s best ``wine_model`` (loaded once, on first use)."""
     from mlsys.systems import get_system
+
+    apply_offline_defaults()  # no Gradio analytics, whoever made the project
 
     system = get_system("wine")
     cache = ModelCache(project, system)

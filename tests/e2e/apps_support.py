@@ -18,6 +18,7 @@ import mlsys
 
 if TYPE_CHECKING:
     import gradio as gr
+    from gradio_client import Client
 
     from mlsys.store.api import Project
 
@@ -77,6 +78,13 @@ def serving(demo: gr.Blocks) -> Iterator[str]:
         yield url
     finally:
         demo.close()
+
+
+def connect(url: str) -> Client:
+    """A gradio_client for ``url``, its telemetry off (its default is on, whatever the env says)."""
+    from gradio_client import Client
+
+    return Client(url, verbose=False, analytics_enabled=False)
 
 
 def chromium_path() -> str:

@@ -10,8 +10,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 import pytest
-from apps_support import DAYS, END, Store
-from gradio_client import Client
+from apps_support import DAYS, END, Store, connect
 from PIL import Image
 from playwright.sync_api import Browser, expect
 
@@ -29,7 +28,7 @@ OUTPUTS = ("status", "latest", "picture", "model", "history", "confusion", "accu
 
 
 def _refresh(url: str) -> dict[str, object]:
-    out = Client(url, verbose=False).predict(api_name="/refresh")
+    out = connect(url).predict(api_name="/refresh")
     return dict(zip(OUTPUTS, out, strict=True))
 
 

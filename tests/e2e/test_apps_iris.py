@@ -9,8 +9,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 import pytest
-from apps_support import Store
-from gradio_client import Client
+from apps_support import Store, connect
 from gradio_client.exceptions import AppError
 from playwright.sync_api import Browser, expect
 
@@ -29,7 +28,7 @@ def _confidences(label: dict) -> dict[str, float]:
 
 
 def test_predicts_over_http(iris_store: Store, serve: Serve) -> None:
-    client = Client(serve(build_app("iris", iris_store.project())), verbose=False)
+    client = connect(serve(build_app("iris", iris_store.project())))
     model = load_best_model(iris_store.project(), IRIS)
     for variety, values in iris_examples().items():
         predicted, label, flower = client.predict(*values, api_name="/predict")
@@ -54,7 +53,7 @@ def _frame(values: list[float]) -> pd.DataFrame:
 ])
 def test_bad_input_is_a_readable_error(iris_store: Store, serve: Serve, values: tuple,
                                        message: str) -> None:
-    client = Client(serve(build_app("iris", iris_store.project())), verbose=False)
+    client = connect(serve(build_app("iris", iris_store.project())))
     with pytest.raises(AppError) as err:
         client.predict(*values, api_name="/predict")
     assert message in str(err.value)
@@ -71,14 +70,14 @@ def test_model_is_loaded_once_per_process(iris_store: Store, serve: Serve,
         return loads[-1]
 
     monkeypatch.setattr(mlsys.serving, "load_best_model", counting)
-    client = Client(serve(build_app("iris", iris_store.project())), verbose=False)
+    client = connect(serve(build_app("iris", iris_store.project())))
     for values in iris_examples().values():
         client.predict(*values, api_name="/predict")
     assert len(loads) == 1
 
 
 def test_empty_store_says_to_run_the_pipelines(empty_store: Store, serve: Serve) -> None:
-    client = Client(serve(build_app("iris", empty_store.project())), verbose=False)
+    client = connect(serve(build_app("iris", empty_store.project())))
     with pytest.raises(AppError) as err:
         client.predict(5.1, 3.5, 1.4, 0.2, api_name="/predict")
     assert "no iris model to serve yet" in str(err.value)

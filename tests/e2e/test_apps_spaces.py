@@ -12,8 +12,7 @@ from pathlib import Path
 import gradio as gr
 import httpx
 import pytest
-from apps_support import Store, free_port
-from gradio_client import Client
+from apps_support import Store, connect, free_port
 
 from mlsys.apps import APPS, build_app
 from mlsys.apps.common import launch_options
@@ -107,7 +106,7 @@ def test_iris_space_runs_as_a_process(iris_store: Store, tmp_path: Path) -> None
                 pass
             assert time.monotonic() < deadline, f"the Space did not start:\n{log.read_text()}"
             time.sleep(0.3)
-        variety, _, _ = Client(url, verbose=False).predict(5.1, 3.5, 1.4, 0.2,
+        variety, _, _ = connect(url).predict(5.1, 3.5, 1.4, 0.2,
                                                            api_name="/predict")
         assert variety == "Setosa"
         assert f"http://127.0.0.1:{port}" in log.read_text()

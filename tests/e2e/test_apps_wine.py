@@ -9,8 +9,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 import pytest
-from apps_support import Store
-from gradio_client import Client
+from apps_support import Store, connect
 from gradio_client.exceptions import AppError
 from playwright.sync_api import Browser, expect
 
@@ -42,7 +41,7 @@ def _is_knn(model: LoadedModel) -> bool:
 
 
 def test_predicts_over_http(wine_store: Store, serve: Serve, model: LoadedModel) -> None:
-    client = Client(serve(build_app("wine", wine_store.project())), verbose=False)
+    client = connect(serve(build_app("wine", wine_store.project())))
     wines = _real(3, seed=11)
     expected = model.estimator.predict(wines[list(WINE.features)])
     for (_, row), want in zip(wines.iterrows(), expected, strict=True):
@@ -66,7 +65,7 @@ def test_predicts_over_http(wine_store: Store, serve: Serve, model: LoadedModel)
 
 
 def test_bad_input_is_a_readable_error(wine_store: Store, serve: Serve) -> None:
-    client = Client(serve(build_app("wine", wine_store.project())), verbose=False)
+    client = connect(serve(build_app("wine", wine_store.project())))
     inputs = _inputs(_real(1, seed=5).iloc[0])
     names = [f.name for f in wine_fields()]
     alcohol = wine_fields()[names.index("alcohol")]
@@ -86,7 +85,7 @@ def test_bad_input_is_a_readable_error(wine_store: Store, serve: Serve) -> None:
 
 
 def test_empty_store_says_to_run_the_pipelines(empty_store: Store, serve: Serve) -> None:
-    client = Client(serve(build_app("wine", empty_store.project())), verbose=False)
+    client = connect(serve(build_app("wine", empty_store.project())))
     inputs = _inputs(_real(1, seed=5).iloc[0])
     with pytest.raises(AppError, match="run the pipelines first: `mlsys demo`"):
         client.predict(*inputs, api_name="/predict")
