@@ -82,8 +82,31 @@ def secret_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # downloads, model staging ...
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
     monkeypatch.chdir(tmp_path)
     yield home
+
+
+def build_and_use_apps(project: object) -> str:
+    """Build every app over the store; call the iris predictor with good and bad input."""
+    import gradio as gr
+    import matplotlib.pyplot as plt
+
+    from mlsys.apps import APPS, build_app
+
+    seen = []
+    for name in APPS:
+        demo = build_app(name, project)  # type: ignore[arg-type]
+        seen.append(repr(demo.config.get("title")))
+        if name == "iris":
+            predict = next(f.fn for f in demo.fns.values() if f.api_name == "predict")
+            seen.append(repr(predict(5.1, 3.5, 1.4, 0.2)[:2]))
+            try:
+                predict(-1, 3.5, 1.4, 0.2)
+            except gr.Error as err:
+                seen.append(str(err.message))
+    plt.close("all")
+    return "\n".join(seen)
 
 
 def test_the_search_finds_a_planted_secret(tmp_path: Path) -> None:
@@ -110,6 +133,7 @@ def test_no_secret_in_anything_written(secret_env: Path, tmp_path: Path,
     ev.texts["infer result"] = repr(result)
     ev.texts["validate"] = repr(validate_all(project, tmp_path / "reports"))
     ev.texts["project"] = repr(project)
+    ev.texts["apps"] = build_and_use_apps(project)
     project.close()
 
     # the CLI, in process and as a real process
@@ -143,3 +167,4 @@ def test_no_secret_in_anything_written(secret_env: Path, tmp_path: Path,
     assert list((tmp_path / "reports").rglob("*.html"))
     assert list((tmp_path / "cli-reports").rglob("*.html"))
     assert len(ev.errors) == 2 and caplog.records
+    assert "Iris" in ev.texts["apps"] and "must be" in ev.texts["apps"]  # built, and used
