@@ -98,7 +98,9 @@ def render(data: DashboardData) -> tuple[Any, ...]:
                 current_name="daily"), work, "drift")
     return (headline(data), latest_text(data), picture, describe_model(data.model, system),
             history_table(data, HISTORY_ROWS), confusion, accuracy,
-            describe_validation(data.validation), drift, drift_table(data))
+            describe_validation(data.validation) if data.has_group
+            else "Nothing validated yet: the feature group holds no data.", drift,
+            drift_table(data))
 
 
 def _image(label: str, elem_id: str) -> gr.Image:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 END = date(2026, 1, 30)  # the last daily row's day; fixed so every run sees the same data
 DAYS = 10
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -88,12 +89,17 @@ def connect(url: str) -> Client:
 
 
 def chromium_path() -> str:
-    """Debian's Chromium (or ``MLSYS_CHROMIUM``); missing is a failure, not a skip."""
-    candidates = [os.environ.get("MLSYS_CHROMIUM"), shutil.which("chromium"),
-                  "/usr/bin/chromium"]
-    for candidate in candidates:
-        if candidate and Path(candidate).exists():
-            return candidate
-    pytest.fail("Chromium not found: the browser tests need Debian's 'chromium' package "
-                "(apt-get install chromium) or MLSYS_CHROMIUM pointing at a Chromium binary",
-                pytrace=False)
+    """``MLSYS_CHROMIUM``, else Debian's ``chromium``; none is a test failure, never a skip."""
+    wanted = os.environ.get("MLSYS_CHROMIUM")
+    if wanted:
+        if Path(wanted).is_file():
+            return wanted
+        pytest.fail(f"MLSYS_CHROMIUM={wanted} is not a file; point it at a Chromium binary or "
+                    "unset it to use Debian's 'chromium'", pytrace=False)
+    found = shutil.which("chromium") or (DEBIAN_CHROMIUM if Path(DEBIAN_CHROMIUM).is_file()
+                                         else None)
+    if found is None:
+        pytest.fail("Chromium not found: the browser tests need Debian's 'chromium' package "
+                    "(apt-get install chromium) or MLSYS_CHROMIUM pointing at a Chromium binary",
+                    pytrace=False)
+    return found

@@ -120,6 +120,7 @@ def test_empty_store_says_to_run_the_pipelines(name: str, empty_store: Store,
     assert "run the pipelines first: `mlsys demo`" in str(shown["status"]).lower()
     assert "No predictions yet" in str(shown["latest"])
     assert "registered yet" in str(shown["model"])
+    assert "Nothing validated yet" in str(shown["validation"])
     for key in ("picture", "confusion", "accuracy", "drift"):
         assert shown[key] is None, key
     assert _table(shown["history"]).empty

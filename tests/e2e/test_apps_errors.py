@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
+import apps_support
 import gradio as gr
 import pytest
-from apps_support import connect
+from apps_support import chromium_path, connect
 from gradio_client.exceptions import AppError
 
 from mlsys.apps.common import user_errors
@@ -51,3 +53,15 @@ def test_handler_errors_become_readable_messages(serve: Serve,
     assert "Traceback" not in message and "1 / 0" not in message
     # the details go to the server log instead
     assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
+
+
+def test_browser_tests_fail_without_chromium(monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path: Path) -> None:
+    monkeypatch.delenv("MLSYS_CHROMIUM", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no chromium on it
+    monkeypatch.setattr(apps_support, "DEBIAN_CHROMIUM", str(tmp_path / "chromium"))
+    with pytest.raises(pytest.fail.Exception, match="Chromium not found"):
+        chromium_path()
+    monkeypatch.setenv("MLSYS_CHROMIUM", str(tmp_path / "nowhere"))
+    with pytest.raises(pytest.fail.Exception, match="is not a file"):
+        chromium_path()
