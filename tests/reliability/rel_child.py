@@ -138,18 +138,24 @@ def cmd_save_model(a: dict[str, Any]) -> None:
     import mlsys
 
     mr = mlsys.login(home=a["home"]).get_model_registry()
-    model = mr.python.create_model(a["name"], metrics=a.get("metrics") or {"score": 1.0})
+    _wait_for(a.get("go_file"))
     t0 = _ready()
-    model.save(a["src"])
-    _done(t0, f"v{model.version}")
+    versions = []
+    for _ in range(int(a.get("count", 1))):
+        model = mr.python.create_model(a["name"], metrics=a.get("metrics") or {"score": 1.0})
+        model.save(a["src"])
+        versions.append(f"v{model.version}")
+    _done(t0, " ".join(versions))
 
 
 def cmd_upload(a: dict[str, Any]) -> None:
     import mlsys
 
     ds = mlsys.login(home=a["home"]).get_dataset_api()
+    _wait_for(a.get("go_file"))
     t0 = _ready()
-    ds.upload(a["src"], a["dest"], overwrite=bool(a.get("overwrite")))
+    for _ in range(int(a.get("count", 1))):
+        ds.upload(a["src"], a["dest"], overwrite=bool(a.get("overwrite")))
     _done(t0)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from rel_support import child_env, finish, spawn, wait_all
+from rel_support import child_env, finish, line_value, spawn, tree_digest, wait_all
 
 import mlsys
 from mlsys.systems import get_system
@@ -153,3 +153,48 @@ def test_reader_during_writes_never_sees_a_partial_insert(tmp_path: Path, writes
             final[batch] = int(gen)
     assert check_batches(fg.read(), "final offline") == final
     assert check_batches(fg.read(online=True), "final online") == final
+
+
+# --------------------------------------------------------------------------- registry and files
+
+
+def test_parallel_model_saves_get_distinct_complete_versions(tmp_path: Path) -> None:
+    home, go = tmp_path / "store", tmp_path / "go"
+    sources = []
+    for w in range(3):
+        src = tmp_path / f"src-{w}"
+        src.mkdir()
+        (src / "model.pkl").write_bytes(bytes([w]) * 200_000)
+        sources.append(src)
+    mlsys.login(home=home)  # create the catalog before the race
+    procs = [spawn("save_model", home=str(home), name="raced", src=str(src), count=4,
+                   go_file=str(go)) for src in sources]
+    _go(procs, go)
+    claimed = [line_value(out, "DONE").split()[1:] for out in wait_all(procs)]
+    flat = [v for vs in claimed for v in vs]
+    assert sorted(flat, key=lambda v: int(v[1:])) == [f"v{i}" for i in range(1, 13)]
+    mr = mlsys.login(home=home).get_model_registry()
+    assert [m.version for m in mr.get_models("raced")] == list(range(1, 13))
+    for w, versions in enumerate(claimed):  # each version holds the files its saver gave it
+        for v in versions:
+            got = tree_digest(Path(mr.get_model("raced", int(v[1:])).download()))
+            assert got == tree_digest(sources[w]), f"{v} of saver {w}"
+
+
+def test_parallel_uploads_to_one_path_leave_one_whole_upload(tmp_path: Path) -> None:
+    home, go = tmp_path / "store", tmp_path / "go"
+    contents = {}
+    for w in range(3):
+        src = tmp_path / f"w{w}" / "shared.bin"
+        src.parent.mkdir()
+        src.write_bytes(bytes([w + 1]) * 3_000_000)
+        contents[w] = src
+    mlsys.login(home=home)
+    procs = [spawn("upload", home=str(home), src=str(src), dest="Resources", overwrite=True,
+                   count=5, go_file=str(go)) for src in contents.values()]
+    _go(procs, go)
+    wait_all(procs)
+    ds = mlsys.login(home=home).get_dataset_api()
+    assert ds.list("Resources") == ["Resources/shared.bin"]
+    data = ds.read_bytes("Resources/shared.bin")
+    assert data in {p.read_bytes() for p in contents.values()}, "a mixed or partial file"
