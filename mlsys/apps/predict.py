@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from mlsys.errors import SchemaError
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
     from mlsys.serving import LoadedModel
 
 WINE_TYPES = ("red", "white")
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)``, cut short: a 400-digit number or a long text would swamp the message."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 @dataclass(frozen=True)
@@ -58,14 +65,15 @@ class FieldSpec:
         if value is None or (isinstance(value, str) and not value.strip()):
             raise SchemaError(f"{self.label} is empty; enter a number {self.allowed}")
         try:
-            if isinstance(value, bool | bytes):
+            if isinstance(value, bool | np.bool_ | bytes):  # True is not 1 cm
                 raise TypeError
             number = float(value.strip() if isinstance(value, str) else value)
-        except (TypeError, ValueError):
-            raise SchemaError(f"{self.label} must be a number {self.allowed}; got {value!r}") \
-                from None
+        except (TypeError, ValueError, ArithmeticError):  # ArithmeticError: 10**400, 1e999999
+            raise SchemaError(f"{self.label} must be a number {self.allowed}; got "
+                              f"{_shown(value)}") from None
         if not math.isfinite(number):
-            raise SchemaError(f"{self.label} must be a finite number {self.allowed}; got {value!r}")
+            raise SchemaError(f"{self.label} must be a finite number {self.allowed}; got "
+                              f"{_shown(value)}")
         too_low = number < self.minimum or (not self.include_min and number == self.minimum)
         if too_low or number > self.maximum:
             raise SchemaError(f"{self.label} must be {self.allowed}; got {number:g}")
@@ -199,10 +207,14 @@ def predict_wine(model: LoadedModel, wine_type: Any, measurements: Mapping[str, 
     from mlsys.systems.wine import FEATURES
 
     fields = tuple(fields or wine_fields())
+    if not isinstance(measurements, Mapping):
+        raise SchemaError("wine measurements must be a mapping of name -> value, got "
+                          f"{type(measurements).__name__}")
     known = {f.name for f in fields}
-    unknown = sorted(set(measurements) - known)
+    unknown = sorted(repr(k) for k in measurements if k not in known)
     if unknown:
-        raise SchemaError(f"unknown wine measurements {unknown}; the model takes {sorted(known)}")
+        raise SchemaError(f"unknown wine measurements {', '.join(unknown)}; the model takes "
+                          f"{sorted(known)}")
     values = check_inputs(fields, [measurements.get(f.name) for f in fields])
     values["type_white"] = float(wine_type_flag(wine_type))
     return predict_row(model, values, FEATURES)

@@ -90,6 +90,7 @@ def test_iris_string_numbers_are_accepted(iris_model: LoadedModel) -> None:
     ((5.1, 3.5, 1.4, float("nan")), "petal width", "finite"),
     ((5.1, 3.5, 1.4, float("inf")), "petal width", "finite"),
     ((5.1, 3.5, 1.4, True), "petal width", "must be a number"),
+    ((10**400, 3.5, 1.4, 0.2), "sepal length", "(401 characters)"),
 ])
 def test_iris_bad_input_names_the_field_and_range(iris_model: LoadedModel, values: tuple,
                                                   field: str, detail: str) -> None:
