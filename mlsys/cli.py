@@ -240,7 +240,7 @@ def serve(
     from mlsys.apps import build_app
 
     blocks = _run(build_app, name.value, _project())
-    blocks.launch(server_name=host, server_port=port, show_api=True)
+    blocks.launch(server_name=host, server_port=port)
 
 
 @app.command()
