@@ -84,16 +84,14 @@ def test_launch_binds_loopback_unless_told(monkeypatch: pytest.MonkeyPatch) -> N
         "server_name": "127.0.0.1", "server_port": 8000}
 
 
-def test_iris_space_runs_as_a_process(iris_store: Store, tmp_path: Path) -> None:
-    port = free_port()
+def _serves_setosa(cmd: list[str], cwd: Path, store: Store, tmp_path: Path, port: int) -> None:
+    """Start ``cmd`` as a process on ``port``, predict a clear Setosa over HTTP, stop it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRADIO_SERVER")}
-    env.update(MLSYS_HOME=str(iris_store.home), MLSYS_BACKEND="local",
+    env.update(MLSYS_HOME=str(store.home), MLSYS_BACKEND="local",
                GRADIO_ANALYTICS_ENABLED="False", GRADIO_TEMP_DIR=str(tmp_path / "gradio"))
-    log = tmp_path / "space.log"
+    log = tmp_path / "server.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)],
-                                cwd=SPACES / "iris", env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 60
@@ -104,12 +102,23 @@ def test_iris_space_runs_as_a_process(iris_store: Store, tmp_path: Path) -> None
                     break
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, f"the Space did not start:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"the server did not start:\n{log.read_text()}"
             time.sleep(0.3)
-        variety, _, _ = connect(url).predict(5.1, 3.5, 1.4, 0.2,
-                                                           api_name="/predict")
+        variety, _, _ = connect(url).predict(5.1, 3.5, 1.4, 0.2, api_name="/predict")
         assert variety == "Setosa"
         assert f"http://127.0.0.1:{port}" in log.read_text()
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_iris_space_runs_as_a_process(iris_store: Store, tmp_path: Path) -> None:
+    port = free_port()
+    _serves_setosa([sys.executable, "app.py", "--port", str(port)], SPACES / "iris", iris_store,
+                   tmp_path, port)
+
+
+def test_mlsys_serve_runs_the_app(iris_store: Store, tmp_path: Path) -> None:
+    port = free_port()
+    _serves_setosa([sys.executable, "-m", "mlsys.cli", "serve", "iris", "--port", str(port)],
+                   tmp_path, iris_store, tmp_path, port)
