@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
 import shutil
 import uuid
 from pathlib import Path, PurePosixPath
@@ -11,6 +13,23 @@ from mlsys.errors import AlreadyExistsError, InvalidNameError, NotFoundError
 from mlsys.store.api import DatasetApi
 
 _STAGING = ".mlsys-staging-"
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2  # linux/fs.h: swap two paths atomically
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``).
+
+    A directory cannot be replaced by a plain rename; swapping means no reader and no crash ever
+    finds the target missing. Returns False where the call is unavailable (the caller falls back).
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    rc = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(rc == 0)
 
 
 def project_path(path: object) -> PurePosixPath:
@@ -63,7 +82,9 @@ class LocalDatasetApi(DatasetApi):
         try:
             if src.is_dir():
                 shutil.copytree(src, staged)
-                if target.exists():  # a directory cannot be replaced in one rename
+                if target.exists() and exchange(staged, target):
+                    pass  # ``staged`` now holds the old copy; the finally clause removes it
+                elif target.exists():  # no atomic swap here: a short window without the target
                     old = local_folder / f"{_STAGING}{uuid.uuid4().hex}"
                     target.rename(old)
                     staged.rename(target)
