@@ -96,6 +96,13 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (model_id, path)
     );
     """,
+    # 2: an INGESTED report names the Delta commit that wrote its rows, so a report lost to a
+    # crash between commit and catalog can be restored from the commit (see group_validation)
+    """
+    ALTER TABLE validation_reports ADD COLUMN commit_version INTEGER;
+    CREATE UNIQUE INDEX validation_reports_commit
+        ON validation_reports (feature_group_id, commit_version);
+    """,
 )
 
 

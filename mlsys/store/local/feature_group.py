@@ -127,6 +127,9 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
                 for c in self._columns() or []]
 
     # -- writing
+    def _table_path(self) -> Path:
+        return self._path
+
     def insert(self, features: pd.DataFrame, overwrite: bool = False,
                write_options: dict[str, Any] | None = None,
                validation_options: dict[str, Any] | None = None,
@@ -156,18 +159,20 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
                 if not report.success and row["ingestion_policy"] == IngestionPolicy.STRICT:
                     raise self._reject(report)
             before = tables.current_version(self._path)
+            self.restore_reports()  # a writer that died after its commit left one behind
+            meta = self.report_metadata(report)  # the report travels inside the commit
             if before is None:
-                version = tables.create(self._path, data, self._key)
+                version = tables.create(self._path, data, self._key, meta)
             elif overwrite:
-                version = tables.overwrite(self._path, data)
+                version = tables.overwrite(self._path, data, meta)
             else:
-                version, _ = tables.merge(self._path, data, self.keys)
+                version, _ = tables.merge(self._path, data, self.keys, meta)
             if row["features"] is None:
                 self._save_columns(columns)
             if self.online_enabled:
                 self._update_online(columns, data, before, version, replaced=overwrite)
             if report is not None:  # only now that the rows are committed
-                report = self._store_report(report, IngestionResult.INGESTED)
+                report = self._store_report(report, IngestionResult.INGESTED, version)
         return Job(job, rows=len(df), commit_version=version), report
 
     # -- online store

@@ -19,8 +19,12 @@ from mlsys.validation.report import (
 
 if TYPE_CHECKING:
     import sqlite3
+    from pathlib import Path
 
     from mlsys.store.local.catalog import Catalog
+
+
+REPORT_KEY = "mlsys_validation_report"  # commit-metadata key of an insert's INGESTED report
 
 
 def suite_from_dict(d: dict[str, Any]) -> ExpectationSuite:
@@ -46,6 +50,8 @@ class GroupValidation:
         def _row(self) -> sqlite3.Row: ...
 
         def read(self, *args: Any, **kwargs: Any) -> pd.DataFrame: ...
+
+        def _table_path(self) -> Path: ...
 
     # -- the suite
     def save_expectation_suite(self, expectation_suite: Any, run_validation: bool = True,
@@ -119,20 +125,65 @@ class GroupValidation:
         )
 
     # -- reports
-    def _store_report(self, report: ValidationReport,
-                      result: IngestionResult) -> ValidationReport:
+    def _store_report(self, report: ValidationReport, result: IngestionResult,
+                      commit_version: int | None = None) -> ValidationReport:
+        """Store ``report``; an INGESTED one names its commit, and is stored once per commit
+        (a reader may have restored it from the commit already)."""
         marked = report.with_ingestion(result, fg=self.name, version=self.version)
         with self._catalog.write() as db:
+            if commit_version is not None:
+                found = db.execute(
+                    "SELECT report FROM validation_reports WHERE feature_group_id = ? AND "
+                    "commit_version = ?", (self.id, commit_version)).fetchone()
+                if found is not None:
+                    return ValidationReport.from_dict(json.loads(found["report"]))
             cur = db.execute(
                 "INSERT INTO validation_reports (feature_group_id, validation_time, "
-                "ingestion_result, success, report) VALUES (?, ?, ?, ?, '{}')",
+                "ingestion_result, success, report, commit_version) "
+                "VALUES (?, ?, ?, ?, '{}', ?)",
                 (self.id, marked.validation_time.isoformat(), result.value,
-                 int(marked.success)))
+                 int(marked.success), commit_version))
             report_id = int(cur.lastrowid or 0)
             stored = marked.with_ingestion(result, report_id=report_id)
             db.execute("UPDATE validation_reports SET report = ? WHERE id = ?",
                        (dumps(stored.to_dict()), report_id))
         return stored
+
+    def report_metadata(self, report: ValidationReport | None) -> dict[str, str] | None:
+        """Commit metadata carrying the INGESTED report of an insert (None without one)."""
+        if report is None:
+            return None
+        marked = report.with_ingestion(IngestionResult.INGESTED, fg=self.name,
+                                       version=self.version)
+        return {REPORT_KEY: dumps(marked.to_dict())}
+
+    def restore_reports(self) -> int:
+        """Store the reports of commits newer than the newest recorded one whose writer died
+        before recording them; returns how many were restored.
+
+        Inserts are serialised and each calls this before committing, so only commits after the
+        newest recorded report can lack theirs.
+        """
+        from mlsys.store.local import tables
+
+        path = self._table_path()
+        if not tables.exists(path):
+            return 0
+        row = self._catalog.query(
+            "SELECT MAX(commit_version) AS v FROM validation_reports WHERE feature_group_id = ?",
+            (self.id,))
+        newest = row[0]["v"] if row and row[0]["v"] is not None else -1
+        restored = 0
+        for info in tables.history(path):
+            version = int(info["version"])
+            if version <= newest:
+                break
+            text = info.get(REPORT_KEY)
+            if text:
+                report = ValidationReport.from_dict(json.loads(text))
+                self._store_report(report, IngestionResult.INGESTED, version)
+                restored += 1
+        return restored
 
     def get_latest_validation_report(self) -> ValidationReport | None:
         reports = self._reports(limit=1)
@@ -142,6 +193,7 @@ class GroupValidation:
         return self._reports()
 
     def _reports(self, limit: int | None = None) -> list[ValidationReport]:
+        self.restore_reports()
         rows = self._catalog.query(
             "SELECT report FROM validation_reports WHERE feature_group_id = ? "
             "ORDER BY id DESC LIMIT ?", (self.id, -1 if limit is None else limit))

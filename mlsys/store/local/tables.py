@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-from deltalake import DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 __all__ = ["TableNotFoundError"]  # re-exported: callers catch a missing table by this name
@@ -34,24 +34,32 @@ def current_version(path: Path) -> int | None:
     return open_table(path).version() if exists(path) else None
 
 
-def create(path: Path, data: pa.Table, name: str) -> int:
+def _props(metadata: dict[str, str] | None) -> CommitProperties | None:
+    """Metadata written into the commit itself, so it lands (or not) with the rows."""
+    return CommitProperties(custom_metadata=metadata) if metadata else None
+
+
+def create(path: Path, data: pa.Table, name: str,
+           metadata: dict[str, str] | None = None) -> int:
     """The first commit: writes ``data`` and fixes the table's schema."""
-    write_deltalake(str(path), data, mode="append", name=name)
+    write_deltalake(str(path), data, mode="append", name=name, commit_properties=_props(metadata))
     return open_table(path).version()
 
 
-def overwrite(path: Path, data: pa.Table) -> int:
+def overwrite(path: Path, data: pa.Table, metadata: dict[str, str] | None = None) -> int:
     """Replace every row with ``data`` in one commit."""
-    write_deltalake(str(path), data, mode="overwrite")
+    write_deltalake(str(path), data, mode="overwrite", commit_properties=_props(metadata))
     return open_table(path).version()
 
 
-def merge(path: Path, data: pa.Table, keys: Sequence[str]) -> tuple[int, dict[str, Any]]:
+def merge(path: Path, data: pa.Table, keys: Sequence[str],
+          metadata: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
     """Upsert ``data`` on ``keys``: matching rows are replaced, the others appended."""
     table = open_table(path)
     predicate = " AND ".join(f't."{k}" = s."{k}"' for k in keys)
     metrics = (
-        table.merge(data, predicate, source_alias="s", target_alias="t")
+        table.merge(data, predicate, source_alias="s", target_alias="t",
+                    commit_properties=_props(metadata))
         .when_matched_update_all()
         .when_not_matched_insert_all()
         .execute()
