@@ -28,35 +28,11 @@ def validate_frame(schema: pa.DataFrameSchema, df: object, what: str) -> pd.Data
 
     ``what`` names the frame in the message (e.g. ``"prediction history"``).
     """
-    import pandera.pandas as pa
+    from mlsys.validation.schemas import check_frame
 
     if not isinstance(df, pd.DataFrame):
         raise SchemaError(f"{what} must be a pandas DataFrame, got {type(df).__name__}")
-    try:
-        return schema.validate(df, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        raise SchemaError(f"{what} does not fit its schema: {_summarise(err.failure_cases, df)}; "
-                          f"columns present: {list(map(str, df.columns))}") from None
-    except pa.errors.SchemaError as err:  # raised by some checks even in lazy mode
-        raise SchemaError(f"{what} does not fit its schema: {err}") from None
-
-
-def _summarise(failures: pd.DataFrame, df: pd.DataFrame) -> str:
-    """One clause per (column, check): 'column x: check y failed for 1, 2, 3 (and 4 more)'."""
-    parts = []
-    for (column, check), group in failures.groupby(["column", "check"], dropna=False, sort=False):
-        cases = [repr(v) for v in group["failure_case"].head(_SHOWN_FAILURES)]
-        more = len(group) - len(cases)
-        tail = f" (and {more} more)" if more > 0 else ""
-        where = f"column {column!r}" if isinstance(column, str) else "frame"
-        if check == "column_in_dataframe":
-            parts.append(f"missing column {group['failure_case'].iloc[0]!r}")
-        elif group["index"].isna().all() and isinstance(column, str) and column in df:
-            # a whole-column check (e.g. the dtype): name the dtype, not the value False
-            parts.append(f"{where}: check {check!r} failed (dtype {df[column].dtype})")
-        else:
-            parts.append(f"{where}: check {check!r} failed for {', '.join(cases)}{tail}")
-    return "; ".join(parts)
+    return check_frame(schema, df, what)
 
 
 def is_text(values: pd.Series) -> pd.Series:
