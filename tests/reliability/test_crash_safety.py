@@ -153,14 +153,19 @@ def soak(tmp_path: Path, mode: str, n: int, trials: int) -> list[tuple[str, bool
 
     seed = int.from_bytes(os.urandom(4), "little")
     rng = random.Random(seed)
-    outcomes = []
-    for i in range(trials):
+    outcomes, failures = [], []
+    for i in range(trials):  # every trial runs; the failures are reported together
         delay = rng.uniform(0.0, duration * 1.15)
         home = tmp_path / f"trial-{i}"
         killed, _ = kill(start_writer(s, home), delay)
         context = f"{mode} trial {i} (seed {seed}, killed {killed} after {delay:.3f} s)"
-        outcomes.append((check_consistent(home, s, context), killed, delay))
+        try:
+            outcomes.append((check_consistent(home, s, context), killed, delay))
+        except AssertionError as err:
+            failures.append(str(err).splitlines()[0])
         shutil.rmtree(home)
+    assert not failures, f"{len(failures)} of {trials} trials broke a promise:\n" + \
+        "\n".join(failures)
     return outcomes
 
 
