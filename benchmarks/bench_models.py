@@ -62,7 +62,7 @@ def bench_register(ctx: Context) -> list[Figure]:
     mlsys = Case(lambda d: register(ctx, model, f1, d),
                  lambda _i: ctx.root / "register" / f"m{next(n)}")
     base = Case(lambda p: joblib.dump(model, p), lambda _i: dump_dir / f"m{next(n)}.pkl")
-    m, b = compare(mlsys, base, ctx.reps(5), warmup=1)
+    m, b = compare(mlsys, base, ctx.reps(10), warmup=1)
     ctx.maybe_profile("register_model", mlsys)
     size = (dump_dir / "m1.pkl").stat().st_size
     return [Figure("register_model", "register a trained KNN (save + catalog)", "s",
@@ -101,7 +101,7 @@ def bench_load(ctx: Context) -> list[Figure]:
     mlsys_code = LOAD_MLSYS.format(home=str(ctx.store_home))
     base_code = LOAD_BARE.format(path=str(bare))
     m, b = compare(Case(lambda _a: run_python(mlsys_code)),
-                   Case(lambda _a: run_python(base_code)), ctx.reps(5), warmup=1)
+                   Case(lambda _a: run_python(base_code)), ctx.reps(7), warmup=1)
     ctx.maybe_profile("load_model", Case(lambda _a: _load_in_process(ctx)))
     return [Figure("load_model", "load the best model in a fresh process", "s",
                    Goal("ratio <= 1.3", "ratio_max", 1.3), m, b,
@@ -142,7 +142,7 @@ def bench_batch(ctx: Context) -> list[Figure]:
             raise BenchmarkError(f"batch inference predicted {len(predictions)} rows, not {rows}")
 
     mlsys = Case(run_mlsys)
-    m, b = compare(mlsys, Case(lambda _a: model.predict(x)), ctx.reps(3), warmup=1)
+    m, b = compare(mlsys, Case(lambda _a: model.predict(x)), ctx.reps(5), warmup=1)
     ctx.maybe_profile("batch_inference", mlsys)
     return [Figure("batch_inference", f"batch inference over {rows:,} new rows (feature view "
                    "+ best model, predict_new)", "rows/s", Goal("ratio <= 1.3", "ratio_max", 1.3),

@@ -85,7 +85,7 @@ def bench_online_insert(ctx: Context) -> list[Figure]:
 
     mlsys = Case(run_mlsys, lambda _i: online_group(ctx, f"online_{next(n)}"))
     base = Case(run_base, lambda _i: base_dir / f"t{next(n)}.sqlite")
-    m, b = compare(mlsys, base, ctx.reps(3))
+    m, b = compare(mlsys, base, ctx.reps(5))
     ctx.maybe_profile("online_insert", Case(lambda fg: fg.insert(df),
                                             lambda _i: online_group(ctx, f"online_{next(n)}")))
     # the last group and database serve the lookup benchmark; the others are dropped

@@ -34,7 +34,7 @@ def _run(argv: list[str]) -> None:
 
 def bench_import(ctx: Context) -> list[Figure]:
     """``python -c "import mlsys"`` and ``mlsys --help`` vs ``python -c pass``."""
-    reps = ctx.reps(10)
+    reps = ctx.reps(15)
     bare = Case(lambda _a: run_python("pass"))
     imp = Case(lambda _a: run_python("import mlsys"))
     m_imp, b_imp = compare(imp, bare, reps, warmup=2)

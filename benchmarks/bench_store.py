@@ -39,7 +39,7 @@ def bench_insert(ctx: Context) -> list[Figure]:
                  lambda fg: fg.delete())
     base = Case(run_base, lambda _i: str(base_dir / f"t{next(n)}"),
                 lambda p: shutil.rmtree(p, ignore_errors=True))
-    m, b = compare(mlsys, base, ctx.reps(3))
+    m, b = compare(mlsys, base, ctx.reps(5))
     ctx.maybe_profile("insert", mlsys)
     return [Figure("insert", f"insert {len(df):,} wine-shaped rows, no suite", "s", RATIO_1_5,
                    m, b, "deltalake.write_deltalake", rows=len(df), size_bytes=frame_bytes(df))]
@@ -100,7 +100,7 @@ def bench_upsert(ctx: Context) -> list[Figure]:
 
     mlsys = Case(lambda b: fg.insert(b), batch)
     base = Case(run_base, batch)
-    m, b = compare(mlsys, base, ctx.reps(3))
+    m, b = compare(mlsys, base, ctx.reps(5))
     ctx.maybe_profile("upsert", Case(lambda b: fg.insert(b),
                                      lambda _i: upsert_batch(df, size, next(seeds))))
     details = next(iter(fg.commit_details(limit=1).values()))
@@ -127,7 +127,7 @@ def bench_read(ctx: Context) -> list[Figure]:
             raise BenchmarkError(f"read returned {len(frame)} rows, not {rows}")
 
     base = Case(lambda _a: check(DeltaTable(path).to_pandas()))
-    reps = ctx.reps(5)
+    reps = ctx.reps(7)
     read = Case(lambda _a: check(fg.read()))
     m, b = compare(read, base, reps, warmup=1)
     ctx.maybe_profile("read", read)
@@ -138,7 +138,7 @@ def bench_read(ctx: Context) -> list[Figure]:
     fv = ctx.project.get_feature_store().get_or_create_feature_view(
         "wine_big", 1, query=fg.select([*wine.FEATURES, wine.LABEL]), labels=[wine.LABEL])
     training = Case(lambda _a: check(fv.training_data()[0]))
-    m, b = compare(training, base, ctx.reps(3), warmup=1)
+    m, b = compare(training, base, ctx.reps(5), warmup=1)
     ctx.maybe_profile("read_training_data", training)
     figures.append(Figure("read_training_data",
                           f"a feature view's training data ({rows:,} rows, recorded)", "s",
@@ -183,7 +183,7 @@ def bench_pit(ctx: Context) -> list[Figure]:
                                                DeltaTable(delta_path(feat)).to_pandas())
 
     mlsys = Case(run_mlsys)
-    reps = ctx.reps(3)
+    reps = ctx.reps(5)
     m, b = compare(mlsys, Case(run_base), reps, warmup=1)
     with_read, _ = compare(Case(run_read_base), None, reps)
     ctx.maybe_profile("pit_join", mlsys)

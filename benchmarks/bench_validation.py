@@ -62,7 +62,7 @@ def bench_validation(ctx: Context) -> list[Figure]:
         outcome["ge"] = ge_alone(df)
 
     mlsys = Case(run_mlsys)
-    m, b = compare(mlsys, Case(run_base), ctx.reps(3), warmup=1)
+    m, b = compare(mlsys, Case(run_base), ctx.reps(5), warmup=1)
     ctx.maybe_profile("validation", mlsys)
     if outcome != {"mlsys": True, "ge": True}:
         raise BenchmarkError(f"the generated wines should pass the suite: {outcome}")

@@ -33,6 +33,7 @@ class ScalingPoint:
     seconds: dict[str, float]  # op -> seconds
     need_bytes: dict[str, int]  # op -> peak RSS minus RSS after imports
     peak_bytes: dict[str, int]  # op -> peak RSS of the process
+    repetitions: int = 1
 
     def memory_ratio(self, op: str) -> float:
         return self.need_bytes[op] / self.data_bytes
@@ -68,9 +69,14 @@ def measure(ctx: Context) -> list[ScalingPoint]:
     points = []
     for rows in sizes(ctx):
         runs: dict[str, list[dict[str, Any]]] = {op: [] for op in OPS}
-        for _ in range(ctx.reps(1)):
+        for rep in range(ctx.reps(2)):
             home = str(ctx.dir(f"scaling_{rows}"))
-            for op in OPS:  # mlsys_insert first: the reads read the table it wrote
+            # mlsys_insert before the reads (they read the table it wrote); otherwise mlsys and
+            # delta swap places every repetition, so the first reader of freshly written files
+            # (which is slower) is not always the same one
+            order = OPS if rep % 2 == 0 else ("delta_insert", "mlsys_insert", "delta_read",
+                                               "mlsys_read")
+            for op in order:
                 runs[op].append(run_worker(op, rows, home))
         points.append(ScalingPoint(
             rows=rows,
@@ -80,12 +86,14 @@ def measure(ctx: Context) -> list[ScalingPoint]:
                         for op, rs in runs.items()},
             peak_bytes={op: int(statistics.median(r["peak"] for r in rs))
                         for op, rs in runs.items()},
+            repetitions=len(runs["mlsys_insert"]),
         ))
     return points
 
 
-def _one(value: float) -> Stats:
-    return Stats.of([value])
+def _one(value: float, n: int) -> Stats:
+    """A derived value (from medians over ``n`` repetitions) as a figure's statistics."""
+    return Stats(n, value, value, value, value, value)
 
 
 def figures(points: list[ScalingPoint]) -> list[Figure]:
@@ -93,6 +101,7 @@ def figures(points: list[ScalingPoint]) -> list[Figure]:
     if len(points) < 2:
         raise BenchmarkError("scaling needs at least two distinct sizes; use a larger --scale")
     last, before = points[-1], points[-2]
+    n = last.repetitions
 
     def growth(op: str) -> float:
         return (last.seconds[op] / last.rows) / (before.seconds[op] / before.rows)
@@ -102,12 +111,12 @@ def figures(points: list[ScalingPoint]) -> list[Figure]:
         op = f"mlsys_{kind}"
         out.append(Figure(
             f"scaling_{kind}_time", f"{kind}: per-row time at {last.rows:,} / at "
-            f"{before.rows:,} rows (1 = linear)", "x", LINEAR, _one(growth(op)),
-            _one(growth(base)), f"the same for {base.replace('_', ' ')}", rows=last.rows,
+            f"{before.rows:,} rows (1 = linear)", "x", LINEAR, _one(growth(op), n),
+            _one(growth(base), n), f"the same for {base.replace('_', ' ')}", rows=last.rows,
             extra={"seconds": {p.rows: p.seconds[op] for p in points}}))
         out.append(Figure(
             f"scaling_{kind}_memory", f"{kind} {last.rows:,} rows: peak RSS need / data size",
-            "x", MEMORY, _one(last.memory_ratio(op)), _one(last.memory_ratio(base)),
+            "x", MEMORY, _one(last.memory_ratio(op), n), _one(last.memory_ratio(base), n),
             f"the same for {base.replace('_', ' ')}", rows=last.rows, size_bytes=last.data_bytes,
             extra={"need_bytes": {p.rows: p.need_bytes[op] for p in points},
                    "peak_bytes": {p.rows: p.peak_bytes[op] for p in points}}))
