@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -22,6 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+T = TypeVar("T")
 EXIT_FAILED = 1  # a failed validation or pipeline
 EXIT_USAGE = 2  # bad usage (typer/click use 2 too)
 
@@ -44,13 +46,21 @@ def _project() -> Project:
     return mlsys.login()
 
 
-def _run(func: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call a library function; an MlsysError becomes a one-line message and exit code 1."""
-    from mlsys.errors import InvalidNameError, MlsysError
+def _run(call: Callable[[], T]) -> T:
+    """Run a library call (logging in inside it, so bad settings are caught too).
+
+    Bad usage or configuration exits 2 and any other MlsysError 1, each with a one-line message.
+    """
+    from mlsys.errors import (
+        ConfigurationError,
+        InvalidArgumentError,
+        InvalidNameError,
+        MlsysError,
+    )
 
     try:
-        return func(*args, **kwargs)
-    except InvalidNameError as err:
+        return call()
+    except (InvalidNameError, InvalidArgumentError, ConfigurationError) as err:
         typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
         raise typer.Exit(EXIT_USAGE) from None
     except MlsysError as err:
@@ -82,7 +92,7 @@ def backfill(system: SystemName) -> None:
     from mlsys.pipelines.backfill import backfill as run
     from mlsys.systems import get_system
 
-    r = _run(run, _project(), get_system(system.value))
+    r = _run(lambda: run(_project(), get_system(system.value)))
     _say(
         f"{r.system}: {r.rows_inserted} new of {r.rows_loaded} real rows; "
         f"{r.rows_in_group} rows in the group"
@@ -110,7 +120,9 @@ def daily(
     from mlsys.systems import get_system
 
     day_, since_ = _parse_date(day, "--date"), _parse_date(since, "--since")
-    r = _run(run, _project(), get_system(system.value), day=day_, since=since_, catch_up=catch_up)
+    r = _run(
+        lambda: run(_project(), get_system(system.value), day=day_, since=since_, catch_up=catch_up)
+    )
     _say(f"{r.system}: {len(r.added)} day(s) added, {len(r.already_present)} already present")
 
 
@@ -125,7 +137,7 @@ def train(
     from mlsys.pipelines.train import train as run
     from mlsys.systems import get_system
 
-    r = _run(run, _project(), get_system(system.value), seed=seed)
+    r = _run(lambda: run(_project(), get_system(system.value), seed=seed))
     for m in r.models:
         figures = ", ".join(
             f"{k}={v:.3f}"
@@ -145,7 +157,7 @@ def infer(system: SystemName) -> None:
     from mlsys.pipelines.infer import infer as run
     from mlsys.systems import get_system
 
-    r = _run(run, _project(), get_system(system.value))
+    r = _run(lambda: run(_project(), get_system(system.value)))
     acc = "n/a" if r.accuracy is None else f"{r.accuracy:.3f}"
     _say(
         f"{r.system}: {r.predicted} new prediction(s) by model v{r.model_version}; "
@@ -168,7 +180,7 @@ def eda(
         raise typer.BadParameter("only the wine system has an EDA report", param_hint="SYSTEM")
     from mlsys.systems.wine_eda import write_eda_report
 
-    _say(str(_run(write_eda_report, out)))
+    _say(str(_run(lambda: write_eda_report(out))))
 
 
 @app.command()
@@ -181,7 +193,7 @@ def report(
     """
     from mlsys.validation.html import write_quality_report
 
-    r = _run(write_quality_report, _project(), out)
+    r = _run(lambda: write_quality_report(_project(), out))
     _say(str(r.index))
 
 
@@ -195,7 +207,7 @@ def validate(
     """
     from mlsys.pipelines.validate import validate_all
 
-    r = _run(validate_all, _project(), out)
+    r = _run(lambda: validate_all(_project(), out))
     for line in r.lines:
         _say(line)
     _say(str(r.index))
@@ -217,13 +229,13 @@ def demo(
     from mlsys.pipelines.demo import run_demo, wipe_project
 
     if fresh:
-        settings = Settings.from_env()
+        settings = _run(Settings.from_env)
         if settings.backend != "local":
             raise typer.BadParameter(
                 "--fresh only applies to the local backend", param_hint="--fresh"
             )
-        _run(wipe_project, settings.home / settings.project)
-    r = _run(run_demo, _project(), days=days, report_dir=out, progress=_say)
+        _run(lambda: wipe_project(settings.home / settings.project))
+    r = _run(lambda: run_demo(_project(), days=days, report_dir=out, progress=_say))
     _say(f"done: reports in {r.report_dir}")
 
 
@@ -239,7 +251,7 @@ def serve(
     """
     from mlsys.apps import build_app
 
-    blocks = _run(build_app, name.value, _project())
+    blocks = _run(lambda: build_app(name.value, _project()))
     blocks.launch(server_name=host, server_port=port)
 
 
@@ -251,7 +263,7 @@ def status() -> None:
     """
     from mlsys.pipelines.status import store_status
 
-    for line in _run(store_status, _project()):
+    for line in _run(lambda: store_status(_project())):
         _say(line)
 
 

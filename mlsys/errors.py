@@ -24,6 +24,10 @@ class InvalidNameError(MlsysError, ValueError):
     """A feature group / view / model / dataset name or path is empty or unsafe."""
 
 
+class InvalidArgumentError(MlsysError, ValueError):
+    """An argument is out of its allowed range or conflicts with another (bad usage)."""
+
+
 class NotFoundError(MlsysError, LookupError):
     """An entity (feature group, view, model, version, file) does not exist.
 
@@ -90,6 +94,7 @@ __all__ = [
     "DataValidationException",
     "ExpectationSuiteError",
     "IntegrityError",
+    "InvalidArgumentError",
     "InvalidNameError",
     "MlsysError",
     "NotFoundError",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from mlsys.errors import PipelineError
+from mlsys.errors import InvalidArgumentError
 from mlsys.pipelines.common import anti_join, feature_group, read_or_empty
 from mlsys.systems.base import REFERENCE_TIME
 
@@ -32,29 +32,41 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-def days_to_run(day: date | None = None, since: date | None = None,
-                last: date | None = None, catch_up: bool = False) -> list[date]:
+def days_to_run(
+    day: date | None = None,
+    since: date | None = None,
+    last: date | None = None,
+    catch_up: bool = False,
+) -> list[date]:
     """The days a run covers: ``day`` alone; ``since``..today; or, with ``catch_up``, the day
     after ``last`` (the newest daily row) up to today (today alone when there is none)."""
     end = day or today()
     if since is not None and catch_up:
-        raise PipelineError("give either --since or --catch-up, not both")
+        raise InvalidArgumentError("give either --since or --catch-up, not both")
     start = since if since is not None else end
     if catch_up:
         start = last + timedelta(days=1) if last is not None else end
     if start > end:
         if catch_up:
             return []
-        raise PipelineError(f"--since {start} is after the last day {end}; give an earlier date")
+        raise InvalidArgumentError(
+            f"--since {start} is after the last day {end}; give an earlier date"
+        )
     n = (end - start).days + 1
     if n > MAX_CATCH_UP_DAYS:
-        raise PipelineError(f"{n} days from {start} to {end} is more than {MAX_CATCH_UP_DAYS}; "
-                            "give a later --since")
+        raise InvalidArgumentError(
+            f"{n} days from {start} to {end} is more than {MAX_CATCH_UP_DAYS}; give a later --since"
+        )
     return [start + timedelta(days=i) for i in range(n)]
 
 
-def daily(project: Project, system: System, day: date | None = None,
-          since: date | None = None, catch_up: bool = False) -> DailyResult:
+def daily(
+    project: Project,
+    system: System,
+    day: date | None = None,
+    since: date | None = None,
+    catch_up: bool = False,
+) -> DailyResult:
     """Add the synthetic row of every covered day that has none yet, in one insert."""
     import pandas as pd
 

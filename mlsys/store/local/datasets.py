@@ -13,6 +13,9 @@ from mlsys.errors import AlreadyExistsError, InvalidNameError, NotFoundError
 from mlsys.store.api import DatasetApi
 
 _STAGING = ".mlsys-staging-"
+# File-system limits (Linux NAME_MAX; a path budget well inside PATH_MAX for the store's prefix)
+_MAX_NAME_BYTES = 255
+_MAX_PATH_BYTES = 1024
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2  # linux/fs.h: swap two paths atomically
 
@@ -45,6 +48,15 @@ def project_path(path: object) -> PurePosixPath:
                                "give a path inside the project, e.g. 'Resources/images/x.png'")
     if any(part.startswith(_STAGING) for part in p.parts):
         raise InvalidNameError(f"project path {path!r} uses the reserved prefix {_STAGING!r}")
+    try:
+        sizes = [len(part.encode("utf-8")) for part in p.parts]
+    except UnicodeEncodeError:
+        raise InvalidNameError(f"project path {path!r} is not valid text (it holds an unpaired "
+                               "surrogate); use plain UTF-8 names") from None
+    if any(n > _MAX_NAME_BYTES for n in sizes) or sum(sizes) + len(sizes) > _MAX_PATH_BYTES:
+        raise InvalidNameError(
+            f"project path {path[:60]!r}... is too long; each name may hold at most "
+            f"{_MAX_NAME_BYTES} bytes and the whole path {_MAX_PATH_BYTES}")
     return p
 
 
@@ -135,6 +147,9 @@ class LocalDatasetApi(DatasetApi):
 
     def remove(self, path: str) -> None:
         p, local = self._local(path)
+        if not p.parts:
+            raise InvalidNameError(f"project path {path!r} is the project's root; refusing to "
+                                   "remove every file (remove its folders one by one)")
         if local.is_dir():
             shutil.rmtree(local)
         elif local.exists():

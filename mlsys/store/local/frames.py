@@ -7,7 +7,7 @@ data has stable dtypes whatever frames were inserted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,10 +121,17 @@ def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str) -> None:
                 f"{where}: key column {k!r} has {nulls} null value(s); primary key and event "
                 "time must be set on every row"
             )
-    # One unique column makes the whole key unique; checking one column is ~10x cheaper.
-    if any(df[k].is_unique for k in keys[:1]):
-        return
-    dup = df.duplicated(list(keys), keep=False)
+    try:
+        # One unique column makes the whole key unique; checking one column is ~10x cheaper.
+        if any(df[k].is_unique for k in keys[:1]):
+            return
+        dup = df.duplicated(list(keys), keep=False)
+    except TypeError:  # unhashable values (lists, dicts) cannot be a key
+        bad = [k for k in keys if df[k].map(lambda v: not isinstance(v, Hashable)).any()]
+        raise SchemaError(
+            f"{where}: key column(s) {bad} hold unhashable values (lists or dicts); a primary "
+            "key / event time holds plain numbers, strings or timestamps"
+        ) from None
     if dup.any():
         examples = df.loc[dup, list(keys)].head(3).to_dict(orient="records")
         raise SchemaError(
@@ -136,7 +143,8 @@ def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str) -> None:
 def _to_arrow_column(s: pd.Series, name: str, where: str) -> pa.Array | pa.ChunkedArray:
     try:
         return pa.Array.from_pandas(s)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
+    # ArrowException covers unsupported dtypes (complex, ...); OverflowError ints beyond 64 bits
+    except (pa.ArrowException, OverflowError, TypeError, ValueError) as err:
         raise SchemaError(
             f"{where}: column {name!r} (dtype {s.dtype}) holds values of mixed or unsupported "
             f"types ({err}); give it one type, e.g. with df[{name!r}].astype(...)"

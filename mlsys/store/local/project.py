@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlsys.config import Settings
+from mlsys.errors import ConfigurationError
 from mlsys.store.api import Project
 from mlsys.store.local.catalog import Catalog
 from mlsys.store.local.config import LocalConfig
@@ -23,7 +24,12 @@ class LocalProject(Project):
         self.name = config.project
         for d in (config.root, config.feature_store_dir, config.online_dir, config.models_dir,
                   config.datasets_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            try:
+                d.mkdir(parents=True, exist_ok=True)
+            except OSError as err:  # e.g. MLSYS_HOME below a file, or not writable
+                raise ConfigurationError(
+                    f"cannot use {d} for the local store ({err.strerror}); point MLSYS_HOME at "
+                    "a writable directory") from None
         self.catalog = Catalog(config.catalog_path, config.busy_timeout_ms)
         self.catalog.query("SELECT 1")  # create / migrate the catalog now, not mid-pipeline
         self._fs = LocalFeatureStore(config, self.catalog)
