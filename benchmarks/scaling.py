@@ -69,7 +69,7 @@ def measure(ctx: Context) -> list[ScalingPoint]:
     points = []
     for rows in sizes(ctx):
         runs: dict[str, list[dict[str, Any]]] = {op: [] for op in OPS}
-        for rep in range(ctx.reps(2)):
+        for rep in range(ctx.reps(3)):
             home = str(ctx.dir(f"scaling_{rows}"))
             # mlsys_insert before the reads (they read the table it wrote); otherwise mlsys and
             # delta swap places every repetition, so the first reader of freshly written files
