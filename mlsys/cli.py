@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -70,6 +72,27 @@ def _run(call: Callable[[], T]) -> T:
 
 def _say(msg: str) -> None:
     typer.echo(msg)
+
+
+DEMO_STEPS_PER_SYSTEM = 4  # backfill, daily, train, infer
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar on a terminal (each step's line printed above it); plain lines otherwise."""
+    if not sys.stdout.isatty():
+        yield _say
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()) as bar:
+        task = bar.add_task("working", total=total)
+
+        def step(msg: str) -> None:
+            bar.console.print(msg)
+            bar.update(task, advance=1, description=msg.split(":")[0])
+
+        yield step
 
 
 def _parse_date(value: str | None, option: str) -> date | None:
@@ -235,7 +258,8 @@ def demo(
                 "--fresh only applies to the local backend", param_hint="--fresh"
             )
         _run(lambda: wipe_project(settings.home / settings.project))
-    r = _run(lambda: run_demo(_project(), days=days, report_dir=out, progress=_say))
+    with _progress(DEMO_STEPS_PER_SYSTEM * 2 + 2) as step:
+        r = _run(lambda: run_demo(_project(), days=days, report_dir=out, progress=step))
     _say(f"done: reports in {r.report_dir}")
 
 
