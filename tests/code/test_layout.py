@@ -20,3 +20,12 @@ def test_every_library_module_opens_with_a_docstring() -> None:
     missing = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "mlsys").rglob("*.py"))
                if ast.get_docstring(ast.parse(p.read_text())) is None]
     assert not missing, missing
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    command = next(line.split("&&")[1].split("#")[0].strip() for line in readme.splitlines()
+                   if line.endswith("# runs the tests"))
+    assert command.startswith("python3 -m nox -s tests")
+    assert command in ci.splitlines()
