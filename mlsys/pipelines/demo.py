@@ -45,8 +45,8 @@ def run_demo(project: Project, days: int = 30, systems: Sequence[str] = ("iris",
     from mlsys.pipelines.daily import daily, today
     from mlsys.pipelines.infer import infer
     from mlsys.pipelines.train import train
+    from mlsys.pipelines.validate import validate_all
     from mlsys.systems import get_system
-    from mlsys.validation.html import write_quality_report
 
     say = progress or (lambda _msg: None)
     end = end or today()
@@ -76,7 +76,8 @@ def run_demo(project: Project, days: int = 30, systems: Sequence[str] = ("iris",
         eda = write_eda_report(out / "wine_eda")
         steps.append(f"wine: EDA report {eda}")
         say(steps[-1])
-    q = write_quality_report(project, out / "quality")
-    steps.append(f"data-quality report {q.index}")
+    q = validate_all(project, out / "quality")
+    verdict = "all suites and schemas pass" if q.success else "FAILURES, see the report"
+    steps.append(f"data-quality report {q.index} ({verdict})")
     say(steps[-1])
     return DemoResult(tuple(steps), out)
