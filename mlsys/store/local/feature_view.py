@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 _ORDER = "__mlsys_order"
 
 
+_ALL_ROWS = b""  # train_keys of a training_data() record: every row the recorded read gives
+
+
 def _keys_blob(df: pd.DataFrame) -> bytes:
     sink = io.BytesIO()
     table = pa.Table.from_pandas(df, preserve_index=False)
@@ -136,7 +139,10 @@ class LocalFeatureView(FeatureView):
                 "key_columns, train_keys, test_keys) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (self.id, version, description, test_size, seed, int(stratify),
                  len(train) + (len(test) if test is not None else 0), now_iso(), dumps(extra),
-                 dumps(versions), dumps(keys), _keys_blob(train[keys]),
+                 dumps(versions), dumps(keys),
+                 # training_data() takes every row of the pinned versions through the recorded
+                 # filters, so re-reading reproduces it and its keys need not be stored
+                 _keys_blob(train[keys]) if test is not None else _ALL_ROWS,
                  _keys_blob(test[keys]) if test is not None else None))
         self._last_td = version
         return version
@@ -241,8 +247,15 @@ class LocalFeatureView(FeatureView):
                           ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """Exactly the rows a ``training_data()`` (or a split's train side) recorded."""
         row = self._recorded(training_dataset_version)
-        frame, _ = self._frame(versions=json.loads(row["table_versions"]))
-        rows = self._rows_by_keys(frame, row, "train_keys")
+        if row["train_keys"] == _ALL_ROWS:
+            extra = json.loads(row["extra"])
+            spec = extra.get("extra_filter")
+            rows, _ = self._frame(flt.from_spec(spec) if spec else None, extra.get("start_time"),
+                                  extra.get("end_time"),
+                                  versions=json.loads(row["table_versions"]))
+        else:
+            frame, _ = self._frame(versions=json.loads(row["table_versions"]))
+            rows = self._rows_by_keys(frame, row, "train_keys")
         return self._xy(rows, primary_key, event_time)
 
     def get_last_accessed_training_dataset(self) -> int | None:

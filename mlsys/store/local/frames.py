@@ -125,6 +125,11 @@ def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str) -> None:
         # One unique column makes the whole key unique; checking one column is ~10x cheaper.
         if any(df[k].is_unique for k in keys[:1]):
             return
+        # One 64-bit hash per row is far cheaper (time and memory) than comparing many key
+        # columns; only when a hash repeats is the exact (slower) comparison needed.
+        hashes = pd.util.hash_pandas_object(df[list(keys)], index=False)
+        if hashes.is_unique:
+            return
         dup = df.duplicated(list(keys), keep=False)
     except TypeError:  # unhashable values (lists, dicts) cannot be a key
         bad = [k for k in keys if df[k].map(lambda v: not isinstance(v, Hashable)).any()]
