@@ -116,6 +116,19 @@ def demo(session: nox.Session) -> None:
     session.run("mlsys", "demo", "--fresh", "--days", "30", *session.posargs, env=_env())
 
 
+PEERS = ("feast[duckdb]==0.67.*", "mlflow==3.17.*")
+
+
+@nox.session(python=PYTHON)
+def bench_peers(session: nox.Session) -> None:
+    """Opt-in: mlsys vs Feast (local, SQLite online) and MLflow (SQLite) at 100k rows."""
+    _install(session, "")
+    session.install(*PEERS)
+    env = {**_env(), "FEAST_USAGE": "False", "MLFLOW_ENABLE_TELEMETRY": "false",
+           "DO_NOT_TRACK": "1"}
+    session.run("python", "-m", "benchmarks.peers.run_peers", *session.posargs, env=env)
+
+
 @nox.session(python=PYTHON)
 def reliability(session: nox.Session) -> None:
     """The long crash, concurrency and hostile-input runs (tests/reliability, slow included)."""
