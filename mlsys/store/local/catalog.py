@@ -107,6 +107,24 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+def enable_wal(conn: sqlite3.Connection, timeout_s: float) -> None:
+    """Switch a connection's database to WAL, retrying while another process does the same:
+    SQLite answers "database is locked" at once to a concurrent journal-mode change, without
+    calling its busy handler."""
+    deadline = time.monotonic() + timeout_s
+    delay = 0.005
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
 def now_iso() -> str:
     """The current UTC time as stored in the catalog."""
     return datetime.now(UTC).isoformat()
@@ -133,28 +151,12 @@ class Catalog:
                                    timeout=self._busy_ms / 1000)
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
-            self._enable_wal(conn)
+            enable_wal(conn, self._busy_ms / 1000)
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
             self._migrate(conn)
             self._conn, self._pid = conn, os.getpid()
         return self._conn
-
-    def _enable_wal(self, conn: sqlite3.Connection) -> None:
-        """Switch to WAL, retrying while another process does the same: SQLite answers "database
-        is locked" at once to a concurrent journal-mode change, without its busy handler."""
-        deadline = time.monotonic() + self._busy_ms / 1000
-        delay = 0.005
-        while True:
-            try:
-                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                    conn.execute("PRAGMA journal_mode = WAL")
-                return
-            except sqlite3.OperationalError as err:
-                if "locked" not in str(err) or time.monotonic() > deadline:
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 0.2)
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mlsys.store.local.catalog import enable_wal
 from mlsys.store.local.frames import ARROW_TYPES, Column
 
 _SQL_TYPES = {"bigint": "INTEGER", "double": "REAL", "boolean": "INTEGER", "string": "TEXT",
@@ -74,7 +75,7 @@ class OnlineStore:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                    timeout=self._busy_ms / 1000, cached_statements=64)
             conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            enable_wal(conn, self._busy_ms / 1000)
             conn.execute("PRAGMA synchronous = NORMAL")
             cols = ", ".join(f"{_q(c.name)} {_SQL_TYPES[c.type]}" for c in self.columns)
             pk = ", ".join(map(_q, self.primary_key))
