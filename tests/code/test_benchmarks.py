@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import json
 import math
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # benchmarks/ is a top-level package of the checkout, not installed
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks import run_benchmarks  # noqa: E402
-from benchmarks.harness import Figure, Goal, Stats  # noqa: E402
-from benchmarks.runner import BENCHES, resolve  # noqa: E402
-from benchmarks.scaling import ScalingPoint, figures  # noqa: E402
+# benchmarks/ is a package of the checkout, importable through pytest's ``pythonpath``
+from benchmarks import run_benchmarks
+from benchmarks.harness import Figure, Goal, Stats
+from benchmarks.runner import BENCHES, resolve
+from benchmarks.scaling import ScalingPoint, figures
 
 FIGURE_KEYS = {"name", "path", "unit", "statistic", "mlsys", "baseline", "baseline_name",
                "ratio", "goal", "goal_met", "repetitions", "median", "p99", "baseline_median",
