@@ -71,7 +71,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """mypy on the mlsys package."""
+    """mypy on the mlsys package, the benchmarks and this noxfile."""
     _install(session, "lint")
     session.run("mypy")
 

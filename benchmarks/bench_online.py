@@ -125,7 +125,7 @@ def bench_online_lookup(ctx: Context) -> list[Figure]:
     cols = ", ".join(f'"{c}"' for c in wine.FEATURES)
     select = f'SELECT {cols} FROM wine WHERE "{KEY}" = ?'
     expected = df[list(wine.FEATURES)].iloc[ids[0]].tolist()
-    got = fv.get_feature_vector(entries[0])
+    got: list[Any] = list(fv.get_feature_vector(entries[0]))
     base_row = conn.execute(select, (ids[0],)).fetchone()
     if [float(v) for v in got] != [float(v) for v in expected] or list(base_row) != list(got):
         raise BenchmarkError(f"lookup of {entries[0]} gave {got} / {base_row}, not {expected}")

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 GoalKind = Literal["ratio_max", "value_max", "over_baseline_max"]
 Statistic = Literal["median", "p99"]
@@ -186,6 +186,14 @@ def profile_case(case: Case, out: Path) -> None:
     out.write_text(profiler.output_text(unicode=True, color=False), encoding="utf-8")
     if case.cleanup is not None:
         case.cleanup(arg)
+
+
+@overload
+def compare(mlsys: Case, baseline: Case, repeat: int, warmup: int = 0) -> tuple[Stats, Stats]: ...
+
+
+@overload
+def compare(mlsys: Case, baseline: None, repeat: int, warmup: int = 0) -> tuple[Stats, None]: ...
 
 
 def compare(mlsys: Case, baseline: Case | None, repeat: int,

@@ -179,9 +179,11 @@ def import_figures(reps: int, peers: Sequence[str]) -> list[PeerFigure]:
     from benchmarks.bench_models import run_python
 
     out = []
+    def importer(module: str) -> Case:
+        return Case(lambda _a: run_python(f"import {module}"))
+
     for peer in peers:
-        m, p = compare(Case(lambda _a: run_python("import mlsys")),
-                       Case(lambda _a, peer=peer: run_python(f"import {peer}")), reps, warmup=1)
+        m, p = compare(importer("mlsys"), importer(peer), reps, warmup=1)
         out.append(PeerFigure("import (fresh process)", "s", "median", m, f"import {peer}", p))
     return out
 

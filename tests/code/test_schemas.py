@@ -38,6 +38,24 @@ def test_a_fitting_frame_passes() -> None:
     assert result.failure_cases.empty
 
 
+@pytest.mark.parametrize("changing", [
+    pa.DataFrameSchema({"score": pa.Column(float, coerce=True)}),
+    pa.DataFrameSchema({"score": pa.Column(float)}, coerce=True),
+    pa.DataFrameSchema({"score": pa.Column(int), "extra": pa.Column(int, default=0)},
+                       add_missing_columns=True),
+    pa.DataFrameSchema({"score": pa.Column(int)}, strict="filter"),
+], ids=["column coerce", "schema coerce", "default column", "strict filter"])
+def test_a_schema_that_changes_the_frame_never_changes_the_callers(
+        changing: pa.DataFrameSchema) -> None:
+    # check_frame validates in place only when the schema cannot alter the frame
+    df = pd.DataFrame({"score": [5, 6, 7], "other": [1, 2, 3]}) if changing.strict == "filter" \
+        else pd.DataFrame({"score": [5, 6, 7]})
+    before = df.copy()
+    out = check_frame(changing, df)
+    pd.testing.assert_frame_equal(df, before)
+    assert not out.equals(before)
+
+
 def test_failures_name_column_check_values_and_fix() -> None:
     df = _good()
     df.loc[1, "alcohol"] = 42.0

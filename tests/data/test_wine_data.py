@@ -160,6 +160,8 @@ BAD_ROWS = {
     "extra column": {"total_sulfur_dioxide": 100.0},
     "naive time": {"event_time": pd.Timestamp("2000-01-01")},
     "type not 0/1": {"type_white": 2},
+    "unknown class": {"quality_class": "great"},
+    "class in another case": {"quality_class": "Fair"},
 }
 
 
@@ -167,6 +169,13 @@ BAD_ROWS = {
 def test_schema_refuses_bad_rows(change: dict[str, object]) -> None:
     with pytest.raises((pandera.errors.SchemaError, pandera.errors.SchemaErrors)):
         feature_schema().validate(load().head(3).assign(**change))
+
+
+def test_schema_names_the_class_set_for_a_bad_label() -> None:
+    bad = load().head(3).assign(quality_class=["fair", "great", "fair"])
+    with pytest.raises(pandera.errors.SchemaError) as err:
+        feature_schema().validate(bad)
+    assert "('poor', 'fair', 'excellent')" in str(err.value) and "great" in str(err.value)
 
 
 def test_suite_file_is_the_documented_build() -> None:
