@@ -116,6 +116,16 @@ def demo(session: nox.Session) -> None:
     session.run("mlsys", "demo", "--fresh", "--days", "30", *session.posargs, env=_env())
 
 
+@nox.session(python=PYTHON)
+def space(session: nox.Session) -> None:
+    """One app's Hugging Face Space folder with mlsys pinned; --push uploads it (HF_TOKEN).
+
+    nox -s space -- iris --out build/iris --source git+https://github.com/<you>/mlsys.git@<sha>
+    """
+    _install(session, "ui")
+    session.run("mlsys", "space", *session.posargs)
+
+
 PEERS = ("feast[duckdb]==0.67.*", "mlflow==3.17.*")
 
 

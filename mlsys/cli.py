@@ -280,6 +280,35 @@ def serve(
 
 
 @app.command()
+def space(
+    name: AppName,
+    out: Annotated[Path, typer.Option(help="New folder to write the Space into")],
+    source: Annotated[str, typer.Option(
+        help="Where the Space's pip installs mlsys from (a git+https:// or https:// URL)")],
+    push: Annotated[str | None, typer.Option(
+        help="Also upload it to this Hugging Face Space (owner/name; token from HF_TOKEN)")
+    ] = None,
+    spaces: Annotated[Path | None, typer.Option(
+        help="The spaces/ folder to copy from (default: the checkout's)")] = None,
+) -> None:
+    """Write one app's Hugging Face Space folder with mlsys pinned to --source; --push uploads it.
+
+    Example: mlsys space iris --out build/iris --source git+https://github.com/me/mlsys.git@v0.1.0
+    """
+    import os
+
+    from mlsys.apps.space import bundle_space, check_push_target, push_space
+
+    token = os.environ.get("HF_TOKEN")
+    if push is not None:
+        _run(lambda: check_push_target(push, token))
+    r = _run(lambda: bundle_space(name.value, out, source, spaces))
+    _say(f"{r.path} (installs {r.requirement})")
+    if push is not None:
+        _say(_run(lambda: push_space(r.path, push, token)))
+
+
+@app.command()
 def status() -> None:
     """List feature groups (rows), feature views and models of the configured store.
 

@@ -1,0 +1,92 @@
+"""`mlsys space`: a Space folder with mlsys pinned, written whole or not at all; pushing fails
+cleanly without a token or a reachable Hub, and never prints the token."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlsys.apps import APPS
+from mlsys.apps.space import EXTRAS, bundle_space, spaces_dir
+from mlsys.errors import InvalidArgumentError, NotFoundError
+
+SOURCE = "git+https://github.com/someone/mlsys.git@0123abcd"
+
+
+@pytest.mark.parametrize("app", sorted(APPS))
+def test_bundle_pins_mlsys_and_copies_the_rest(app: str, tmp_path: Path) -> None:
+    out = tmp_path / "space"
+    bundle = bundle_space(app, out, SOURCE)
+    assert bundle.path == out and bundle.requirement == f"mlsys[{EXTRAS}] @ {SOURCE}"
+    template = spaces_dir() / app
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in template.iterdir()
+                                                           if p.name != "__pycache__")
+    for name in ("app.py", "README.md"):
+        assert (out / name).read_bytes() == (template / name).read_bytes()
+    lines = (out / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert bundle.requirement in lines and "OWNER" not in "\n".join(lines)
+    kept = [x for x in (template / "requirements.txt").read_text().splitlines()
+            if not x.startswith(("#", "mlsys["))]
+    assert kept and all(x in lines for x in kept)  # the gradio pin travels unchanged
+
+
+@pytest.mark.parametrize(("app", "source", "error", "words"), [
+    ("tulip", SOURCE, NotFoundError, "iris-dashboard"),
+    ("iris", "mlsys; rm -rf /", InvalidArgumentError, "git+https://"),
+    ("iris", "file:///etc/passwd", InvalidArgumentError, "not a URL pip can install"),
+    ("iris", "", InvalidArgumentError, "not a URL"),
+])
+def test_bad_arguments_write_nothing(app: str, source: str, error: type[Exception], words: str,
+                                     tmp_path: Path) -> None:
+    with pytest.raises(error, match=words.replace("+", r"\+")):
+        bundle_space(app, tmp_path / "space", source)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_used_output_folder_is_left_alone(tmp_path: Path) -> None:
+    out = tmp_path / "space"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep me")
+    with pytest.raises(InvalidArgumentError, match="not an empty folder"):
+        bundle_space("iris", out, SOURCE)
+    assert [p.name for p in out.iterdir()] == ["mine.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["space"]  # no staging left behind
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert (bundle_space("iris", empty, SOURCE).path / "app.py").is_file()
+
+
+def _cli(tmp_path: Path, *args: str, token: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    # a closed local port and offline mode: the push must fail without touching the network
+    env.update(HF_HUB_OFFLINE="1", HF_ENDPOINT="http://127.0.0.1:9", HF_HOME=str(tmp_path / "hf"))
+    if token is not None:
+        env["HF_TOKEN"] = token
+    return subprocess.run([sys.executable, "-m", "mlsys.cli", "space", *args], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+
+
+def test_push_without_a_token_or_with_a_bad_id_exits_2_before_writing(tmp_path: Path) -> None:
+    out = tmp_path / "space"
+    r = _cli(tmp_path, "iris", "--out", str(out), "--source", SOURCE, "--push", "me/iris",
+             token=None)
+    assert r.returncode == 2 and "HF_TOKEN" in r.stderr, r.stderr
+    r = _cli(tmp_path, "iris", "--out", str(out), "--source", SOURCE, "--push", "../x",
+             token="hf_x")
+    assert r.returncode == 2 and "'../x' is not 'owner/name'" in r.stderr, r.stderr
+    assert not out.exists()
+
+
+def test_a_failed_push_exits_1_and_never_shows_the_token(tmp_path: Path) -> None:
+    sentinel = "hf_SENTINEL_do_not_print_7f3a"
+    out = tmp_path / "space"
+    r = _cli(tmp_path, "wine", "--out", str(out), "--source", SOURCE, "--push", "me/wine",
+             token=sentinel)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "could not push" in r.stderr and "'me/wine'" in r.stderr
+    assert sentinel not in r.stdout + r.stderr
+    assert (out / "app.py").is_file()  # the folder is there to push by hand
