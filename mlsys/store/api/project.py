@@ -1,0 +1,75 @@
+"""The project contract: the dataset API for files and the project that holds every store."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from mlsys.store.api.feature_store import FeatureStore
+from mlsys.store.api.registry import ModelRegistry
+
+
+class DatasetApi(ABC):
+    """Files in the project (e.g. ``Resources/images/...``), as ``hopsworks`` dataset API."""
+
+    @abstractmethod
+    def upload(self, local_path: str, upload_path: str, overwrite: bool = False,
+               **kwargs: Any) -> str:
+        """Copy a local file (or directory) into the project directory ``upload_path``; return
+        the project path of the copy. An existing target without ``overwrite`` raises
+        AlreadyExistsError. The copy appears atomically."""
+
+    @abstractmethod
+    def download(self, path: str, local_path: str | None = None,
+                 overwrite: bool = False, **kwargs: Any) -> str:
+        """Copy a project file to ``local_path`` (default: the working directory); return it."""
+
+    @abstractmethod
+    def exists(self, path: str) -> bool:
+        """Whether the project path exists."""
+
+    @abstractmethod
+    def list(self, path: str, offset: int = 0, limit: int = 1000) -> list[str]:
+        """Project paths directly under ``path``, sorted."""
+
+    @abstractmethod
+    def remove(self, path: str) -> None:
+        """Delete a file or directory; a missing path raises NotFoundError."""
+
+    @abstractmethod
+    def mkdir(self, path: str) -> str:
+        """Create a directory (and parents); return its project path."""
+
+    @abstractmethod
+    def read_bytes(self, path: str) -> bytes:
+        """The content of a project file (mlsys convenience for apps and reports)."""
+
+
+
+
+class Project(ABC):
+    """What ``mlsys.login()`` returns: the entry point to one project's stores."""
+
+    name: str
+    backend: str
+
+    @abstractmethod
+    def get_feature_store(self, name: str | None = None) -> FeatureStore:
+        """The project's feature store."""
+
+    @abstractmethod
+    def get_model_registry(self) -> ModelRegistry:
+        """The project's model registry."""
+
+    @abstractmethod
+    def get_dataset_api(self) -> DatasetApi:
+        """The project's dataset API."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op for embedded stores
+        """Release connections (optional)."""
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

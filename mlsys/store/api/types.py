@@ -1,0 +1,162 @@
+"""Small named types of the store contract: features, filters, jobs, schemas, dataset info."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+FilterOp = Literal["<", "<=", ">", ">=", "==", "!=", "in", "like"]
+
+TimeLike = str | int | datetime | date | None
+"""A point in time as Hopsworks accepts it: datetime, date, epoch milliseconds, or
+``"%Y-%m-%d"`` / ``"%Y-%m-%d %H:%M:%S"`` strings (UTC when no zone is given)."""
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A feature (column) of a feature group: its normalised name and type.
+
+    Comparison operators build :class:`Filter` objects, as in hsfs:
+    ``fg.filter(fg.sepal_length > 5)`` or ``fg.filter((fg["a"] >= 1) & (fg["b"] == "x"))``.
+    """
+
+    name: str
+    type: str  # an Arrow/Delta type name, e.g. "double", "bigint", "string", "timestamp"
+    primary: bool = False
+    description: str = ""
+
+    def _cmp(self, op: FilterOp, value: Any) -> Filter:
+        return Filter(self.name, op, value)
+
+    def __lt__(self, v: Any) -> Filter:
+        return self._cmp("<", v)
+
+    def __le__(self, v: Any) -> Filter:
+        return self._cmp("<=", v)
+
+    def __gt__(self, v: Any) -> Filter:
+        return self._cmp(">", v)
+
+    def __ge__(self, v: Any) -> Filter:
+        return self._cmp(">=", v)
+
+    def __eq__(self, v: Any) -> Filter:  # type: ignore[override]
+        return self._cmp("==", v)
+
+    def __ne__(self, v: Any) -> Filter:  # type: ignore[override]
+        return self._cmp("!=", v)
+
+    def isin(self, values: Sequence[Any]) -> Filter:
+        return Filter(self.name, "in", tuple(values))
+
+    def like(self, pattern: str) -> Filter:
+        return Filter(self.name, "like", pattern)
+
+    __hash__ = object.__hash__
+
+
+@dataclass(frozen=True)
+class Filter:
+    """``feature <op> value``; combine with ``&`` and ``|`` into a :class:`Logic`."""
+
+    feature: str
+    op: FilterOp
+    value: Any
+
+    def __and__(self, other: Filter | Logic) -> Logic:
+        return Logic("AND", self, other)
+
+    def __or__(self, other: Filter | Logic) -> Logic:
+        return Logic("OR", self, other)
+
+
+@dataclass(frozen=True)
+class Logic:
+    """Two filters joined by AND / OR."""
+
+    type: Literal["AND", "OR"]
+    left: Filter | Logic
+    right: Filter | Logic
+
+    def __and__(self, other: Filter | Logic) -> Logic:
+        return Logic("AND", self, other)
+
+    def __or__(self, other: Filter | Logic) -> Logic:
+        return Logic("OR", self, other)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What ``insert`` returns first (hsfs returns a materialisation job).
+
+    Local inserts are synchronous, so the job is already ``FINISHED`` when returned.
+    """
+
+    name: str
+    state: Literal["FINISHED", "FAILED", "RUNNING"] = "FINISHED"
+    rows: int = 0
+    commit_version: int | None = None  # the table version the insert created, if any
+
+    def wait_for_completion(self, **_: Any) -> Job:  # hsfs name; a no-op for finished jobs
+        return self
+
+
+@dataclass(frozen=True)
+class ColumnSchema:
+    """One column of a model schema."""
+
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A columnar schema as in ``hsml.schema.Schema``; build it with :meth:`from_frame`."""
+
+    columns: tuple[ColumnSchema, ...]
+
+    @classmethod
+    def from_frame(cls, obj: Any) -> Schema:
+        """A schema from a DataFrame, Series (one column) or a list of names."""
+        import pandas as pd
+
+        if isinstance(obj, pd.Series):
+            return cls((ColumnSchema(str(obj.name), str(obj.dtype)),))
+        if isinstance(obj, pd.DataFrame):
+            return cls(tuple(ColumnSchema(str(c), str(t)) for c, t in obj.dtypes.items()))
+        return cls(tuple(ColumnSchema(str(c), "unknown") for c in obj))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"columnar_schema": [{"name": c.name, "type": c.type} for c in self.columns]}
+
+
+@dataclass(frozen=True)
+class ModelSchema:
+    """Inputs and outputs of a model, as ``hsml.model_schema.ModelSchema``."""
+
+    input_schema: Schema | None = None
+    output_schema: Schema | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "input_schema": self.input_schema.to_dict() if self.input_schema else None,
+            "output_schema": self.output_schema.to_dict() if self.output_schema else None,
+        }
+
+
+@dataclass(frozen=True)
+class TrainingDatasetInfo:
+    """A recorded training dataset version of a feature view (what made a split reproducible)."""
+
+    version: int
+    description: str
+    test_size: float | None
+    seed: int | None
+    stratify: bool
+    row_count: int
+    created: datetime
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
