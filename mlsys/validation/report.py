@@ -32,8 +32,21 @@ class IngestionResult(StrEnum):
 
     INGESTED = "INGESTED"
     REJECTED = "REJECTED"
-    EXPERIMENT = "EXPERIMENT"  # validated on demand with fg.validate(), not inserted
-    UNKNOWN = "UNKNOWN"
+    EXPERIMENT = "EXPERIMENT"  # validated on demand, not inserted
+    FG_DATA = "FG_DATA"  # the group's own stored data re-validated (e.g. `mlsys validate`)
+    UNKNOWN = "UNKNOWN"  # fg.validate()'s default, as in hsfs
+
+
+def parse_ingestion_result(value: str | IngestionResult) -> IngestionResult:
+    """``value`` as an IngestionResult (any case); anything else is refused by name."""
+    try:
+        return IngestionResult(str(value).upper())
+    except ValueError:
+        from mlsys.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            f"ingestion_result {value!r} is not one of {[r.value for r in IngestionResult]}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -163,6 +176,12 @@ class ValidationReport:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, default=str)
+
+    def to_ge_type(self) -> Any:
+        """Great Expectations' ``ExpectationSuiteValidationResult`` for this report."""
+        from mlsys.validation.suites import to_ge_report  # GE is heavy: import on use only
+
+        return to_ge_report(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ValidationReport:

@@ -144,6 +144,39 @@ def _convert_result(r: Any, expectation: Expectation, cap: int) -> ExpectationRe
     )
 
 
+def to_ge_report(report: ValidationReport) -> Any:
+    """The report as GE's own ``ExpectationSuiteValidationResult`` (what hsfs returns with
+    ``ge_type=True``), rebuilt from the stored plain data."""
+    import_ge()  # GE itself first, without its Python 3.11 deprecation noise
+    from great_expectations.core import (
+        ExpectationSuiteValidationResult,
+        ExpectationValidationResult,
+    )
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    results = []
+    for r in report.results:
+        result = {k: v for k, v in (("observed_value", r.observed_value),
+                                    ("element_count", r.element_count),
+                                    ("unexpected_count", r.unexpected_count),
+                                    ("unexpected_percent", r.unexpected_percent),
+                                    ("partial_unexpected_list", r.partial_unexpected_list))
+                  if v is not None}
+        exception = {"raised_exception": r.exception_message is not None,
+                     "exception_message": r.exception_message, "exception_traceback": None}
+        results.append(ExpectationValidationResult(
+            success=r.success, result=result, exception_info=exception,
+            expectation_config=ExpectationConfiguration(type=r.expectation_type,
+                                                        kwargs=dict(r.kwargs))))
+    return ExpectationSuiteValidationResult(
+        success=report.success, results=results, suite_name=report.suite_name,
+        statistics=dict(report.statistics),
+        meta={**report.meta, "ingestion_result": report.ingestion_result.value,
+              "validation_time": report.validation_time.isoformat()})
+
+
 def _exception_message(info: Any) -> str | None:
     """GE gives one ``{raised_exception, exception_message}`` dict, or a dict of them per metric."""
     if not isinstance(info, dict) or not info:
@@ -175,6 +208,7 @@ __all__ = [
     "load_suite_file",
     "parse_suite",
     "suite_directories",
+    "to_ge_report",
     "to_ge_suite",
     "validate_frame",
 ]

@@ -346,7 +346,7 @@ def test_validate_needs_a_suite_and_maps_hsfs_reports(
         result=stored_suite(sdk))
     validate = spy(monkeypatch, sdk.feature_group.FeatureGroup, "validate",
                    result=stored_report(sdk, "EXPERIMENT"))
-    report = fg.validate(_frame())
+    report = fg.validate(_frame(), ingestion_result="EXPERIMENT")
     assert validate.last[1]["ingestion_result"] == "EXPERIMENT"
     assert validate.last[1]["ge_type"] is False
     assert report.ingestion_result is IngestionResult.EXPERIMENT and report.row_count == 3

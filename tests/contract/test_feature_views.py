@@ -43,6 +43,20 @@ def test_view_is_found_again_with_its_query(project: Project, name: Name,
     assert f"{name('items_view')} v1" in err.value.existing
 
 
+def test_a_view_over_select_except_leaves_out_the_excluded_keys(project: Project, name: Name,
+                                                               fg: FeatureGroup) -> None:
+    """As in hsfs: excluding the key and event time keeps them out of the model inputs, while
+    the view still keys its rows and serves by the primary key."""
+    fv = project.get_feature_store().get_or_create_feature_view(
+        name("items_except"), 1, fg.select_except(["id", "ts"]), labels=["label"])
+    assert [f.name for f in fv.features] == ["x", "label"]
+    x_train, _, y_train, _ = fv.train_test_split(test_size=0.25, seed=1)
+    assert list(x_train.columns) == ["x"] and list(y_train.columns) == ["label"]
+    assert list(fv.get_batch_data().columns) == ["x"]
+    fv.init_serving()
+    assert fv.get_feature_vector({"id": 3}) == [3.0]
+
+
 def test_split_is_recorded_and_reproduced_exactly(fv: FeatureView, fg: FeatureGroup) -> None:
     x_train, x_test, y_train, y_test = fv.train_test_split(test_size=0.25, seed=7)
     assert (len(x_train), len(x_test)) == (30, 10)

@@ -75,6 +75,11 @@ def test_metrics_must_be_numbers(project: Project, name: Name) -> None:
             mr.python.create_model(name("clf"), metrics=bad)
 
 
+def test_feature_view_must_be_a_view_object(project: Project, name: Name) -> None:
+    with pytest.raises(SchemaError, match="feature_view must"):
+        project.get_model_registry().sklearn.create_model(name("clf"), feature_view="iris")
+
+
 def test_best_model_by_metric_with_ties_to_the_newest(project: Project, name: Name,
                                                       model_dir: Path) -> None:
     mr = project.get_model_registry()

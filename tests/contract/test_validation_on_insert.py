@@ -88,7 +88,9 @@ def test_deleting_the_suite_stops_validation(fg: FeatureGroup) -> None:
 def test_validate_on_demand(fg: FeatureGroup) -> None:
     fg.save_expectation_suite(X_IN_RANGE)
     report = fg.validate(frame([1, 2], [1.0, 11.0]))
-    assert not report.success and report.ingestion_result == IngestionResult.EXPERIMENT
+    assert not report.success and report.ingestion_result == IngestionResult.UNKNOWN  # hsfs's
+    tagged = fg.validate(frame([1], [1.0]), ingestion_result="EXPERIMENT")
+    assert tagged.ingestion_result == IngestionResult.EXPERIMENT
     assert fg.get_all_validation_reports() == []  # not saved unless asked
     saved = fg.validate(frame([1], [1.0]), save_report=True)
     assert saved.success and fg.get_latest_validation_report() == saved

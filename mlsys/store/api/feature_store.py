@@ -6,12 +6,48 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from mlsys.errors import InvalidArgumentError
 from mlsys.store.api.types import Feature, Filter, Job, Logic, TimeLike, TrainingDatasetInfo
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from mlsys.validation.report import ExpectationSuite, ValidationReport
+
+
+INSERT_OPERATIONS = ("upsert", "insert")
+"""The ``operation`` values ``FeatureGroup.insert`` accepts (hsfs's)."""
+
+
+def check_insert_operation(operation: str) -> None:
+    """Refuse an ``insert(operation=...)`` that hsfs would not take either."""
+    if operation not in INSERT_OPERATIONS:
+        raise InvalidArgumentError(
+            f"insert operation {operation!r} is not one of {INSERT_OPERATIONS}; groups are "
+            "keyed, so use 'upsert' (the default)")
+
+
+DATAFRAME_TYPES = ("default", "pandas")
+"""The ``dataframe_type`` values feature views accept: mlsys returns pandas frames."""
+
+
+def check_dataframe_type(dataframe_type: str) -> None:
+    """Refuse a ``dataframe_type`` other than pandas (hsfs also offers polars, numpy, spark)."""
+    if dataframe_type not in DATAFRAME_TYPES:
+        raise InvalidArgumentError(
+            f"dataframe_type {dataframe_type!r} is not supported; mlsys returns pandas frames "
+            f"({' or '.join(map(repr, DATAFRAME_TYPES))}): convert the result if you need another")
+
+
+def serving_keys_of(serving_keys: Any, entry: Any) -> Any:
+    """The key(s) a feature-vector lookup was given, under hsfs 5's name or the earlier one."""
+    if serving_keys is not None and entry is not None:
+        raise InvalidArgumentError("give serving_keys or entry (its earlier name), not both")
+    chosen = serving_keys if serving_keys is not None else entry
+    if chosen is None:
+        raise InvalidArgumentError("give the primary key to look up, e.g. "
+                                   "get_feature_vector({'id': 1})")
+    return chosen
 
 
 class Query(ABC):
@@ -110,11 +146,14 @@ class FeatureGroup(ABC):
     def insert(self, features: pd.DataFrame, overwrite: bool = False,
                write_options: dict[str, Any] | None = None,
                validation_options: dict[str, Any] | None = None,
+               *, operation: str = "upsert", wait: bool = False,
                ) -> tuple[Job, ValidationReport | None]:
         """Validate and upsert ``features``; return ``(job, report)`` (report None without suite).
 
         ``overwrite=True`` replaces the whole table with the frame (one atomic commit).
         ``validation_options={"run_validation": False}`` skips the suite, as in hsfs.
+        ``operation`` is hsfs's ``"upsert"`` or ``"insert"``; groups are keyed, so both upsert.
+        ``wait=True`` waits for the write to finish (local writes always have).
         """
 
     @abstractmethod
@@ -134,7 +173,9 @@ class FeatureGroup(ABC):
 
     @abstractmethod
     def select_except(self, features: Sequence[str] | None = None) -> Query:
-        """A query over every feature except the named ones."""
+        """``select`` of every feature except the named ones: an excluded primary key or event
+        time is not returned (nor a model input in a feature view) but still joins and keys
+        the rows, as in hsfs."""
 
     def filter(self, f: Filter | Logic) -> Query:
         """``select_all().filter(f)``."""
@@ -171,16 +212,17 @@ class FeatureGroup(ABC):
     @abstractmethod
     def validate(self, dataframe: pd.DataFrame | None = None, save_report: bool = False,
                  validation_options: dict[str, Any] | None = None,
-                 ingestion_result: str = "EXPERIMENT") -> ValidationReport:
+                 ingestion_result: str = "UNKNOWN") -> ValidationReport:
         """Validate ``dataframe`` (default: the group's data) against the attached suite."""
 
     @abstractmethod
-    def get_latest_validation_report(self) -> ValidationReport | None:
-        """The newest stored report, or None."""
+    def get_latest_validation_report(self, ge_type: bool = False,
+                                     ) -> ValidationReport | Any | None:
+        """The newest stored report, or None; with ``ge_type``, as GE's own result object."""
 
     @abstractmethod
-    def get_all_validation_reports(self) -> list[ValidationReport]:
-        """Every stored report, newest first."""
+    def get_all_validation_reports(self, ge_type: bool = False) -> list[Any]:
+        """Every stored report, newest first; with ``ge_type``, as GE's own result objects."""
 
     @property
     def validation_ingestion_policy(self) -> str | None:
@@ -237,6 +279,7 @@ class FeatureView(ABC):
     def get_train_test_split(self, training_dataset_version: int,
                              read_options: dict[str, Any] | None = None,
                              primary_key: bool = False, event_time: bool = False,
+                             dataframe_type: str = "default",
                              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         """Exactly the split recorded as ``training_dataset_version`` (same rows, same order)."""
 
@@ -245,6 +288,7 @@ class FeatureView(ABC):
                       description: str = "", extra_filter: Filter | Logic | None = None,
                       read_options: dict[str, Any] | None = None,
                       primary_key: bool = False, event_time: bool = False,
+                      dataframe_type: str = "default",
                       ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """All the view's data as ``X, y`` (y None without labels), recorded as a new version."""
 
@@ -260,6 +304,7 @@ class FeatureView(ABC):
     def get_batch_data(self, start_time: TimeLike = None, end_time: TimeLike = None,
                        read_options: dict[str, Any] | None = None,
                        primary_key: bool = False, event_time: bool = False,
+                       dataframe_type: str = "default",
                        ) -> pd.DataFrame:
         """The view's features (labels excluded) for rows whose event time is in
         ``[start_time, end_time)``; for batch inference."""
@@ -270,17 +315,21 @@ class FeatureView(ABC):
         """Prepare online lookups (``get_feature_vector``); needs online-enabled groups."""
 
     @abstractmethod
-    def get_feature_vector(self, entry: dict[str, Any], return_type: str = "list",
+    def get_feature_vector(self, serving_keys: dict[str, Any] | None = None,
+                           return_type: str = "list", *, entry: dict[str, Any] | None = None,
                            **kwargs: Any) -> list[Any] | pd.DataFrame:
-        """The latest features (labels excluded) for one primary-key ``entry``.
+        """The latest features (labels excluded) for one primary key, ``{"id": 3}``.
 
-        An unknown key raises NotFoundError (hsfs raises too unless ``allow_missing``).
+        The key is ``serving_keys`` (hsfs 5's name) or ``entry`` (its earlier name). An unknown
+        key raises NotFoundError (hsfs raises too unless ``allow_missing``).
         """
 
     @abstractmethod
-    def get_feature_vectors(self, entry: list[dict[str, Any]], return_type: str = "list",
+    def get_feature_vectors(self, serving_keys: list[dict[str, Any]] | None = None,
+                            return_type: str = "list", *,
+                            entry: list[dict[str, Any]] | None = None,
                             **kwargs: Any) -> list[list[Any]] | pd.DataFrame:
-        """``get_feature_vector`` for many entries, in the same order."""
+        """``get_feature_vector`` for many keys, in the same order."""
 
     @abstractmethod
     def delete(self) -> None:

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 from mlsys.errors import DataValidationError, ExpectationSuiteError, NotFoundError
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, FeatureGroup, Job, Query, TimeLike
+from mlsys.store.api.feature_store import check_insert_operation
 from mlsys.store.hopsworks.query import HopsworksQuery, Recipe, feature_from_sdk
 from mlsys.store.hopsworks.validation import report_from_sdk, suite_from_sdk
-from mlsys.validation.report import IngestionPolicy, IngestionResult
+from mlsys.validation.report import IngestionPolicy, IngestionResult, parse_ingestion_result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -141,16 +142,18 @@ class HopsworksFeatureGroup(FeatureGroup):
     def insert(self, features: pd.DataFrame, overwrite: bool = False,
                write_options: dict[str, Any] | None = None,
                validation_options: dict[str, Any] | None = None,
+               *, operation: str = "upsert", wait: bool = False,
                ) -> tuple[Job, ValidationReport | None]:
+        check_insert_operation(operation)
         df = self._checked_frame(features)
         if df.empty:  # nothing to write: no job, no commit, no report (as locally)
             return Job(name=f"{self.name}_{self.version}_insert", rows=0), None
-        wait = self._ctx.config.wait_for_jobs
+        wait = wait or self._ctx.config.wait_for_jobs
         options = insert_write_options(write_options, wait, self.online_enabled)
         try:
             job, ge_report = self._ctx.calls.run(
                 f"insert {len(df)} rows into {self.name} v{self.version}", self.sdk.insert, df,
-                overwrite=overwrite, write_options=options,
+                overwrite=overwrite, operation=operation, write_options=options,
                 validation_options=dict(validation_options or {}))
         except DataValidationError:
             report = self.get_latest_validation_report()
@@ -212,9 +215,10 @@ class HopsworksFeatureGroup(FeatureGroup):
                            features=list(dict.fromkeys([*self._keys(), *chosen])))
 
     def select_except(self, features: Sequence[str] | None = None) -> Query:
-        """Every feature except the named ones; the key columns always stay."""
-        dropped = [n for n in self._known(features or []) if n not in self._keys()]
-        return self._query("select_except", features=dropped)
+        """:meth:`select` of every feature but the named ones, so an excluded key or event time
+        stays only as a hidden join column, exactly as after a local ``select_except``."""
+        dropped = set(self._known(features or []))
+        return self.select([f.name for f in self.features if f.name not in dropped])
 
     def commit_details(self, wallclock_time: TimeLike = None,
                        limit: int | None = None) -> dict[int, dict[str, Any]]:
@@ -273,14 +277,14 @@ class HopsworksFeatureGroup(FeatureGroup):
 
     def validate(self, dataframe: pd.DataFrame | None = None, save_report: bool = False,
                  validation_options: dict[str, Any] | None = None,
-                 ingestion_result: str = "EXPERIMENT") -> ValidationReport:
+                 ingestion_result: str = "UNKNOWN") -> ValidationReport:
         from mlsys.store.local.frames import normalise
 
         if self._sdk_suite() is None:
             raise ExpectationSuiteError(
                 f"{self._where} has no expectation suite; attach one with "
                 "fg.save_expectation_suite(suite) first")
-        result = IngestionResult(str(ingestion_result).upper())
+        result = parse_ingestion_result(ingestion_result)
         df = None if dataframe is None else normalise(dataframe, "validate")
         sdk_report = self._ctx.calls.run(
             f"validate a frame against the suite of {self._where}", self.sdk.validate,
@@ -289,23 +293,26 @@ class HopsworksFeatureGroup(FeatureGroup):
         return report_from_sdk(sdk_report, feature_group=self.name, version=self.version,
                                row_count=0 if df is None else len(df), ingestion=result)
 
-    def get_latest_validation_report(self) -> ValidationReport | None:
+    def get_latest_validation_report(self, ge_type: bool = False,
+                                     ) -> ValidationReport | Any | None:
         if not self._saved():
             return None
         found = self._ctx.calls.run(f"read the latest report of {self._where}",
                                     self.sdk.get_latest_validation_report, ge_type=False)
         if not found:
             return None
-        return report_from_sdk(found, feature_group=self.name, version=self.version)
+        report = report_from_sdk(found, feature_group=self.name, version=self.version)
+        return report.to_ge_type() if ge_type else report
 
-    def get_all_validation_reports(self) -> list[ValidationReport]:
+    def get_all_validation_reports(self, ge_type: bool = False) -> list[Any]:
         if not self._saved():
             return []
         found = self._ctx.calls.run(f"read the reports of {self._where}",
                                     self.sdk.get_all_validation_reports, ge_type=False)
         reports = [report_from_sdk(r, feature_group=self.name, version=self.version)
                    for r in found or []]
-        return sorted(reports, key=lambda r: r.validation_time, reverse=True)
+        reports.sort(key=lambda r: r.validation_time, reverse=True)
+        return [r.to_ge_type() for r in reports] if ge_type else reports
 
     def delete(self) -> None:
         if self._saved():

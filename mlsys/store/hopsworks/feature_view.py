@@ -23,6 +23,7 @@ from mlsys.store.api import (
     TimeLike,
     TrainingDatasetInfo,
 )
+from mlsys.store.api.feature_store import check_dataframe_type, serving_keys_of
 from mlsys.store.hopsworks import splits
 from mlsys.store.hopsworks.query import HopsworksQuery, Recipe, feature_from_sdk, to_sdk_filter
 
@@ -150,6 +151,7 @@ class HopsworksFeatureView(FeatureView):
                          primary_key: bool = False, event_time: bool = False,
                          seed: int | None = None, stratify: bool = False, **kwargs: Any,
                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        check_dataframe_type(kwargs.pop("dataframe_type", "default"))
         if kwargs:
             raise SchemaError(f"train_test_split got unsupported argument(s) {sorted(kwargs)}; "
                               "mlsys takes test_size, seed, stratify, extra_filter (for a "
@@ -183,7 +185,9 @@ class HopsworksFeatureView(FeatureView):
     def get_train_test_split(self, training_dataset_version: int,
                              read_options: dict[str, Any] | None = None,
                              primary_key: bool = False, event_time: bool = False,
+                             dataframe_type: str = "default",
                              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        check_dataframe_type(dataframe_type)
         v = int(training_dataset_version)
         record = self._recorded(v)
         if record is None:  # made outside mlsys: hsfs's own split of that version
@@ -205,7 +209,9 @@ class HopsworksFeatureView(FeatureView):
                       description: str = "", extra_filter: Filter | Logic | None = None,
                       read_options: dict[str, Any] | None = None,
                       primary_key: bool = False, event_time: bool = False,
+                      dataframe_type: str = "default",
                       ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        check_dataframe_type(dataframe_type)
         pk, et = self._key_columns()
         from mlsys.store.hopsworks.feature_group import utc
 
@@ -263,7 +269,9 @@ class HopsworksFeatureView(FeatureView):
     def get_batch_data(self, start_time: TimeLike = None, end_time: TimeLike = None,
                        read_options: dict[str, Any] | None = None,
                        primary_key: bool = False, event_time: bool = False,
+                       dataframe_type: str = "default",
                        ) -> pd.DataFrame:
+        check_dataframe_type(dataframe_type)
         from mlsys.store.hopsworks.feature_group import utc
 
         batch = self._ctx.calls.run(f"read batch data of {self._where}", self.sdk.get_batch_data,
@@ -304,14 +312,17 @@ class HopsworksFeatureView(FeatureView):
                               f"{ {k: '...' for k in self.primary_keys} }")
         return out
 
-    def get_feature_vector(self, entry: dict[str, Any], return_type: str = "list",
+    def get_feature_vector(self, serving_keys: dict[str, Any] | None = None,
+                           return_type: str = "list", *, entry: dict[str, Any] | None = None,
                            **kwargs: Any) -> list[Any] | pd.DataFrame:
-        return self._vector(self.sdk.get_feature_vector, self._entry(entry), return_type,
-                            kwargs)
+        keys = self._entry(serving_keys_of(serving_keys, entry))
+        return self._vector(self.sdk.get_feature_vector, keys, return_type, kwargs)
 
-    def get_feature_vectors(self, entry: list[dict[str, Any]], return_type: str = "list",
+    def get_feature_vectors(self, serving_keys: list[dict[str, Any]] | None = None,
+                            return_type: str = "list", *,
+                            entry: list[dict[str, Any]] | None = None,
                             **kwargs: Any) -> list[list[Any]] | pd.DataFrame:
-        entries = [self._entry(e) for e in entry]
+        entries = [self._entry(e) for e in serving_keys_of(serving_keys, entry)]
         return self._vector(self.sdk.get_feature_vectors, entries, return_type, kwargs)
 
     def delete(self) -> None:

@@ -20,6 +20,7 @@ import pyarrow as pa
 from mlsys.errors import MlsysError, NotFoundError, SchemaError
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, FeatureGroup, Job, TimeLike
+from mlsys.store.api.feature_store import check_insert_operation
 from mlsys.store.local import frames, tables
 from mlsys.store.local.catalog import dumps
 from mlsys.store.local.group_validation import GroupValidation
@@ -133,13 +134,16 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
     def insert(self, features: pd.DataFrame, overwrite: bool = False,
                write_options: dict[str, Any] | None = None,
                validation_options: dict[str, Any] | None = None,
+               *, operation: str = "upsert", wait: bool = False,
                ) -> tuple[Job, ValidationReport | None]:
         """Validate and upsert ``features``; see the contract in ``mlsys.store.api``.
 
         An empty frame (no rows) is a no-op: nothing is committed and the job has ``rows=0``
-        (its columns are still checked when the schema is fixed).
+        (its columns are still checked when the schema is fixed). ``wait`` changes nothing:
+        the write is done when this returns.
         """
         where = f"insert into {self._where}"
+        check_insert_operation(operation)
         df = frames.normalise(features, where)
         run_validation = bool((validation_options or {}).get("run_validation", True))
         job = f"{self._key}_insert"
@@ -279,8 +283,8 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         return LocalQuery(self, list(dict.fromkeys([*self.keys, *chosen])), implicit=implicit)
 
     def select_except(self, features: Sequence[str] | None = None) -> LocalQuery:
-        dropped = [n for n in self._known(features or []) if n not in self.keys]
-        return LocalQuery(self, None, dropped)
+        dropped = set(self._known(features or []))
+        return self.select([f.name for f in self.features if f.name not in dropped])
 
     def commit_details(self, wallclock_time: TimeLike = None,
                        limit: int | None = None) -> dict[int, dict[str, Any]]:

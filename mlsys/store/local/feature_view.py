@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from mlsys.errors import IntegrityError, NotFoundError, SchemaError
 from mlsys.store.api import Feature, FeatureView, Filter, Logic, TimeLike, TrainingDatasetInfo
+from mlsys.store.api.feature_store import check_dataframe_type, serving_keys_of
 from mlsys.store.local import filters as flt
 from mlsys.store.local.catalog import dumps, now_iso
 from mlsys.store.local.query import LocalQuery, ReadContext
@@ -153,6 +154,7 @@ class LocalFeatureView(FeatureView):
                          primary_key: bool = False, event_time: bool = False,
                          seed: int | None = None, stratify: bool = False, **kwargs: Any,
                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        check_dataframe_type(kwargs.pop("dataframe_type", "default"))
         if kwargs:
             raise SchemaError(f"train_test_split got unsupported argument(s) {sorted(kwargs)}; "
                               "the local backend takes test_size, seed, stratify, extra_filter")
@@ -216,7 +218,9 @@ class LocalFeatureView(FeatureView):
     def get_train_test_split(self, training_dataset_version: int,
                              read_options: dict[str, Any] | None = None,
                              primary_key: bool = False, event_time: bool = False,
+                             dataframe_type: str = "default",
                              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        check_dataframe_type(dataframe_type)
         v = training_dataset_version
         row = self._recorded(v)
         if row["test_keys"] is None:
@@ -234,7 +238,9 @@ class LocalFeatureView(FeatureView):
                       description: str = "", extra_filter: Filter | Logic | None = None,
                       read_options: dict[str, Any] | None = None,
                       primary_key: bool = False, event_time: bool = False,
+                      dataframe_type: str = "default",
                       ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        check_dataframe_type(dataframe_type)
         frame, versions = self._frame(extra_filter, start_time, end_time)
         self._record(description, None, None, False, frame, None, versions,
                      {"extra_filter": flt.to_spec(extra_filter) if extra_filter else None,
@@ -273,7 +279,10 @@ class LocalFeatureView(FeatureView):
     # -- batch and online serving
     def get_batch_data(self, start_time: TimeLike = None, end_time: TimeLike = None,
                        read_options: dict[str, Any] | None = None,
-                       primary_key: bool = False, event_time: bool = False) -> pd.DataFrame:
+                       primary_key: bool = False, event_time: bool = False,
+                       dataframe_type: str = "default",
+                       ) -> pd.DataFrame:
+        check_dataframe_type(dataframe_type)
         frame, _ = self._frame(start=start_time, end=end_time)
         return frame[self._x_columns(primary_key, event_time)].reset_index(drop=True)
 
@@ -287,13 +296,18 @@ class LocalFeatureView(FeatureView):
         assert self._serving is not None
         return self._serving
 
-    def get_feature_vector(self, entry: dict[str, Any], return_type: str = "list",
+    def get_feature_vector(self, serving_keys: dict[str, Any] | None = None,
+                           return_type: str = "list", *, entry: dict[str, Any] | None = None,
                            **kwargs: Any) -> list[Any] | pd.DataFrame:
-        return self._server().vector(entry, return_type, bool(kwargs.get("allow_missing")))
+        return self._server().vector(serving_keys_of(serving_keys, entry), return_type,
+                                     bool(kwargs.get("allow_missing")))
 
-    def get_feature_vectors(self, entry: list[dict[str, Any]], return_type: str = "list",
+    def get_feature_vectors(self, serving_keys: list[dict[str, Any]] | None = None,
+                            return_type: str = "list", *,
+                            entry: list[dict[str, Any]] | None = None,
                             **kwargs: Any) -> list[list[Any]] | pd.DataFrame:
-        return self._server().vectors(entry, return_type, bool(kwargs.get("allow_missing")))
+        return self._server().vectors(serving_keys_of(serving_keys, entry), return_type,
+                                      bool(kwargs.get("allow_missing")))
 
     def delete(self) -> None:
         with self._fs.catalog.write() as db:

@@ -15,6 +15,7 @@ from mlsys.validation.report import (
     IngestionPolicy,
     IngestionResult,
     ValidationReport,
+    parse_ingestion_result,
 )
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ class GroupValidation:
 
     def validate(self, dataframe: pd.DataFrame | None = None, save_report: bool = False,
                  validation_options: dict[str, Any] | None = None,
-                 ingestion_result: str = "EXPERIMENT") -> ValidationReport:
+                 ingestion_result: str = "UNKNOWN") -> ValidationReport:
         """Validate ``dataframe`` (default: the group's rows) against the attached suite."""
         from mlsys.store.local.frames import normalise
 
@@ -108,7 +109,7 @@ class GroupValidation:
             )
         df = self.read() if dataframe is None else normalise(dataframe, "validate")
         report = self._run_suite(df, suite)
-        result = IngestionResult(str(ingestion_result).upper())
+        result = parse_ingestion_result(ingestion_result)
         if save_report:
             return self._store_report(report, result)
         return report.with_ingestion(result, fg=self.name, version=self.version)
@@ -185,12 +186,16 @@ class GroupValidation:
                 restored += 1
         return restored
 
-    def get_latest_validation_report(self) -> ValidationReport | None:
+    def get_latest_validation_report(self, ge_type: bool = False,
+                                     ) -> ValidationReport | Any | None:
         reports = self._reports(limit=1)
-        return reports[0] if reports else None
+        if not reports:
+            return None
+        return reports[0].to_ge_type() if ge_type else reports[0]
 
-    def get_all_validation_reports(self) -> list[ValidationReport]:
-        return self._reports()
+    def get_all_validation_reports(self, ge_type: bool = False) -> list[Any]:
+        reports = self._reports()
+        return [r.to_ge_type() for r in reports] if ge_type else list(reports)
 
     def _reports(self, limit: int | None = None) -> list[ValidationReport]:
         self.restore_reports()

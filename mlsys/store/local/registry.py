@@ -127,6 +127,9 @@ class LocalModelApi(ModelApi):
         if version is not None:
             version_number(version, "model version")
         schema = model_schema.to_dict() if isinstance(model_schema, ModelSchema) else model_schema
+        if feature_view is not None and not isinstance(feature_view, FeatureView):
+            raise SchemaError(f"feature_view must be a feature view object "
+                              f"(fs.get_feature_view(name, version)), not {feature_view!r}")
         fv = (feature_view.name, feature_view.version) if feature_view is not None else None
         return LocalModel(self._registry, name, self.framework, version, check_metrics(metrics),
                           description or "", schema, _jsonable(input_example), fv,
