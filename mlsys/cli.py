@@ -116,6 +116,8 @@ def backfill(system: SystemName) -> None:
     from mlsys.systems import get_system
 
     r = _run(lambda: run(_project(), get_system(system.value)))
+    if r.prepared:
+        _say(f"{r.system}: {r.prepared}")
     _say(
         f"{r.system}: {r.rows_inserted} new of {r.rows_loaded} real rows; "
         f"{r.rows_in_group} rows in the group"
@@ -151,7 +153,10 @@ def daily(
 
 @app.command()
 def train(
-    system: SystemName, seed: Annotated[int, typer.Option(help="Split and search seed")] = 42
+    system: SystemName,
+    seed: Annotated[int, typer.Option(help="Split and search seed")] = 42,
+    if_missing: Annotated[bool, typer.Option(
+        "--if-missing", help="Only when no model of the system is registered yet")] = False,
 ) -> None:
     """Train the system's models on a recorded split and register them.
 
@@ -160,15 +165,22 @@ def train(
     from mlsys.pipelines.train import train as run
     from mlsys.systems import get_system
 
-    r = _run(lambda: run(_project(), get_system(system.value), seed=seed))
+    r = _run(lambda: run(_project(), get_system(system.value), seed=seed, if_missing=if_missing))
+    if r.skipped:
+        _say(f"{r.system}: nothing trained, {r.skipped}")
+        return
     for m in r.models:
         figures = ", ".join(
             f"{k}={v:.3f}"
             for k, v in sorted(m.metrics.items())
             if k in ("accuracy", "balanced_accuracy", "macro_f1")
         )
-        _say(f"{m.name} v{m.version} ({m.kind}): {figures}")
+        baseline = m.metrics.get("baseline_macro_f1")
+        beside = "" if baseline is None else f" (majority class: macro_f1={baseline:.3f})"
+        _say(f"{m.name} v{m.version} ({m.kind}): {figures}{beside}")
     _say(f"training dataset version {r.training_dataset_version}; best: v{r.best.version}")
+    if r.study:
+        _say(r.study)
 
 
 @app.command()
@@ -214,9 +226,10 @@ def report(
 
     Example: mlsys report --out reports/quality
     """
+    from mlsys.pipelines.validate import system_schemas
     from mlsys.validation.html import write_quality_report
 
-    r = _run(lambda: write_quality_report(_project(), out))
+    r = _run(lambda: write_quality_report(_project(), out, schemas=system_schemas()))
     _say(str(r.index))
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import gradio as gr
 
-from mlsys.errors import MlsysError, NotFoundError, PipelineError
+from mlsys.errors import IntegrityError, MlsysError, NotFoundError, PipelineError
 
 if TYPE_CHECKING:
     from mlsys.serving import LoadedModel, ModelCache
@@ -72,6 +72,11 @@ def model_status(cache: ModelCache, system: System) -> str:
     """One Markdown line: the model in service, or how to get one (never raises)."""
     try:
         model = cache.get()
+    except IntegrityError as err:
+        # a registered model whose files changed: say so, "register one" would mislead
+        log.warning("refusing the %s model: %s", system.name, err)
+        return (f"**The {system.name} model cannot be served** — {err} Retrain it "
+                f"(`mlsys train {system.name}`) or restore the store from a backup.")
     except MlsysError as err:
         log.info("no model for %s yet: %s", system.name, err)
         return f"**No {system.name} model registered yet** — {pipelines_hint(system)}."

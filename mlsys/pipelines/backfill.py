@@ -22,6 +22,7 @@ class BackfillResult:
     rows_inserted: int
     rows_in_group: int
     report: ValidationReport | None
+    prepared: str = ""  # how the real data was prepared (e.g. wines collapsed), if the system says
 
 
 def backfill(project: Project, system: System) -> BackfillResult:
@@ -36,4 +37,5 @@ def backfill(project: Project, system: System) -> BackfillResult:
     report = None
     if not new.empty:
         _, report = fg.insert(new)
-    return BackfillResult(system.name, len(rows), len(new), len(fg.read()), report)
+    prepared = system.describe_load() if system.describe_load is not None else ""
+    return BackfillResult(system.name, len(rows), len(new), len(fg.read()), report, prepared)

@@ -40,7 +40,12 @@ def days_to_run(
 ) -> list[date]:
     """The days a run covers: ``day`` alone; ``since``..today; or, with ``catch_up``, the day
     after ``last`` (the newest daily row) up to today (today alone when there is none)."""
-    end = day or today()
+    now = today()
+    end = day or now
+    if end > now:
+        # a future row would also stop --catch-up for good (it resumes after the newest row)
+        raise InvalidArgumentError(f"--date {end} is in the future (today is {now}); give a date "
+                                   "up to today")
     if since is not None and catch_up:
         raise InvalidArgumentError("give either --since or --catch-up, not both")
     start = since if since is not None else end

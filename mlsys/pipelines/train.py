@@ -40,9 +40,13 @@ class TrainResult:
     train_rows: int
     test_rows: int
     models: tuple[RegisteredModel, ...]
+    skipped: str = ""  # why nothing was trained (``if_missing`` and a model exists), else ""
+    study: str = ""  # the system's training study (wine: 3 classes vs 7 qualities), if any
 
     @property
     def best(self) -> RegisteredModel:
+        if not self.models:
+            raise PipelineError(f"{self.system}: no model was trained ({self.skipped})")
         return max(self.models, key=lambda m: (m.metrics.get("macro_f1", 0.0), m.version))
 
 
@@ -79,10 +83,22 @@ def _save_dir(trained: TrainedModel, workdir: Path, system: System) -> Path:
     return out
 
 
-def train(project: Project, system: System, seed: int = 42) -> TrainResult:
-    """Split the view (stratified, recorded), train the system's models, register each."""
+def train(project: Project, system: System, seed: int = 42,
+          if_missing: bool = False) -> TrainResult:
+    """Split the view (stratified, recorded), train the system's models, register each.
+
+    With ``if_missing``, nothing is trained when the registry already holds a version of the
+    system's model (``skipped`` says which): a scheduled run can bootstrap an empty store
+    without retraining every day.
+    """
     from mlsys.store.api import ModelSchema, Schema
 
+    if if_missing:
+        existing = project.get_model_registry().get_models(system.model_name)
+        if existing:
+            versions = ", ".join(f"v{m.version}" for m in existing)
+            return TrainResult(system.name, None, 0, 0, (),
+                               skipped=f"{system.model_name} already registered ({versions})")
     fv = feature_view(project, system)
     x_train, x_test, y_train, y_test = fv.train_test_split(
         test_size=TEST_SIZE, seed=seed, stratify=True,
@@ -118,4 +134,6 @@ def train(project: Project, system: System, seed: int = 42) -> TrainResult:
         target = Path(tmp) / f"{system.name}_confusion_matrix_training.png"
         cm.replace(target)
         project.get_dataset_api().upload(str(target), IMAGES_DIR, overwrite=True)
-    return TrainResult(system.name, td_version, len(x_train), len(x_test), tuple(registered))
+    study = system.training_study(seed) if system.training_study is not None else ""
+    return TrainResult(system.name, td_version, len(x_train), len(x_test), tuple(registered),
+                       study=study)

@@ -48,8 +48,35 @@ class System:
     extra_columns: tuple[str, ...] = ()  # stored with the features but not model inputs
     # (row, predicted, actual, path) -> path: a picture of one predicted item for the dashboard
     draw_item: Callable[..., Any] | None = None
+    # one line on how ``load`` prepared the real data (what was dropped or collapsed), if any
+    describe_load: Callable[[], str] | None = None
+    # a measurement ``train`` reports beside the models, from the seed (wine: 3 vs 7 classes)
+    training_study: Callable[[int], str] | None = None
 
     @property
     def view_name(self) -> str:
         """The feature view name (the group's name, as in the course)."""
         return self.feature_group
+
+    def predictions_schema(self) -> Any:
+        """Pandera schema of the monitoring group ``predictions_group``: the row's key and event
+        time (as in the feature schema), the predicted class, the true label (missing until it
+        is known), the model version and when the prediction was made (UTC)."""
+        import pandas as pd
+        import pandera.pandas as pa
+
+        features = self.schema().columns
+        keys = {k: features[k] for k in (*self.primary_key, self.event_time)}
+
+        def utc(s: pd.Series) -> bool:
+            return isinstance(s.dtype, pd.DatetimeTZDtype) and str(s.dtype.tz) == "UTC"
+
+        return pa.DataFrameSchema({
+            **keys,
+            "prediction": pa.Column(str, pa.Check.isin(list(self.classes)), nullable=False),
+            "label": pa.Column(str, pa.Check.isin(list(self.classes)), nullable=True),
+            "model_version": pa.Column("int64", pa.Check.ge(1), nullable=False),
+            "predicted_at": pa.Column(None, pa.Check(utc, element_wise=False,
+                                                     error="predicted_at must be UTC timestamps"),
+                                      nullable=False),
+        }, strict=True, name=self.predictions_group)

@@ -114,6 +114,15 @@ class CleanResult:
     def red_white_pairs(self) -> int:
         return len(self.red_white_keys)
 
+    def summary(self) -> str:
+        """One line on what cleaning dropped and collapsed (printed by ``backfill wine``)."""
+        missing = ", ".join(f"{n} {t}" for t, n in self.missing_by_type.items())
+        return (f"{self.raw_rows} raw rows: {missing} with missing values dropped; "
+                f"{self.complete_rows} complete rows hold {self.wines} wines ({self.rows_collapsed}"
+                f" rows collapsed in {self.duplicate_groups} groups, {self.conflicting_quality} "
+                f"with conflicting qualities, {self.red_white_pairs} seen as both red and white "
+                "kept as white)")
+
 
 def _mode_lowest(values: pd.Series) -> int:
     """The most frequent value; ties go to the lowest (the cautious quality)."""
@@ -322,6 +331,13 @@ def synthesize(day: date) -> pd.DataFrame:
     return _draw(1, np.random.default_rng([_SEED_SALT, day.toordinal()]), [day_start(day)])
 
 
+def _label_study(seed: int) -> str:
+    """Why three classes: the tuned KNN on the 7 raw qualities vs on the 3 classes."""
+    from mlsys.systems.wine_model import compare_granularity
+
+    return compare_granularity(load(), seed).summary
+
+
 def _train(*args: Any, **kwargs: Any) -> Any:
     from mlsys.systems.wine_model import train
 
@@ -355,4 +371,6 @@ SYSTEM = System(
     train=_train,
     extra_columns=("quality",),
     draw_item=draw_wine,
+    describe_load=lambda: clean_result().summary(),
+    training_study=_label_study,
 )

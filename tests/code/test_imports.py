@@ -43,7 +43,7 @@ def test_help_of_every_verb_has_an_example() -> None:
     top = runner.invoke(app, ["--help"])
     assert top.exit_code == 0
     verbs = ["backfill", "daily", "train", "infer", "eda", "report", "validate", "demo", "serve",
-             "status"]
+             "space", "status"]
     for verb in verbs:
         assert verb in top.output
         result = runner.invoke(app, [verb, "--help"])

@@ -84,6 +84,23 @@ def test_empty_store_says_to_run_the_pipelines(empty_store: Store, serve: Serve)
     assert "run the pipelines first: `mlsys demo`" in str(err.value)
 
 
+def test_a_tampered_model_is_reported_not_served(iris_store: Store, serve: Serve,
+                                                 tmp_path: Path) -> None:
+    from mlsys.apps.common import model_status
+    from mlsys.serving import ModelCache
+
+    store = iris_store.copy(tmp_path / "store")
+    for pickle in store.home.rglob("model.pkl"):  # every registered version changes
+        with pickle.open("ab") as fh:
+            fh.write(b"\0")
+    status = model_status(ModelCache(store.project(), IRIS), IRIS)
+    assert "cannot be served" in status and "sha256" in status, status
+    assert "No iris model registered yet" not in status
+    client = connect(serve(build_app("iris", store.project())))
+    with pytest.raises(AppError, match="sha256"):
+        client.predict(5.1, 3.5, 1.4, 0.2, api_name="/predict")
+
+
 @pytest.mark.browser
 def test_in_the_browser(iris_store: Store, serve: Serve, browser: Browser,
                         artifacts: Path) -> None:

@@ -32,3 +32,23 @@ def test_quality_report_renders(iris_store: Store, browser: Browser, artifacts: 
         page.screenshot(path=str(artifacts / "quality_report_iris.png"), full_page=False)
     finally:
         page.close()
+
+
+def test_cli_report_runs_the_schemas_of_every_group(iris_store: Store, tmp_path: Path) -> None:
+    """`mlsys report` checks the feature group and the predictions group with their schemas."""
+    import os
+    import subprocess
+    import sys
+
+    store = iris_store.copy(tmp_path / "store")
+    out = tmp_path / "quality"
+    env = {**os.environ, "MLSYS_HOME": str(store.home), "MLSYS_BACKEND": "local"}
+    run = subprocess.run([sys.executable, "-m", "mlsys.cli", "report", "--out", str(out)],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    pages = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*_v1.html")}
+    assert set(pages) == {"iris_v1.html", "iris_predictions_v1.html"}
+    for name, html in pages.items():
+        assert "No Pandera schema was given" not in html, name
+        assert "every check passed" in html, name
+    assert "prediction" in pages["iris_predictions_v1.html"]

@@ -51,6 +51,7 @@ ARGUMENT_ERRORS = {
                             "--catch-up"),
     "ten thousand days": (["daily", "iris", "--since", "1000-01-01", "--date", "2026-01-01"],
                           "--since"),
+    "future date": (["daily", "iris", "--date", "2999-01-01"], "2999-01-01"),
     "seed not a number": (["train", "iris", "--seed", "abc"], "seed"),
     "port out of range": (["serve", "iris", "--port", "70000"], "port"),
     "zero days": (["demo", "--days", "0"], "--days"),
