@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from mlsys.errors import InvalidArgumentError
-from mlsys.pipelines.common import anti_join, feature_group, read_or_empty
+from mlsys.errors import InvalidArgumentError, PipelineError
+from mlsys.pipelines.common import feature_group, read_or_empty
 from mlsys.systems.base import REFERENCE_TIME
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from mlsys.store.api import Project
     from mlsys.systems.base import System
 
@@ -65,6 +67,33 @@ def days_to_run(
     return [start + timedelta(days=i) for i in range(n)]
 
 
+MAX_REDRAWS = 50  # per day; a collision needs the same rare pair twice, so 1 is already rare
+
+
+def _redraw_stored_items(system: System, new: pd.DataFrame, existing: pd.DataFrame,
+                         ) -> pd.DataFrame:
+    """``new`` with every row whose primary key is already stored (or drawn for an earlier day
+    of this run) replaced by a redraw of its day, so one item is never stored twice."""
+    import pandas as pd
+
+    pk = list(system.primary_key)
+    seen = set() if existing.empty else set(map(tuple, existing[pk].to_numpy().tolist()))
+    rows = []
+    for i in range(len(new)):
+        row = new.iloc[[i]]
+        day = pd.Timestamp(row[system.event_time].iloc[0]).date()
+        attempt = 0
+        while tuple(row[pk].to_numpy().tolist()[0]) in seen:
+            attempt += 1
+            if attempt > MAX_REDRAWS:
+                raise PipelineError(f"{system.name}: every draw for {day} is already stored "
+                                    f"({MAX_REDRAWS} tried); the generator has run out of items")
+            row = system.synthesize(day, attempt=attempt)
+        seen.add(tuple(row[pk].to_numpy().tolist()[0]))
+        rows.append(row)
+    return pd.concat(rows, ignore_index=True) if rows else new
+
+
 def daily(
     project: Project,
     system: System,
@@ -86,8 +115,11 @@ def daily(
     if not days:
         return DailyResult(system.name, (), (), ())
     frame = pd.concat([system.synthesize(d) for d in days], ignore_index=True)
-    keys = [*system.primary_key, system.event_time]
-    new = anti_join(frame, existing, keys)
+    # a day is stored when a row has its event time (its row may be a redraw, see below)
+    stored = (set() if existing.empty
+              else set(pd.to_datetime(existing[system.event_time], utc=True)))
+    todo = pd.to_datetime(frame[system.event_time], utc=True).map(lambda t: t not in stored)
+    new = _redraw_stored_items(system, frame[todo.to_numpy()].reset_index(drop=True), existing)
     if not new.empty:
         fg.insert(new)
     added_times = set(pd.to_datetime(new[system.event_time], utc=True).dt.date)

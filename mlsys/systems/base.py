@@ -42,7 +42,9 @@ class System:
     description: str
     # -- behaviour
     load: Callable[[], pd.DataFrame]  # real data, cleaned, keyed, with event time; fits ``schema``
-    synthesize: Callable[[date], pd.DataFrame]  # one synthetic row for a day (seeded by the date)
+    # one synthetic row for a day, seeded by the date; ``attempt`` n > 0 draws again (daily asks
+    # for it when the row's primary key is already stored, so no item is stored twice)
+    synthesize: Callable[..., pd.DataFrame]
     schema: Callable[[], Any]  # the Pandera schema of the feature frame (built on demand)
     train: Callable[..., Any]  # (X_train, y_train, X_test, y_test, seed) -> list[TrainedModel]
     extra_columns: tuple[str, ...] = ()  # stored with the features but not model inputs

@@ -201,9 +201,13 @@ def with_keys(flowers: pd.DataFrame, ids: Sequence[int], times: Sequence[Any]) -
     return check_frame(schema(), out, "keyed flowers")
 
 
-def synthesize(day: date) -> pd.DataFrame:
+def synthesize(day: date, attempt: int = 0) -> pd.DataFrame:
     """The synthetic flower of ``day``: one row, seeded by the day's ordinal, so a re-run of the
-    same day makes the same flower with the same key and event time (midnight UTC)."""
+    same day makes the same flower with the same key and event time (midnight UTC).
+
+    Its key is the day, which no other flower has, so ``attempt`` (a redraw) is never needed;
+    it is accepted for the common signature and changes nothing.
+    """
     return with_keys(generate(1, seed=day.toordinal()), [day_key(day)], [day_start(day)])
 
 

@@ -319,16 +319,20 @@ def generate(n: int, seed: int, *, start: date = date(2000, 1, 2)) -> pd.DataFra
     return _draw(n, np.random.default_rng([_SEED_SALT, seed]), times)
 
 
-def synthesize(day: date) -> pd.DataFrame:
+def synthesize(day: date, attempt: int = 0) -> pd.DataFrame:
     """The synthetic wine of ``day`` (one row, event time midnight UTC), the same on every call.
 
     A type is drawn by its share of the real wines, then a quality by its share within that type
     (red 3-8, white 3-9); two distinct real wines of that type and quality are drawn and their
     mean, rounded to :data:`DECIMALS`, is the new wine, labelled with the drawn quality.
+    ``attempt`` n > 0 is the n-th redraw of the day (another seed): the daily pipeline asks for
+    one when the wine drawn is already stored (the same pair drawn on another day), because the
+    key is the chemistry and a wine stored twice could land on both sides of a split.
     """
     import numpy as np
 
-    return _draw(1, np.random.default_rng([_SEED_SALT, day.toordinal()]), [day_start(day)])
+    seed = [_SEED_SALT, day.toordinal()] + ([attempt] if attempt else [])
+    return _draw(1, np.random.default_rng(seed), [day_start(day)])
 
 
 def _label_study(seed: int) -> str:

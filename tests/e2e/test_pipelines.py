@@ -199,3 +199,25 @@ def test_a_new_day_gets_exactly_one_new_prediction(run: Run) -> None:
     next_day = END + timedelta(days=1)
     assert daily(run.project, run.system, day=next_day).added == (next_day,)
     assert infer(run.project, run.system).predicted == 1
+
+
+def test_a_wine_already_stored_is_redrawn_not_stored_twice(tmp_path: Path) -> None:
+    """The wine key is its chemistry: if a day draws a wine the group holds (the same pair of
+    real wines drawn on another day), the day gets a redraw, so no wine is stored twice."""
+    wine = get_system("wine")
+    project = mlsys.login(backend="local", home=tmp_path)
+    backfill(project, wine)
+    fg = project.get_feature_store().get_feature_group("wine", 1)
+    day = date(2026, 3, 1)
+    drawn = wine.synthesize(day)
+    fg.insert(drawn.assign(event_time=pd.Timestamp(day_start(day - timedelta(days=400)))))
+    assert daily(project, wine, day=day).added == (day,)
+    rows = fg.read()
+    key = list(wine.primary_key)
+    assert not rows.duplicated(key).any()
+    today = rows[pd.to_datetime(rows["event_time"], utc=True) == pd.Timestamp(day_start(day))]
+    assert len(today) == 1
+    redraw = wine.synthesize(day, attempt=1)
+    assert today[key].to_numpy().tolist() == redraw[key].to_numpy().tolist()
+    assert daily(project, wine, day=day).added == ()  # the redraw is the day's row for good
+    assert len(fg.read()) == len(rows)
