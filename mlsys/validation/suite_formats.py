@@ -206,6 +206,25 @@ def to_ge_suite(suite: Any) -> Any:
                                meta=dict(parsed.meta))
 
 
+COLUMN_KWARGS = ("column", "column_A", "column_B")  # expectation kwargs naming one column
+
+
+def check_suite_columns(suite: ExpectationSuite, columns: list[str], where: str) -> None:
+    """Refuse a suite that names a column ``columns`` lacks (when they are known): it would
+    fail every later insert, so it is better refused when attached."""
+    if not columns:
+        return  # a group without data yet has no schema to check against
+    named: list[str] = []
+    for e in suite.expectations:
+        named += [str(e.kwargs[k]) for k in COLUMN_KWARGS if k in e.kwargs]
+        named += [str(c) for c in e.kwargs.get("column_list") or []]
+    unknown = sorted(set(named) - set(columns))
+    if unknown:
+        raise ExpectationSuiteError(
+            f"suite {suite.name!r} names column(s) {unknown} that {where} does not have; its "
+            f"features are {columns} (feature names are lower case, spaces as '_')")
+
+
 def suite_directories() -> list[Path]:
     """Where shipped suites live: inside the wheel, then the source checkout's top level."""
     import mlsys
@@ -236,6 +255,7 @@ def _available_suites() -> list[str]:
 
 __all__ = [
     "ACCEPTED_FORMATS",
+    "check_suite_columns",
     "load_suite_file",
     "parse_suite",
     "suite_directories",

@@ -105,3 +105,14 @@ def test_unsupported_suite_formats_are_refused(fg: FeatureGroup) -> None:
     assert fg.get_expectation_suite() is None
     with pytest.raises(ExpectationSuiteError, match="always"):
         fg.save_expectation_suite(X_IN_RANGE, validation_ingestion_policy="sometimes")
+
+
+def test_a_suite_naming_an_unknown_column_is_refused_when_attached(fg: FeatureGroup) -> None:
+    fg.insert(frame([1], [1.0]))
+    typo = {"name": "typo", "expectations": [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "X_value"}}]}
+    with pytest.raises(ExpectationSuiteError, match=r"\['X_value'\]") as err:
+        fg.save_expectation_suite(typo)
+    assert "'x'" in str(err.value)  # the features it does have
+    assert fg.get_expectation_suite() is None  # nothing attached
+    fg.insert(frame([2], [2.0]))  # and inserts still work

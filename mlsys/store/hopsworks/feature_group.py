@@ -243,9 +243,11 @@ class HopsworksFeatureGroup(FeatureGroup):
     def save_expectation_suite(self, expectation_suite: Any, run_validation: bool = True,
                                validation_ingestion_policy: str = "always",
                                overwrite: bool = False) -> ExpectationSuite:
+        from mlsys.validation.suite_formats import check_suite_columns
         from mlsys.validation.suites import parse_suite
 
         suite = parse_suite(expectation_suite)
+        check_suite_columns(suite, [f.name for f in self.features], self._where)
         policy = IngestionPolicy.parse(validation_ingestion_policy)
         ge_suite = suite.to_ge_type()
         self._ctx.calls.run(f"attach suite {suite.name!r} to {self._where}",

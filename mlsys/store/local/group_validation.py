@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import sqlite3
     from pathlib import Path
 
+    from mlsys.store.api import Feature
     from mlsys.store.local.catalog import Catalog
 
 
@@ -40,7 +41,7 @@ def suite_from_dict(d: dict[str, Any]) -> ExpectationSuite:
 
 class GroupValidation:
     """Suite and report methods; the host class provides ``id``, ``name``, ``version``,
-    ``_catalog``, ``_row()`` and ``read()``."""
+    ``_catalog``, ``features``, ``_row()`` and ``read()``."""
 
     id: int
     name: str
@@ -54,16 +55,22 @@ class GroupValidation:
 
         def _table_path(self) -> Path: ...
 
+        @property
+        def features(self) -> list[Feature]: ...
+
     # -- the suite
     def save_expectation_suite(self, expectation_suite: Any, run_validation: bool = True,
                                validation_ingestion_policy: str = "always",
                                overwrite: bool = False) -> ExpectationSuite:
         """Attach a suite (GE object, dict, JSON text or path). ``overwrite`` is accepted for
         hsfs compatibility: the new suite always replaces the old one; past reports stay."""
+        from mlsys.validation.suite_formats import check_suite_columns
         from mlsys.validation.suites import parse_suite
 
         policy = IngestionPolicy.parse(validation_ingestion_policy)
         suite = parse_suite(expectation_suite)
+        check_suite_columns(suite, [f.name for f in self.features],
+                            f"feature group {self.name} v{self.version}")
         with self._catalog.write() as db:
             db.execute("UPDATE feature_groups SET suite = ?, ingestion_policy = ?, "
                        "run_validation = ? WHERE id = ?",
