@@ -167,3 +167,23 @@ def test_split_needs_a_fraction_and_labels(project: Project, name: Name,
     with pytest.raises(NotFoundError):
         project.get_feature_store().get_or_create_feature_view(
             name("badlabel"), 1, fg.select(["x"]), labels=["nope"])
+
+
+def test_a_seeded_split_does_not_depend_on_how_the_rows_were_written(
+        project: Project, name: Name) -> None:
+    """The same rows, written in another order and in other batches, split the same way."""
+    fs = project.get_feature_store()
+    rows = frame(list(range(N)), [float(i) for i in range(N)],
+                 [f"2024-02-{1 + i % 28:02d}" for i in range(N)],
+                 ["a" if i % 3 else "b" for i in range(N)])
+    splits = []
+    for tag, batches in (("one", [rows]), ("many", [rows.iloc[::-1].iloc[i::3] for i in range(3)])):
+        fg = fs.get_or_create_feature_group(name(f"order_{tag}"), 1, primary_key=["id"],
+                                            event_time="ts")
+        for batch in batches:
+            fg.insert(batch.reset_index(drop=True))
+        fv = fs.get_or_create_feature_view(name(f"order_{tag}_view"), 1,
+                                           fg.select(["x", "label"]), labels=["label"])
+        _, x_test, _, _ = fv.train_test_split(test_size=0.25, seed=3, stratify=True)
+        splits.append(sorted(x_test["x"]))
+    assert splits[0] == splits[1]

@@ -180,6 +180,9 @@ class LocalFeatureView(FeatureView):
         if len(frame) < 2:
             raise SchemaError(f"feature view {self.name} v{self.version} has {len(frame)} "
                               "row(s); a split needs at least 2")
+        # the rows in key order: Delta hands them back in file order, which differs between two
+        # stores holding the same data, and a seeded split must pick the same rows in both
+        frame = frame.sort_values(self._keys(), kind="stable").reset_index(drop=True)
         strata = None
         if stratify:
             strata = frame[self.labels].astype(str).agg("|".join, axis=1).to_numpy()
