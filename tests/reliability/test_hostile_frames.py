@@ -105,7 +105,8 @@ def unfitting(draw: st.DrawFn) -> Case:
     column = draw(st.sampled_from(COLUMNS))
     if kind == "wrong values":
         wrong = draw(st.sampled_from(sorted(WRONG_VALUES)))
-        if (column, wrong) in {("s", "text"), ("x", "fraction"), ("ts", "datetime")}:
+        if (column, wrong) in {("s", "text"), ("x", "fraction"), ("ts", "datetime"),
+                               ("flag", "bool")}:
             wrong = "complex"  # those are the column's own type, not wrong
         values = WRONG_VALUES[wrong] * (len(df) // 2) + WRONG_VALUES[wrong][:len(df) % 2]
         df[column] = pd.Series(values, dtype=object)
