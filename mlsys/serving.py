@@ -12,7 +12,7 @@ from mlsys.errors import PipelineError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mlsys.store.api import Project
+    from mlsys.store.api import Model, Project
     from mlsys.systems.base import System
 
 BEST_METRIC = "macro_f1"
@@ -20,13 +20,19 @@ MODEL_FILE = "model.pkl"
 
 
 @dataclass(frozen=True)
-class LoadedModel:
-    """A ready estimator with the registry facts the apps and monitoring show."""
+class ModelInfo:
+    """A registered model version as the apps show it: its registry facts, no estimator."""
 
     name: str
     version: int
     metrics: dict[str, float]
     description: str
+
+
+@dataclass(frozen=True)
+class LoadedModel(ModelInfo):
+    """A ready estimator with the registry facts the apps and monitoring show."""
+
     estimator: Any
 
     @property
@@ -48,15 +54,26 @@ def load_best_model(project: Project, system: System) -> LoadedModel:
     """
     import joblib
 
-    mr = project.get_model_registry()
-    best = mr.get_best_model(system.model_name, BEST_METRIC, "max")
-    if best is None or best.version is None:
+    best = best_model(project, system)
+    if best is None:
         raise PipelineError(f"no model {system.model_name!r} is registered yet; run "
                             f"`mlsys train {system.name}` first")
-    path = Path(best.download())
-    estimator = joblib.load(path / MODEL_FILE)
-    return LoadedModel(system.model_name, best.version, dict(best.training_metrics),
-                       best.description or "", estimator)
+    info = model_info(best)
+    estimator = joblib.load(Path(best.download()) / MODEL_FILE)
+    return LoadedModel(info.name, info.version, info.metrics, info.description, estimator)
+
+
+def best_model(project: Project, system: System) -> Model | None:
+    """The registered version of the system's model with the best ``BEST_METRIC``, or None."""
+    best = project.get_model_registry().get_best_model(system.model_name, BEST_METRIC, "max")
+    return None if best is None or best.version is None else best
+
+
+def model_info(model: Model) -> ModelInfo:
+    """What the registry says of ``model`` (a saved version), without loading it."""
+    assert model.version is not None  # saved versions have one
+    return ModelInfo(model.name, model.version, dict(model.training_metrics),
+                     model.description or "")
 
 
 class ModelCache:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from mlsys.errors import NotFoundError
+from mlsys.serving import ModelInfo, best_model, model_info
 from mlsys.systems.base import REFERENCE_TIME
 
 if TYPE_CHECKING:
@@ -35,16 +36,6 @@ class LatestItem:
     @property
     def correct(self) -> bool | None:
         return None if self.label is None else self.prediction == self.label
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """The registered model the apps serve (the best by the serving metric)."""
-
-    name: str
-    version: int
-    metrics: dict[str, float]
-    description: str
 
 
 @dataclass(frozen=True)
@@ -90,15 +81,12 @@ def _read(fg: FeatureGroup | None) -> pd.DataFrame:
 
 
 def _best_model(project: Project, system: System) -> ModelInfo | None:
-    from mlsys.serving import BEST_METRIC
-
+    """The model the apps serve (the best by the serving metric), without loading it."""
     try:
-        best = project.get_model_registry().get_best_model(system.model_name, BEST_METRIC, "max")
+        best = best_model(project, system)
     except NotFoundError:
         return None
-    if best is None or best.version is None:
-        return None
-    return ModelInfo(best.name, best.version, dict(best.training_metrics), best.description or "")
+    return None if best is None else model_info(best)
 
 
 def _latest(system: System, history: pd.DataFrame, rows: pd.DataFrame) -> LatestItem | None:
