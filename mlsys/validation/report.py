@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from mlsys.errors import ExpectationSuiteError
+from mlsys.errors import ExpectationSuiteError, InvalidArgumentError
 
 
 class IngestionPolicy(StrEnum):
@@ -36,17 +36,14 @@ class IngestionResult(StrEnum):
     FG_DATA = "FG_DATA"  # the group's own stored data re-validated (e.g. `mlsys validate`)
     UNKNOWN = "UNKNOWN"  # fg.validate()'s default, as in hsfs
 
-
-def parse_ingestion_result(value: str | IngestionResult) -> IngestionResult:
-    """``value`` as an IngestionResult (any case); anything else is refused by name."""
-    try:
-        return IngestionResult(str(value).upper())
-    except ValueError:
-        from mlsys.errors import InvalidArgumentError
-
-        raise InvalidArgumentError(
-            f"ingestion_result {value!r} is not one of {[r.value for r in IngestionResult]}"
-        ) from None
+    @classmethod
+    def parse(cls, value: str | IngestionResult) -> IngestionResult:
+        try:
+            return cls(str(value).upper())
+        except ValueError:
+            raise InvalidArgumentError(
+                f"ingestion_result {value!r} is not one of {[r.value for r in cls]}"
+            ) from None
 
 
 @dataclass(frozen=True)

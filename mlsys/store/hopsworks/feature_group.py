@@ -27,7 +27,7 @@ from mlsys.store.api import Feature, FeatureGroup, Job, Query, TimeLike
 from mlsys.store.api.feature_store import check_insert_operation
 from mlsys.store.hopsworks.query import HopsworksQuery, Recipe, feature_from_sdk
 from mlsys.store.hopsworks.validation import report_from_sdk, suite_from_sdk
-from mlsys.validation.report import IngestionPolicy, IngestionResult, parse_ingestion_result
+from mlsys.validation.report import IngestionPolicy, IngestionResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -286,7 +286,7 @@ class HopsworksFeatureGroup(FeatureGroup):
             raise ExpectationSuiteError(
                 f"{self._where} has no expectation suite; attach one with "
                 "fg.save_expectation_suite(suite) first")
-        result = parse_ingestion_result(ingestion_result)
+        result = IngestionResult.parse(ingestion_result)
         df = None if dataframe is None else normalise(dataframe, "validate")
         sdk_report = self._ctx.calls.run(
             f"validate a frame against the suite of {self._where}", self.sdk.validate,

@@ -15,7 +15,6 @@ from mlsys.validation.report import (
     IngestionPolicy,
     IngestionResult,
     ValidationReport,
-    parse_ingestion_result,
 )
 
 if TYPE_CHECKING:
@@ -116,7 +115,7 @@ class GroupValidation:
             )
         df = self.read() if dataframe is None else normalise(dataframe, "validate")
         report = self._run_suite(df, suite)
-        result = parse_ingestion_result(ingestion_result)
+        result = IngestionResult.parse(ingestion_result)
         if save_report:
             return self._store_report(report, result)
         return report.with_ingestion(result, fg=self.name, version=self.version)
