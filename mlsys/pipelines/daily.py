@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlsys.errors import InvalidArgumentError, PipelineError
 from mlsys.pipelines.common import feature_group, read_or_empty
@@ -77,19 +77,23 @@ def _redraw_stored_items(system: System, new: pd.DataFrame, existing: pd.DataFra
     import pandas as pd
 
     pk = list(system.primary_key)
+
+    def key(row: pd.DataFrame) -> tuple[Any, ...]:
+        return tuple(row[pk].to_numpy().tolist()[0])
+
     seen = set() if existing.empty else set(map(tuple, existing[pk].to_numpy().tolist()))
     rows = []
     for i in range(len(new)):
         row = new.iloc[[i]]
         day = pd.Timestamp(row[system.event_time].iloc[0]).date()
         attempt = 0
-        while tuple(row[pk].to_numpy().tolist()[0]) in seen:
+        while key(row) in seen:
             attempt += 1
             if attempt > MAX_REDRAWS:
                 raise PipelineError(f"{system.name}: every draw for {day} is already stored "
                                     f"({MAX_REDRAWS} tried); the generator has run out of items")
             row = system.synthesize(day, attempt=attempt)
-        seen.add(tuple(row[pk].to_numpy().tolist()[0]))
+        seen.add(key(row))
         rows.append(row)
     return pd.concat(rows, ignore_index=True) if rows else new
 
@@ -106,18 +110,16 @@ def daily(
 
     fg = feature_group(project, system)
     existing = read_or_empty(fg)
-    last = None
-    if not existing.empty:
-        times = pd.to_datetime(existing[system.event_time], utc=True)
-        daily_times = times[times > pd.Timestamp(REFERENCE_TIME)]
-        last = daily_times.max().date() if not daily_times.empty else None
+    times = (pd.Series(dtype="datetime64[us, UTC]") if existing.empty
+             else pd.to_datetime(existing[system.event_time], utc=True))
+    daily_times = times[times > pd.Timestamp(REFERENCE_TIME)]
+    last = daily_times.max().date() if not daily_times.empty else None
     days = days_to_run(day, since, last, catch_up)
     if not days:
         return DailyResult(system.name, (), (), ())
     frame = pd.concat([system.synthesize(d) for d in days], ignore_index=True)
     # a day is stored when a row has its event time (its row may be a redraw, see below)
-    stored = (set() if existing.empty
-              else set(pd.to_datetime(existing[system.event_time], utc=True)))
+    stored = set(times)
     todo = pd.to_datetime(frame[system.event_time], utc=True).map(lambda t: t not in stored)
     new = _redraw_stored_items(system, frame[todo.to_numpy()].reset_index(drop=True), existing)
     if not new.empty:
