@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -42,10 +41,11 @@ class AppName(StrEnum):
     wine_dashboard = "wine-dashboard"
 
 
-def _project() -> Project:
+def _project(create: bool = True) -> Project:
+    """The configured project; ``create=False`` (read-only verbs) refuses to make a new store."""
     import mlsys
 
-    return mlsys.login()
+    return mlsys.login(create=create)
 
 
 def _run(call: Callable[[], T]) -> T:
@@ -72,27 +72,6 @@ def _run(call: Callable[[], T]) -> T:
 
 def _say(msg: str) -> None:
     typer.echo(msg)
-
-
-DEMO_STEPS_PER_SYSTEM = 4  # backfill, daily, train, infer
-
-
-@contextmanager
-def _progress(total: int) -> Iterator[Callable[[str], None]]:
-    """A progress bar on a terminal (each step's line printed above it); plain lines otherwise."""
-    if not sys.stdout.isatty():
-        yield _say
-        return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()) as bar:
-        task = bar.add_task("working", total=total)
-
-        def step(msg: str) -> None:
-            bar.console.print(msg)
-            bar.update(task, advance=1, description=msg.split(":")[0])
-
-        yield step
 
 
 def _parse_date(value: str | None, option: str) -> date | None:
@@ -169,15 +148,10 @@ def train(
     if r.skipped:
         _say(f"{r.system}: nothing trained, {r.skipped}")
         return
+    from mlsys.quality import describe_quality
+
     for m in r.models:
-        figures = ", ".join(
-            f"{k}={v:.3f}"
-            for k, v in sorted(m.metrics.items())
-            if k in ("accuracy", "balanced_accuracy", "macro_f1")
-        )
-        baseline = m.metrics.get("baseline_macro_f1")
-        beside = "" if baseline is None else f" (majority class: macro_f1={baseline:.3f})"
-        _say(f"{m.name} v{m.version} ({m.kind}): {figures}{beside}")
+        _say(f"{m.name} v{m.version} ({m.kind}), held out: {describe_quality(m.metrics)}")
     _say(f"training dataset version {r.training_dataset_version}; best: v{r.best.version}")
     if r.study:
         _say(r.study)
@@ -193,11 +167,9 @@ def infer(system: SystemName) -> None:
     from mlsys.systems import get_system
 
     r = _run(lambda: run(_project(), get_system(system.value)))
-    acc = "n/a" if r.accuracy is None else f"{r.accuracy:.3f}"
-    _say(
-        f"{r.system}: {r.predicted} new prediction(s) by model v{r.model_version}; "
-        f"{r.total_predictions} in history; accuracy {acc}"
-    )
+    scored = "" if r.evaluation is None else f"; {r.evaluation.text()}"
+    _say(f"{r.system}: {r.predicted} new prediction(s) by model v{r.model_version} "
+         f"({r.new_unseen} of rows it never trained on){scored}")
     for image in r.images:
         _say(f"  {image}")
 
@@ -229,7 +201,7 @@ def report(
     from mlsys.pipelines.validate import system_schemas
     from mlsys.validation.html import write_quality_report
 
-    r = _run(lambda: write_quality_report(_project(), out, schemas=system_schemas()))
+    r = _run(lambda: write_quality_report(_project(create=False), out, schemas=system_schemas()))
     _say(str(r.index))
 
 
@@ -256,13 +228,18 @@ def demo(
     days: Annotated[int, typer.Option(min=1, max=3660, help="Days of daily data")] = 30,
     fresh: Annotated[bool, typer.Option("--fresh", help="Start from an empty store")] = False,
     out: Annotated[Path, typer.Option(help="Report directory")] = Path("reports"),
+    retrain_every: Annotated[int | None, typer.Option(
+        min=1, help="Retrain every N days, as the training workflow would (default: once)")
+    ] = None,
 ) -> None:
-    """The whole system: backfill, daily catch-up, training, inference, reports (both systems).
+    """Both systems on their schedule: backfill, train, then day by day the daily data and
+    batch inference (optionally retraining); then the EDA and data-quality reports.
 
     Example: mlsys demo --fresh --days 30
     """
     from mlsys.config import Settings
-    from mlsys.pipelines.demo import run_demo, wipe_project
+    from mlsys.pipelines.demo import run_demo, what_next, wipe_project
+    from mlsys.progress import progress_for
 
     if fresh:
         settings = _run(Settings.from_env)
@@ -271,9 +248,16 @@ def demo(
                 "--fresh only applies to the local backend", param_hint="--fresh"
             )
         _run(lambda: wipe_project(settings.home / settings.project))
-    with _progress(DEMO_STEPS_PER_SYSTEM * 2 + 2) as step:
-        r = _run(lambda: run_demo(_project(), days=days, report_dir=out, progress=step))
-    _say(f"done: reports in {r.report_dir}")
+    progress = progress_for(sys.stdout)
+    try:
+        r = _run(lambda: run_demo(_project(), days=days, report_dir=out, progress=progress,
+                                  retrain_every=retrain_every))
+    finally:
+        progress.close()
+    total = sum(t.seconds for t in r.times)
+    _say(f"done in {total:.0f} s")
+    for line in what_next(r, _run(Settings.from_env)):
+        _say(line)
 
 
 @app.command()
@@ -288,7 +272,7 @@ def serve(
     """
     from mlsys.apps import build_app
 
-    blocks = _run(lambda: build_app(name.value, _project()))
+    blocks = _run(lambda: build_app(name.value, _project(create=False)))
     blocks.launch(server_name=host, server_port=port)
 
 
@@ -322,15 +306,25 @@ def space(
 
 
 @app.command()
-def status() -> None:
-    """List feature groups (rows), feature views and models of the configured store.
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
+) -> None:
+    """Per system: groups (rows, last event day, validation), the served model against its
+    baseline, predictions and their accuracy on unseen rows, drift.
 
-    Example: mlsys status
+    Example: mlsys status --json
     """
-    from mlsys.pipelines.status import store_status
+    from mlsys.pipelines.status import status_table, store_status
 
-    for line in _run(lambda: store_status(_project())):
-        _say(line)
+    r = _run(lambda: store_status(_project(create=False)))
+    if as_json:
+        import json
+
+        _say(json.dumps(r.as_dict(), indent=2))
+        return
+    from rich.console import Console
+
+    Console(width=None if sys.stdout.isatty() else 160).print(status_table(r))
 
 
 def main() -> None:

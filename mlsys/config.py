@@ -29,17 +29,21 @@ class Settings:
     backend: str
     home: Path
     project: str
+    # False: open an existing store only (read-only verbs), so a mistyped MLSYS_HOME is an
+    # error rather than a new empty store; a Hopsworks project always exists already
+    create: bool = True
 
     @classmethod
     def from_env(cls, backend: str | None = None, home: str | Path | None = None,
-                 project: str | None = None) -> Settings:
+                 project: str | None = None, create: bool = True) -> Settings:
         """Arguments win over ``MLSYS_BACKEND`` / ``MLSYS_HOME`` / ``MLSYS_PROJECT``."""
         backend = (backend or os.environ.get("MLSYS_BACKEND") or "local").strip().lower()
         raw_home = home or os.environ.get("MLSYS_HOME") or DEFAULT_HOME
         project = project or os.environ.get("MLSYS_PROJECT") or DEFAULT_PROJECT
         if not str(raw_home).strip():
             raise ConfigurationError("MLSYS_HOME is empty; unset it or point it at a directory")
-        return cls(backend=backend, home=Path(raw_home).expanduser().resolve(), project=project)
+        return cls(backend=backend, home=Path(raw_home).expanduser().resolve(), project=project,
+                   create=create)
 
 
 def apply_offline_defaults() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,9 @@ class ModelInfo:
     version: int
     metrics: dict[str, float]
     description: str
+    # the recorded training dataset it learnt from (None: not recorded), so monitoring can tell
+    # the rows it saw from the ones it did not
+    training_dataset_version: int | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,35 @@ class LoadedModel(ModelInfo):
     def classes(self) -> list[str]:
         return [str(c) for c in self.estimator.classes_]
 
+    @property
+    def scores_are(self) -> str:
+        """What the numbers of ``predict_proba`` are, in the words the apps show beside them."""
+        return scores_description(self.estimator)
+
     def predict_proba(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Class probabilities, one column per class in the estimator's order."""
         import pandas as pd
 
         return pd.DataFrame(self.estimator.predict_proba(frame), columns=self.classes,
                             index=frame.index)
+
+
+def scores_description(estimator: Any) -> str:
+    """What ``estimator.predict_proba`` returns, named honestly (none of the reference models
+    is calibrated: a class-balanced vote is not the chance that the class is right)."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+    if isinstance(final, KNeighborsClassifier):
+        k = final.n_neighbors
+        weighted = "distance-weighted " if final.weights == "distance" else ""
+        balance = float(getattr(final, "balance", 0.0))
+        vote = (f"{weighted}vote share of the {k} nearest training rows" if balance == 0 else
+                f"{weighted}vote share of the {k} nearest training rows, re-weighted towards "
+                f"rare classes (balance {balance:g})")
+        return f"{vote}; not calibrated probabilities"
+    return (f"{type(final).__name__} class scores (predict_proba); not calibrated "
+            "probabilities")
 
 
 def load_best_model(project: Project, system: System) -> LoadedModel:
@@ -60,7 +86,8 @@ def load_best_model(project: Project, system: System) -> LoadedModel:
                             f"`mlsys train {system.name}` first")
     info = model_info(best)
     estimator = joblib.load(Path(best.download()) / MODEL_FILE)
-    return LoadedModel(info.name, info.version, info.metrics, info.description, estimator)
+    return LoadedModel(info.name, info.version, info.metrics, info.description, estimator,
+                       training_dataset_version=info.training_dataset_version)
 
 
 def best_model(project: Project, system: System) -> Model | None:
@@ -73,7 +100,8 @@ def model_info(model: Model) -> ModelInfo:
     """What the registry says of ``model`` (a saved version), without loading it."""
     assert model.version is not None  # saved versions have one
     return ModelInfo(model.name, model.version, dict(model.training_metrics),
-                     model.description or "")
+                     model.description or "",
+                     training_dataset_version=model.training_dataset_version)
 
 
 class ModelCache:

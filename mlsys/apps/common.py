@@ -80,8 +80,10 @@ def model_status(cache: ModelCache, system: System) -> str:
     except MlsysError as err:
         log.info("no model for %s yet: %s", system.name, err)
         return f"**No {system.name} model registered yet** — {pipelines_hint(system)}."
-    f1 = model.metrics.get("macro_f1")
-    score = f", held-out macro F1 {f1:.3f}" if f1 is not None else ""
+    from mlsys.quality import describe_quality
+
+    figures = describe_quality(model.metrics)
+    score = f", held-out {figures}" if figures else ""
     return f"Model in service: **{model.name} v{model.version}**{score}."
 
 

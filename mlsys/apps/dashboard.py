@@ -46,10 +46,16 @@ def headline(data: DashboardData) -> str:
         return (f"### Nothing to show yet\nThe store has no {name} data. "
                 f"{pipelines_hint(data.system).capitalize()}.")
     parts = [f"**{data.real_rows}** real and **{data.daily_rows}** daily rows"]
-    if not data.history.empty:
-        accuracy = data.accuracy
-        shown = "n/a" if accuracy is None else f"{accuracy:.1%}"
-        parts.append(f"**{len(data.history)}** predictions, accuracy **{shown}**")
+    e = data.evaluation
+    if not data.history.empty and e is not None:
+        if e.accuracy_unseen is None or e.baseline_accuracy_unseen is None:
+            shown = "n/a (no labelled unseen rows yet)"
+        else:
+            beaten = e.accuracy_unseen > e.baseline_accuracy_unseen
+            shown = (f"**{e.accuracy_unseen:.1%}** (majority-class baseline "
+                     f"{e.baseline_accuracy_unseen:.1%}{'' if beaten else ', NOT beaten'})")
+        parts.append(f"**{len(data.history)}** predictions, **{e.unseen}** of rows the model "
+                     f"never saw: accuracy on those {shown}")
     if data.model is not None:
         parts.append(f"model in service **v{data.model.version}**")
     text = f"{name}: " + "; ".join(parts) + "."
@@ -84,11 +90,13 @@ def render(data: DashboardData) -> tuple[Any, ...]:
             picture = _png(lambda p: draw_item(item.row, item.prediction, item.label, p),
                            work, "latest")
         if not data.history.empty:
+            unseen = data.unseen_history
             confusion = _png(lambda p: monitoring.confusion_matrix_png(
-                data.history, p, f"{system.name}: all predictions",
+                unseen, p, f"{system.name}: predictions of rows the model never saw "
+                f"(n={len(unseen)} of {len(data.history)})",
                 classes=list(system.classes)), work, "confusion")
             accuracy = _png(lambda p: monitoring.accuracy_png(
-                data.history, p, title=f"{system.name}: accuracy over time",
+                unseen, p, title=f"{system.name}: accuracy over time, rows the model never saw",
                 event_time=system.event_time), work, "accuracy")
         if data.drift is not None and data.reference is not None and data.current is not None:
             reference, current = data.reference, data.current
@@ -133,11 +141,12 @@ def build_dashboard(project: Project, system: System) -> gr.Blocks:
                 model = gr.Markdown(elem_id="model")
                 gr.Markdown("## Latest data validation")
                 validation = gr.Markdown(elem_id="validation")
-        gr.Markdown("## Recent predictions")
+        gr.Markdown("## Recent predictions\n*seen* = the row was in the predicting model's "
+                    "training data, so it is left out of the accuracy and the charts below.")
         history = gr.Dataframe(interactive=False, elem_id="history")
         with gr.Row():
-            confusion = _image("Confusion matrix of all predictions", "confusion")
-            accuracy = _image("Accuracy over time", "accuracy")
+            confusion = _image("Confusion matrix: rows the model never saw", "confusion")
+            accuracy = _image("Accuracy over time: rows the model never saw", "accuracy")
         gr.Markdown("## Drift: daily data against the real data, per feature")
         drift = _image("Feature distributions", "drift")
         drift_frame = gr.Dataframe(interactive=False, elem_id="drift-table")

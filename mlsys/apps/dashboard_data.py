@@ -18,6 +18,7 @@ from mlsys.systems.base import REFERENCE_TIME
 
 if TYPE_CHECKING:
     from mlsys.monitoring.drift import DriftReport
+    from mlsys.pipelines.evaluation import ServedEvaluation
     from mlsys.store.api import FeatureGroup, FeatureStore, Project
     from mlsys.systems.base import System
     from mlsys.validation.report import ValidationReport
@@ -53,6 +54,7 @@ class DashboardData:
     current: pd.DataFrame | None = None  # the daily rows' features (drift current)
     drift: DriftReport | None = None
     missing: tuple[str, ...] = ()  # one hint per missing piece: what to run
+    evaluation: ServedEvaluation | None = None  # the predictions scored, unseen rows apart
 
     @property
     def has_group(self) -> bool:
@@ -60,11 +62,15 @@ class DashboardData:
 
     @property
     def accuracy(self) -> float | None:
-        """Share of correct predictions among those whose label is known."""
-        if self.history.empty:
-            return None
-        labelled = self.history["correct"].dropna()
-        return float(labelled.astype(bool).mean()) if len(labelled) else None
+        """Share of correct predictions among the labelled rows the model never trained on."""
+        return None if self.evaluation is None else self.evaluation.accuracy_unseen
+
+    @property
+    def unseen_history(self) -> pd.DataFrame:
+        """The predictions of rows that were not in the predicting model's training data."""
+        from mlsys.pipelines.evaluation import unseen_rows
+
+        return unseen_rows(self.history)
 
 
 def _group(fs: FeatureStore, name: str, version: int) -> FeatureGroup | None:
@@ -115,6 +121,7 @@ def read_dashboard(project: Project, system: System) -> DashboardData:
     and compute the drift of the daily rows against the real ones."""
     from mlsys.monitoring import feature_drift, with_correct
     from mlsys.pipelines.common import PREDICTIONS_VERSION
+    from mlsys.pipelines.evaluation import evaluate_stored
 
     fs = project.get_feature_store()
     fg = _group(fs, system.feature_group, system.version)
@@ -137,6 +144,7 @@ def read_dashboard(project: Project, system: System) -> DashboardData:
         missing.append(f"no model registered: run `mlsys train {system.name}`")
 
     predictions = _read(_group(fs, system.predictions_group, PREDICTIONS_VERSION))
+    evaluation = None
     if predictions.empty:
         history = pd.DataFrame()
         missing.append(f"no predictions yet: run `mlsys infer {system.name}`")
@@ -144,13 +152,14 @@ def read_dashboard(project: Project, system: System) -> DashboardData:
         history = with_correct(predictions, event_time=system.event_time)
         history = history.sort_values(system.event_time, ascending=False, kind="stable")
         history = history.reset_index(drop=True)
+        evaluation = evaluate_stored(project, system, history)
 
     validation = fg.get_latest_validation_report() if fg is not None else None
     return DashboardData(
         system=system, real_rows=int(is_real.sum()), daily_rows=int((~is_real).sum()),
         history=history, latest=_latest(system, history, rows), model=model,
         validation=validation, reference=reference, current=current, drift=drift,
-        missing=tuple(missing),
+        missing=tuple(missing), evaluation=evaluation,
     )
 
 
@@ -172,13 +181,15 @@ def describe_validation(report: ValidationReport | None) -> str:
 
 
 def describe_model(model: ModelInfo | None, system: System) -> str:
-    """The model in service and its held-out metrics, in Markdown."""
+    """The model in service and its held-out metrics beside the majority baseline, in Markdown."""
+    from mlsys.quality import describe_quality
+
     if model is None:
         return f"No `{system.model_name}` registered yet: run `mlsys train {system.name}`."
-    shown = [(k, model.metrics[k]) for k in ("accuracy", "balanced_accuracy", "macro_f1")
-             if k in model.metrics]
-    figures = ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in shown)
-    return (f"**{model.name} v{model.version}** (the best by held-out macro F1)"
+    figures = describe_quality(model.metrics)
+    td = ("" if model.training_dataset_version is None
+          else f", trained on training dataset v{model.training_dataset_version}")
+    return (f"**{model.name} v{model.version}** (the best by held-out macro F1{td})"
             f"{': ' + figures if figures else ''}.\n\n{model.description}")
 
 
@@ -186,7 +197,8 @@ def history_table(data: DashboardData, n: int = 10) -> pd.DataFrame:
     """The ``n`` newest predictions as display strings (a single-column key is shown too)."""
     system = data.system
     key = list(system.primary_key) if len(system.primary_key) == 1 else []
-    columns = [*key, system.event_time, "prediction", "label", "correct", "model_version"]
+    columns = [*key, system.event_time, "prediction", "label", "correct", "seen",
+               "model_version"]
     if data.history.empty:
         return pd.DataFrame(columns=columns)
     recent = data.history.head(n)
@@ -195,6 +207,8 @@ def history_table(data: DashboardData, n: int = 10) -> pd.DataFrame:
     out["prediction"] = recent["prediction"].astype(str)
     out["label"] = [_text(v) for v in recent["label"]]
     out["correct"] = [_mark(v) for v in recent["correct"]]
+    # "seen": the row was in the predicting model's training data (not counted as unseen)
+    out["seen"] = [_mark(v) for v in recent["in_training_data"]]
     out["model_version"] = [_text(v) for v in recent["model_version"]]
     return out.reset_index(drop=True)
 

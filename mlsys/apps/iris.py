@@ -1,4 +1,4 @@
-"""The Iris predictor app: four measurements in, variety, probabilities and a drawn flower out."""
+"""The Iris predictor app: four measurements in, variety, class scores and a drawn flower out."""
 
 from __future__ import annotations
 
@@ -53,7 +53,9 @@ def build_iris_app(project: Project) -> gr.Blocks:
             with gr.Column():
                 variety = gr.Textbox(label="Predicted variety", interactive=False,
                                      elem_id="variety")
-                probabilities = gr.Label(label="Class probabilities", elem_id="probabilities")
+                probabilities = gr.Label(
+                    label="Class scores: the nearest training flowers' vote share (not "
+                          "calibrated probabilities)", elem_id="probabilities")
                 picture = gr.Plot(label="The flower, to scale", format="png", elem_id="flower")
         button.click(predict, inputs, [variety, probabilities, picture], api_name="predict")
         # on every page load: after an empty start, a newly registered model shows up

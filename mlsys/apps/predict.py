@@ -82,12 +82,18 @@ class FieldSpec:
 
 @dataclass(frozen=True)
 class Prediction:
-    """What the served model says about one input: the class and every class's probability."""
+    """What the served model says about one input: the class and every class's score.
+
+    The scores are what the model's ``predict_proba`` returns; ``scores_are`` names them (for
+    the reference models a neighbour vote share, never calibrated probabilities). ``label`` is
+    always the class with the highest score, so the two cannot contradict each other.
+    """
 
     label: str
-    probabilities: dict[str, float]  # class -> probability, in the model's class order
+    probabilities: dict[str, float]  # class -> score, in the model's class order
     model_version: int
     inputs: dict[str, float]  # the checked model inputs, by feature name
+    scores_are: str = ""  # what the numbers are, e.g. "vote share of the 7 nearest ..."
 
     @property
     def confidence(self) -> float:
@@ -116,7 +122,8 @@ def predict_row(model: LoadedModel, inputs: Mapping[str, float],
     return Prediction(label=classes[best],
                       probabilities={c: float(p) for c, p in zip(classes, probabilities,
                                                                  strict=True)},
-                      model_version=model.version, inputs=dict(inputs))
+                      model_version=model.version, inputs=dict(inputs),
+                      scores_are=model.scores_are)
 
 
 # --------------------------------------------------------------------------- iris

@@ -67,8 +67,10 @@ def build_wine_app(project: Project) -> gr.Blocks:
         p = predict_wine(model, wine_type, dict(zip((f.name for f in fields), values,
                                                      strict=True)), fields)
         finder = finders.get(model)
+        scores = (f"**What the class scores are:** {p.scores_are}. The predicted class is the "
+                  "one with the highest score.")
         return (p.label, p.probabilities, neighbours_table(finder.nearest(p.inputs)),
-                finder.method)
+                f"{scores}\n\n{finder.method}")
 
     with gr.Blocks(title="Wine Quality: poor, fair or excellent?") as demo:
         gr.Markdown("# Wine Quality: poor, fair or excellent?\n"
@@ -86,7 +88,9 @@ def build_wine_app(project: Project) -> gr.Blocks:
             with gr.Column():
                 quality = gr.Textbox(label="Predicted quality class", interactive=False,
                                      elem_id="quality")
-                probabilities = gr.Label(label="Class probabilities", elem_id="probabilities")
+                probabilities = gr.Label(
+                    label="Class scores (not calibrated probabilities; see below)",
+                    elem_id="probabilities")
                 method = gr.Markdown(elem_id="neighbours-method")
                 neighbours = gr.Dataframe(label="Nearest real wines", interactive=False,
                                           elem_id="neighbours")

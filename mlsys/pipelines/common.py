@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     from mlsys.store.api import FeatureGroup, FeatureStore, Project
     from mlsys.systems.base import System
 
-PREDICTIONS_VERSION = 1
+# 2: each prediction records its model's training dataset and whether its row was in it
+PREDICTIONS_VERSION = 2
 IMAGES_DIR = "Resources/images"
 
 
@@ -45,11 +46,13 @@ def existing_feature_group(project: Project, system: System) -> FeatureGroup:
 
 
 def predictions_group(fs: FeatureStore, system: System) -> FeatureGroup:
-    """The monitoring group of predictions: key, event time, prediction, label, model version."""
+    """The monitoring group of predictions: key, event time, prediction, label, model version,
+    the model's training-dataset version and whether the row was in its training split."""
     return fs.get_or_create_feature_group(
         name=system.predictions_group, version=PREDICTIONS_VERSION,
         primary_key=list(system.primary_key), event_time=system.event_time,
-        description=f"Batch predictions of {system.model_name} with the true label, by key",
+        description=f"Batch predictions of {system.model_name} with the true label, by key, and "
+                    "whether the row was in the model's training data (in_training_data)",
     )
 
 

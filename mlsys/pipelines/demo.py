@@ -1,28 +1,42 @@
-"""The whole system in one call: backfill, catch-up, training, inference and reports."""
+"""The whole system in one call, on the schedule it imitates, and what to look at afterwards.
+
+Per system: backfill the real data, train on what exists, then day by day the daily feature
+pipeline and batch inference (and a retrain every ``retrain_every`` days, as the training
+workflow would), so every day's row is predicted by a model that never saw it. Then the wine
+EDA and the data-quality report.
+"""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from mlsys.errors import ConfigurationError
+from mlsys.errors import ConfigurationError, InvalidArgumentError
 
 if TYPE_CHECKING:
+    from mlsys.config import Settings
+    from mlsys.pipelines.evaluation import ServedEvaluation
+    from mlsys.progress import Progress, StepTime
     from mlsys.store.api import Project
+    from mlsys.systems.base import System
 
 CATALOG_FILE = "catalog.sqlite"
 
 
 @dataclass(frozen=True)
 class DemoResult:
-    """One line per step, and where the reports are."""
+    """One line per step, each step's time, where the reports are, and the monitoring figures."""
 
     steps: tuple[str, ...]
     report_dir: Path
+    times: tuple[StepTime, ...] = ()
+    reports: tuple[Path, ...] = ()  # absolute paths of the report index pages
+    evaluations: dict[str, ServedEvaluation] = field(default_factory=dict)  # by system
+    systems: tuple[str, ...] = ()
 
 
 def wipe_project(project_dir: Path) -> None:
@@ -36,48 +50,135 @@ def wipe_project(project_dir: Path) -> None:
     shutil.rmtree(project_dir)
 
 
+def _train_line(project: Project, system: System) -> str:
+    from mlsys.pipelines.train import train
+    from mlsys.quality import describe_quality
+
+    t = train(project, system)
+    best = t.best
+    return (f"{len(t.models)} model(s) on {t.train_rows} rows (training dataset "
+            f"v{t.training_dataset_version}); best v{best.version} ({best.kind}): "
+            f"{describe_quality(best.metrics)}")
+
+
+def _run_system(project: Project, system: System, days: list[date], retrain_every: int | None,
+                progress: Progress) -> tuple[list[str], ServedEvaluation | None]:
+    from mlsys.pipelines.backfill import backfill
+    from mlsys.pipelines.daily import daily
+    from mlsys.pipelines.infer import infer
+
+    name = system.name
+    lines: list[str] = []
+    with progress.step(f"{name}: backfill") as s:
+        b = backfill(project, system)
+        s.done(f"{b.rows_inserted} new of {b.rows_loaded} real rows")
+        lines.append(f"{name}: backfill {s.summary}")
+    with progress.step(f"{name}: training on the data so far") as s:
+        s.done(_train_line(project, system))
+        lines.append(f"{name}: trained {s.summary}")
+    evaluation = None
+    label = f"{name}: day by day, daily data then batch inference"
+    if retrain_every:
+        label += f" (retraining every {retrain_every} days)"
+    with progress.step(label, total=len(days)) as s:
+        retrains = 0
+        for i, day in enumerate(days, start=1):
+            d = daily(project, system, day=day)
+            r = infer(project, system, images=i == len(days))
+            evaluation = r.evaluation
+            note = (f"{day}: {len(d.added)} new row(s), {r.predicted} predicted "
+                    f"({r.new_unseen} unseen) by v{r.model_version}")
+            if retrain_every and i % retrain_every == 0 and i < len(days):
+                _train_line(project, system)
+                retrains += 1
+                note += "; retrained"
+            s.advance(note)
+        shown = "no predictions yet" if evaluation is None else evaluation.text()
+        s.done(f"{len(days)} day(s), {retrains} retrain(s); {shown}")
+        lines.append(f"{name}: {s.summary}")
+    return lines, evaluation
+
+
 def run_demo(project: Project, days: int = 30, systems: Sequence[str] = ("iris", "wine"),
              report_dir: Path | None = None, end: date | None = None,
-             progress: Callable[[str], Any] | None = None) -> DemoResult:
-    """Backfill, ``days`` days of daily data up to ``end`` (default today), train, infer, then
-    the wine EDA and the data-quality report."""
-    from mlsys.pipelines.backfill import backfill
-    from mlsys.pipelines.daily import daily, today
-    from mlsys.pipelines.infer import infer
-    from mlsys.pipelines.train import train
+             progress: Progress | None = None, retrain_every: int | None = None) -> DemoResult:
+    """Per system backfill, train, then ``days`` days up to ``end`` (default today) of the daily
+    pipeline and batch inference (a retrain every ``retrain_every`` days); then the wine EDA
+    and the data-quality report. ``progress`` shows each step (default: silent)."""
+    from mlsys.pipelines.daily import today
     from mlsys.pipelines.validate import validate_all
+    from mlsys.progress import SilentProgress
     from mlsys.systems import get_system
 
-    say = progress or (lambda _msg: None)
+    if retrain_every is not None and retrain_every < 1:
+        raise InvalidArgumentError(f"--retrain-every {retrain_every} is not a number of days; "
+                                   "give 1 or more, or leave it out to train once")
+    progress = progress or SilentProgress()
     end = end or today()
+    schedule = [end - timedelta(days=k) for k in range(days - 1, -1, -1)]
+    out = (report_dir or Path("reports")).resolve()
     steps: list[str] = []
-    out = report_dir or Path("reports")
+    evaluations: dict[str, ServedEvaluation] = {}
+    reports: list[Path] = []
     for name in systems:
-        system = get_system(name)
-        b = backfill(project, system)
-        steps.append(f"{name}: backfill {b.rows_inserted} new of {b.rows_loaded} real rows")
-        say(steps[-1])
-        d = daily(project, system, day=end, since=end - timedelta(days=days - 1))
-        steps.append(f"{name}: daily {len(d.added)} new day(s) of {len(d.days)}")
-        say(steps[-1])
-        t = train(project, system)
-        best = t.best
-        steps.append(f"{name}: trained {len(t.models)} model(s); best v{best.version} "
-                     f"({best.kind}) macro_f1={best.metrics.get('macro_f1', float('nan')):.3f}")
-        say(steps[-1])
-        i = infer(project, system)
-        acc = "n/a" if i.accuracy is None else f"{i.accuracy:.2f}"
-        steps.append(f"{name}: inferred {i.predicted} new; {i.total_predictions} in history, "
-                     f"accuracy {acc}")
-        say(steps[-1])
+        lines, evaluation = _run_system(project, get_system(name), schedule, retrain_every,
+                                        progress)
+        steps.extend(lines)
+        if evaluation is not None:
+            evaluations[name] = evaluation
     if "wine" in systems:
         from mlsys.systems.wine_eda import write_eda_report
 
-        eda = write_eda_report(out / "wine_eda")
+        with progress.step("wine: EDA report (charts and the 3- vs 7-class study)") as s:
+            eda = write_eda_report(out / "wine_eda").resolve()
+            s.done(str(eda))
+        reports.append(eda)
         steps.append(f"wine: EDA report {eda}")
-        say(steps[-1])
-    q = validate_all(project, out / "quality")
-    verdict = "all suites and schemas pass" if q.success else "FAILURES, see the report"
-    steps.append(f"data-quality report {q.index} ({verdict})")
-    say(steps[-1])
-    return DemoResult(tuple(steps), out)
+    with progress.step("data-quality report (every suite and schema)") as s:
+        q = validate_all(project, out / "quality")
+        verdict = "all suites and schemas pass" if q.success else "FAILURES, see the report"
+        s.done(f"{q.index.resolve()} ({verdict})")
+    reports.append(q.index.resolve())
+    steps.append(f"data-quality report {q.index.resolve()} ({verdict})")
+    return DemoResult(tuple(steps), out, tuple(progress.times), tuple(reports), evaluations,
+                      tuple(systems))
+
+
+def _env_prefix(settings: Settings) -> str:
+    """The variables a new shell needs to reach this store (none for the defaults)."""
+    from mlsys.config import DEFAULT_HOME, DEFAULT_PROJECT
+
+    parts = []
+    if settings.backend != "local":
+        parts.append(f"MLSYS_BACKEND={settings.backend}")
+    if settings.home != DEFAULT_HOME.expanduser().resolve():
+        parts.append(f"MLSYS_HOME={_quoted(str(settings.home))}")
+    if settings.project != DEFAULT_PROJECT:
+        parts.append(f"MLSYS_PROJECT={_quoted(settings.project)}")
+    return " ".join(parts) + (" " if parts else "")
+
+
+def _quoted(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def what_next(result: DemoResult, settings: Settings) -> list[str]:
+    """The closing block: the store, the reports as file:// URLs, the commands to look at it."""
+    import importlib.util
+
+    env = _env_prefix(settings)
+    where = (str(settings.home / settings.project) if settings.backend == "local"
+             else f"Hopsworks project {settings.project}")
+    lines = ["", "What next", f"  store:   {where}"]
+    for i, report in enumerate(result.reports):
+        lines.append(f"  {'reports:' if i == 0 else '        '} {report.as_uri()}")
+    lines.append(f"  status:  {env}mlsys status")
+    app = "wine-dashboard" if "wine" in result.systems else f"{result.systems[0]}-dashboard"
+    if importlib.util.find_spec("gradio") is None:
+        lines.append("  serve:   pip install 'mlsys[ui]'   (the apps need gradio), then")
+        lines.append(f"           {env}mlsys serve {app}")
+    else:
+        lines.append(f"  serve:   {env}mlsys serve {app}   (then open http://127.0.0.1:7860)")
+    return lines

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlsys.errors import PipelineError
 from mlsys.pipelines.common import (
     IMAGES_DIR,
     anti_join,
     existing_feature_group,
     predictions_group,
     read_or_empty,
+)
+from mlsys.pipelines.evaluation import (
+    SEEN_COLUMN,
+    TD_COLUMN,
+    ServedEvaluation,
+    TrainingMembership,
+    evaluate_predictions,
+    membership_reader,
+    unseen_rows,
 )
 from mlsys.pipelines.train import VIEW_VERSION
 from mlsys.serving import load_best_model
@@ -30,7 +41,11 @@ HISTORY_ROWS = 10
 
 @dataclass(frozen=True)
 class InferResult:
-    """What was predicted, by which model version, and the images written."""
+    """What was predicted, by which model version, the monitoring figures, the images written.
+
+    ``accuracy`` is on the labelled predictions whose row the predicting model never trained
+    on (``evaluation`` has the counts, the baseline and the all-rows figure).
+    """
 
     system: str
     model_version: int
@@ -38,12 +53,17 @@ class InferResult:
     total_predictions: int
     accuracy: float | None
     images: tuple[str, ...]
+    evaluation: ServedEvaluation | None = None
+    new_unseen: int = 0  # of ``predicted``, rows the model had not trained on
 
 
-def predict_new(project: Project, system: System) -> tuple[pd.DataFrame, int]:
+def predict_new(project: Project, system: System,
+                membership: Callable[[int], TrainingMembership] | None = None,
+                ) -> tuple[pd.DataFrame, int]:
     """Predictions for the daily rows (event time after the real data) not yet predicted.
 
-    The true label is joined back by primary key and event time, never by row order.
+    The true label is joined back by primary key and event time, never by row order. Each row
+    records the model's training-dataset version and whether it was in that training split.
     """
     import pandas as pd
 
@@ -64,6 +84,13 @@ def predict_new(project: Project, system: System) -> tuple[pd.DataFrame, int]:
     labels = fg.select([system.label]).read()[[*keys, system.label]]
     out = out.merge(labels.rename(columns={system.label: "label"}), on=keys, how="left")
     out["model_version"] = model.version
+    if model.training_dataset_version is None:
+        raise PipelineError(f"{system.model_name} v{model.version} records no training dataset, "
+                            "so its predictions cannot be told from its training rows; retrain "
+                            f"it with `mlsys train {system.name}`")
+    read = membership or membership_reader(project, system)
+    out[TD_COLUMN] = int(model.training_dataset_version)
+    out[SEEN_COLUMN] = read(model.training_dataset_version).contains(out).to_numpy()
     out["predicted_at"] = datetime.now(UTC)
     return out, model.version
 
@@ -72,35 +99,56 @@ def _upload(datasets: DatasetApi, path: Path) -> str:
     return datasets.upload(str(path), IMAGES_DIR, overwrite=True)
 
 
-def infer(project: Project, system: System) -> InferResult:
-    """Predict, store the predictions, and upload the monitoring images."""
-    import pandas as pd
-
+def infer(project: Project, system: System, images: bool = True) -> InferResult:
+    """Predict, store the predictions, and (unless ``images`` is False) upload the monitoring
+    images: confusion matrix of the unseen rows, recent history with each row's membership."""
     from mlsys import monitoring as plots
 
     fs = project.get_feature_store()
-    new, version = predict_new(project, system)
+    membership = membership_reader(project, system)
+    new, version = predict_new(project, system, membership)
     pg = predictions_group(fs, system)
     if not new.empty:
         pg.insert(new)
     history = read_or_empty(pg)
-    images: list[str] = []
     if history.empty:
         return InferResult(system.name, version, 0, 0, None, ())
     history = plots.with_correct(history, event_time=system.event_time)
     history = history.sort_values(system.event_time, ascending=False).reset_index(drop=True)
+    evaluation = evaluate_predictions(history, lambda v: membership(v).majority_class)
+    new_unseen = len(unseen_rows(new))
+    if not images:
+        return InferResult(system.name, version, len(new), len(history),
+                           evaluation.accuracy_unseen, (), evaluation, new_unseen)
+    drawn = _draw(project, system, history)
+    return InferResult(system.name, version, len(new), len(history), evaluation.accuracy_unseen,
+                       drawn, evaluation, new_unseen)
+
+
+def _draw(project: Project, system: System, history: pd.DataFrame) -> tuple[str, ...]:
+    """Upload the confusion matrix (unseen rows), the recent history and the latest item."""
+    import pandas as pd
+
+    from mlsys import monitoring as plots
+
+    images: list[str] = []
+    unseen = unseen_rows(history)
     datasets = project.get_dataset_api()
     with tempfile.TemporaryDirectory(prefix="mlsys-infer-") as tmp:
         d = Path(tmp)
         cm = plots.confusion_matrix_png(
-            plots.confusion_matrix_frame(history, classes=list(system.classes)),
+            plots.confusion_matrix_frame(unseen, classes=list(system.classes)),
             d / f"{system.name}_confusion_matrix.png",
-            f"{system.name}: all predictions so far (n={len(history)})")
+            f"{system.name}: predictions of rows the model never saw (n={len(unseen)} of "
+            f"{len(history)})")
         images.append(_upload(datasets, cm))
+        shown = history.assign(seen=history[SEEN_COLUMN].astype(bool))
         table = plots.history_table_png(
-            history, d / f"{system.name}_recent_history.png", n=HISTORY_ROWS,
-            title=f"{system.name}: recent predictions", event_time=system.event_time,
-            columns=[system.event_time, "prediction", "label", "correct", "model_version"])
+            shown, d / f"{system.name}_recent_history.png", n=HISTORY_ROWS,
+            title=f"{system.name}: recent predictions (seen = row was in the training data)",
+            event_time=system.event_time,
+            columns=[system.event_time, "prediction", "label", "correct", "seen",
+                     "model_version"])
         images.append(_upload(datasets, table))
         if system.draw_item is not None:
             latest = history.iloc[0]
@@ -109,9 +157,7 @@ def infer(project: Project, system: System) -> InferResult:
             pic = system.draw_item(row, str(latest["prediction"]), actual,
                                    d / f"{system.name}_latest.png")
             images.append(_upload(datasets, Path(pic)))
-    labelled = history["correct"].dropna()
-    accuracy = float(labelled.astype(bool).mean()) if len(labelled) else None
-    return InferResult(system.name, version, len(new), len(history), accuracy, tuple(images))
+    return tuple(images)
 
 
 def _feature_row(project: Project, system: System, latest: pd.Series) -> pd.Series:

@@ -91,6 +91,7 @@ def train(project: Project, system: System, seed: int = 42,
     system's model (``skipped`` says which): a scheduled run can bootstrap an empty store
     without retraining every day.
     """
+    from mlsys.quality import describe_quality
     from mlsys.store.api import ModelSchema, Schema
 
     if if_missing:
@@ -118,7 +119,9 @@ def train(project: Project, system: System, seed: int = 42,
             model: Model = mr.sklearn.create_model(
                 name=system.model_name,
                 metrics=_float_metrics(t.metrics),
-                description=f"{system.name} {t.name} {t.params}",
+                # the quality beside its baseline first: the registry UI shows the description
+                description=f"{system.name} {t.name} — held-out "
+                            f"{describe_quality(_float_metrics(t.metrics))}; params {t.params}",
                 input_example=x_train.head(1),
                 model_schema=ModelSchema(Schema.from_frame(x_train),
                                          Schema.from_frame(y_train[system.label])),

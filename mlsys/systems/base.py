@@ -63,7 +63,8 @@ class System:
     def predictions_schema(self) -> Any:
         """Pandera schema of the monitoring group ``predictions_group``: the row's key and event
         time (as in the feature schema), the predicted class, the true label (missing until it
-        is known), the model version and when the prediction was made (UTC)."""
+        is known), the model version, the model's training-dataset version and whether the row
+        was in its training split, and when the prediction was made (UTC)."""
         import pandas as pd
         import pandera.pandas as pa
 
@@ -78,6 +79,8 @@ class System:
             "prediction": pa.Column(str, pa.Check.isin(list(self.classes)), nullable=False),
             "label": pa.Column(str, pa.Check.isin(list(self.classes)), nullable=True),
             "model_version": pa.Column("int64", pa.Check.ge(1), nullable=False),
+            "training_dataset_version": pa.Column("int64", pa.Check.ge(1), nullable=False),
+            "in_training_data": pa.Column(bool, nullable=False),
             "predicted_at": pa.Column(None, pa.Check(utc, element_wise=False,
                                                      error="predicted_at must be UTC timestamps"),
                                       nullable=False),

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, expect
 
 from mlsys.apps import build_app
 from mlsys.pipelines.backfill import backfill
+from mlsys.pipelines.common import PREDICTIONS_VERSION
 from mlsys.pipelines.daily import daily
 from mlsys.pipelines.infer import infer
 from mlsys.serving import BEST_METRIC
@@ -52,7 +53,7 @@ def test_dashboard_shows_what_the_store_holds(name: str, request: pytest.Fixture
     system = get_system(name)
     shown = _refresh(serve(build_app(f"{name}-dashboard", store.project())))
     fs = store.project().get_feature_store()
-    predictions = fs.get_feature_group(system.predictions_group, 1).read()
+    predictions = fs.get_feature_group(system.predictions_group, PREDICTIONS_VERSION).read()
     predictions = predictions.sort_values(system.event_time, ascending=False)
 
     assert f"**{len(system.load())}** real and **{DAYS}** daily rows" in str(shown["status"])

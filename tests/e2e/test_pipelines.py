@@ -12,6 +12,7 @@ import pytest
 
 import mlsys
 from mlsys.pipelines.backfill import BackfillResult, backfill
+from mlsys.pipelines.common import PREDICTIONS_VERSION
 from mlsys.pipelines.daily import DailyResult, daily
 from mlsys.pipelines.infer import InferResult, infer
 from mlsys.pipelines.train import TrainResult, train
@@ -175,7 +176,7 @@ def test_infer_predicts_each_daily_row_once_paired_by_key(run: Run) -> None:
     assert run.infer.predicted == DAYS
     assert run.infer_again.predicted == 0
     fs = run.project.get_feature_store()
-    preds = fs.get_feature_group(run.system.predictions_group, 1).read()
+    preds = fs.get_feature_group(run.system.predictions_group, PREDICTIONS_VERSION).read()
     assert len(preds) == DAYS
     keys = [*run.system.primary_key, run.system.event_time]
     assert not preds.duplicated(keys).any()

@@ -54,5 +54,10 @@ class LocalProject(Project):
 
 
 def connect(settings: Settings, **options: Any) -> LocalProject:
-    """Open (creating if needed) the local project of ``settings``."""
-    return LocalProject(LocalConfig.from_settings(settings, **options))
+    """Open (creating if needed, unless ``settings.create`` is False) the local project."""
+    config = LocalConfig.from_settings(settings, **options)
+    if not settings.create and not config.catalog_path.is_file():
+        raise ConfigurationError(
+            f"no mlsys store at {config.root} (MLSYS_HOME={config.home}); make one with "
+            "`mlsys demo`, or point MLSYS_HOME at the directory that holds it")
+    return LocalProject(config)
