@@ -324,7 +324,8 @@ def status(
         return
     from rich.console import Console
 
-    Console(width=None if sys.stdout.isatty() else 160).print(status_table(r))
+    # piped: the table at its natural width, so no cell wraps and each line can be grepped
+    Console(width=None if sys.stdout.isatty() else 400).print(status_table(r))
 
 
 def main() -> None:

@@ -1,0 +1,119 @@
+"""Progress lines when output is piped, metrics beside their baseline, and read-only verbs that
+refuse to invent an empty store where MLSYS_HOME points at nothing."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import mlsys
+from mlsys.cli import app
+from mlsys.errors import ConfigurationError
+from mlsys.progress import PlainProgress, progress_for
+from mlsys.quality import describe_quality, versus_baseline
+
+# ------------------------------------------------------------------------------ progress
+
+
+def test_plain_progress_names_the_running_step_and_prints_its_time() -> None:
+    out = io.StringIO()
+    progress = PlainProgress(out)
+    with progress.step("wine: training") as step:
+        step.done("2 models")
+    with progress.step("wine: day by day", total=20) as step:
+        for day in range(20):
+            step.advance(f"day {day + 1}")
+        step.done("20 days")
+    progress.close()
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "wine: training: running..."
+    assert re.fullmatch(r"wine: training: 2 models \(\d+\.\d s\)", lines[1])
+    assert lines[2] == "wine: day by day: running (20 steps)..."
+    # about every tenth unit, and the last one
+    assert [ln.split()[0] for ln in lines[3:-1]] == [f"{k}/20" for k in range(2, 21, 2)]
+    assert lines[4] == "  4/20 day 4"
+    assert re.fullmatch(r"wine: day by day: 20 days \(\d+\.\d s\)", lines[-1])
+    assert [t.name for t in progress.times] == ["wine: training", "wine: day by day"]
+
+
+def test_a_silent_long_step_still_says_it_is_running() -> None:
+    out = io.StringIO()
+    progress = PlainProgress(out, heartbeat=1.0)
+    with progress.step("wine: EDA report"):
+        time.sleep(2.5)
+    progress.close()
+    text = out.getvalue()
+    assert "  wine: EDA report: still running (" in text
+    assert re.search(r"wine: EDA report: done \(2\.\d s\)$", text.strip())
+
+
+def test_a_failing_step_is_still_timed_and_ended() -> None:
+    out = io.StringIO()
+    progress = PlainProgress(out)
+    with pytest.raises(RuntimeError), progress.step("iris: training"):
+        raise RuntimeError("boom")
+    progress.close()
+    assert len(progress.times) == 1 and "iris: training: done (" in out.getvalue()
+
+
+def test_a_pipe_gets_plain_lines() -> None:
+    assert isinstance(progress_for(io.StringIO()), PlainProgress)
+
+
+# ------------------------------------------------------------------------- quality text
+
+
+def test_macro_f1_leads_and_each_metric_stands_beside_its_baseline() -> None:
+    metrics = {"accuracy": 0.756, "baseline_accuracy": 0.767, "macro_f1": 0.561,
+               "baseline_macro_f1": 0.289, "balanced_accuracy": 0.58}
+    shown = [m.metric for m in versus_baseline(metrics)]
+    assert shown == ["macro_f1", "balanced_accuracy", "accuracy"]
+    text = describe_quality(metrics)
+    assert text.startswith("macro F1 0.561 (majority-class baseline 0.289)")
+    assert "accuracy 0.756 (majority-class baseline 0.767) — NOT above the baseline" in text
+    assert text.count("NOT above") == 1
+
+
+# ------------------------------------------------------------------ opening a store
+
+
+def test_login_without_create_refuses_a_missing_store(tmp_path: Path) -> None:
+    missing = tmp_path / "typo"
+    with pytest.raises(ConfigurationError, match="no mlsys store at .*mlsys demo"):
+        mlsys.login(backend="local", home=missing, create=False)
+    assert not missing.exists()
+    mlsys.login(backend="local", home=missing).close()  # the default still creates it
+    mlsys.login(backend="local", home=missing, create=False).close()  # now it is there
+
+
+READ_ONLY = (["status"], ["status", "--json"], ["report", "--out", "r"],
+             ["serve", "iris-dashboard"])
+
+
+@pytest.mark.parametrize("args", READ_ONLY, ids=lambda a: " ".join(a))
+def test_read_only_verbs_refuse_a_mistyped_home(tmp_path: Path, args: list[str]) -> None:
+    typo = tmp_path / "stroe"
+    result = CliRunner().invoke(app, args, env={"MLSYS_HOME": str(typo),
+                                                "MLSYS_BACKEND": "local"})
+    assert result.exit_code == 2, result.output
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1, message
+    assert f"no mlsys store at {typo / 'mlsys'}" in message and "mlsys demo" in message
+    assert not typo.exists()  # nothing was created
+
+
+def test_the_real_process_says_it_in_one_line(tmp_path: Path) -> None:
+    typo = tmp_path / "stroe"
+    env = {"PATH": "/usr/bin:/bin", "MLSYS_HOME": str(typo), "MLSYS_BACKEND": "local"}
+    done = subprocess.run([sys.executable, "-m", "mlsys.cli", "status"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: no mlsys store at")
+    assert not typo.exists()
