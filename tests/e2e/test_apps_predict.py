@@ -125,6 +125,29 @@ def test_wine_prediction_agrees_with_the_estimator(wine_model: LoadedModel) -> N
         assert math.isclose(sum(p.probabilities.values()), 1.0)
 
 
+@pytest.mark.parametrize("kind", ["knn", "gradient_boosting"])
+def test_wine_scores_are_named_and_the_decision_is_their_argmax(wine_store: Store,
+                                                                kind: str) -> None:
+    """The numbers shown are named for what they are (a class-balanced vote share is not a
+    probability), and on many inputs, real and random within the fields' ranges, the predicted
+    class is the highest of them and the estimator's own prediction."""
+    model = _registered(wine_store, kind)
+    rng = np.random.default_rng(7)
+    fields = wine_fields()
+    real = [_wine(row) for _, row in WINE.load().sample(150, random_state=5).iterrows()]
+    drawn = [("white" if rng.random() < 0.5 else "red",
+              {f.name: float(rng.uniform(f.minimum, f.maximum)) for f in fields})
+             for _ in range(150)]
+    for wine_type, values in real + drawn:
+        p = predict_wine(model, wine_type, values)
+        assert p.label == max(p.probabilities, key=lambda c: p.probabilities[c])
+        frame = pd.DataFrame([{**p.inputs}])[list(WINE.features)]
+        assert p.label == str(model.estimator.predict(frame)[0])
+        assert "not calibrated probabilities" in p.scores_are
+    if kind == "knn":
+        assert "vote share of the" in p.scores_are
+
+
 def test_wine_type_is_a_choice(wine_model: LoadedModel) -> None:
     _, values = _wine(WINE.load().iloc[0])
     red = predict_wine(wine_model, "Red", values)

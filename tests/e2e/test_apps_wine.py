@@ -55,6 +55,7 @@ def test_predicts_over_http(wine_store: Store, serve: Serve, model: LoadedModel)
         assert table["distance"].is_monotonic_increasing
         assert set(table["type"]) <= {"red", "white"}
         assert set(table[WINE.label]) <= set(WINE.classes)
+        assert f"**What the class scores are:** {model.scores_are}" in method
         if _is_knn(model):
             assert "served model itself" in method
         else:

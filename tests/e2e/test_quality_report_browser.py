@@ -8,6 +8,7 @@ import pytest
 from apps_support import Store
 from playwright.sync_api import Browser
 
+from mlsys.pipelines.common import PREDICTIONS_VERSION
 from mlsys.pipelines.validate import validate_all
 
 
@@ -46,9 +47,10 @@ def test_cli_report_runs_the_schemas_of_every_group(iris_store: Store, tmp_path:
     run = subprocess.run([sys.executable, "-m", "mlsys.cli", "report", "--out", str(out)],
                          env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
-    pages = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*_v1.html")}
-    assert set(pages) == {"iris_v1.html", "iris_predictions_v1.html"}
+    predictions = f"iris_predictions_v{PREDICTIONS_VERSION}.html"
+    pages = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*_v*.html")}
+    assert set(pages) == {"iris_v1.html", predictions}
     for name, html in pages.items():
         assert "No Pandera schema was given" not in html, name
         assert "every check passed" in html, name
-    assert "prediction" in pages["iris_predictions_v1.html"]
+    assert "in_training_data" in pages[predictions]
