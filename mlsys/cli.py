@@ -256,8 +256,23 @@ def demo(
         progress.close()
     total = sum(t.seconds for t in r.times)
     _say(f"done in {total:.0f} s")
-    for line in what_next(r, _run(Settings.from_env)):
+    for line in what_next(r, _run(Settings.from_env), _this_command()):
         _say(line)
+
+
+def _this_command() -> str:
+    """How the user's shell runs this mlsys: ``mlsys`` if that is on PATH, else its full path
+    (e.g. inside ``.nox/demo/bin``), else ``python -m mlsys.cli``."""
+    import shlex
+    import shutil
+
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "mlsys":
+        found = shutil.which("mlsys")
+        if found is not None and Path(found).resolve() == argv0.resolve():
+            return "mlsys"
+        return shlex.quote(str(argv0.resolve()))
+    return f"{shlex.quote(sys.executable)} -m mlsys.cli"
 
 
 @app.command()

@@ -164,21 +164,22 @@ def _quoted(text: str) -> str:
     return shlex.quote(text)
 
 
-def what_next(result: DemoResult, settings: Settings) -> list[str]:
-    """The closing block: the store, the reports as file:// URLs, the commands to look at it."""
+def what_next(result: DemoResult, settings: Settings, command: str = "mlsys") -> list[str]:
+    """The closing block: the store, the reports as file:// URLs, the commands to look at it
+    (``command`` is how this shell runs mlsys, e.g. a virtual environment's path to it)."""
     import importlib.util
 
-    env = _env_prefix(settings)
+    env = _env_prefix(settings) + command
     where = (str(settings.home / settings.project) if settings.backend == "local"
              else f"Hopsworks project {settings.project}")
     lines = ["", "What next", f"  store:   {where}"]
     for i, report in enumerate(result.reports):
         lines.append(f"  {'reports:' if i == 0 else '        '} {report.as_uri()}")
-    lines.append(f"  status:  {env}mlsys status")
+    lines.append(f"  status:  {env} status")
     app = "wine-dashboard" if "wine" in result.systems else f"{result.systems[0]}-dashboard"
     if importlib.util.find_spec("gradio") is None:
         lines.append("  serve:   pip install 'mlsys[ui]'   (the apps need gradio), then")
-        lines.append(f"           {env}mlsys serve {app}")
+        lines.append(f"           {env} serve {app}")
     else:
-        lines.append(f"  serve:   {env}mlsys serve {app}   (then open http://127.0.0.1:7860)")
+        lines.append(f"  serve:   {env} serve {app}   (then open http://127.0.0.1:7860)")
     return lines

@@ -117,10 +117,11 @@ def unseen_rows(history: pd.DataFrame) -> pd.DataFrame:
     return history.loc[(seen == False).fillna(False).to_numpy()]  # noqa: E712 (nullable)
 
 
-def evaluate_predictions(history: pd.DataFrame, majority: Callable[[int], str]
+def evaluate_predictions(history: pd.DataFrame, majority: Callable[[int], str | None]
                          ) -> ServedEvaluation:
     """Score ``history`` (stored predictions with ``label``, ``training_dataset_version`` and
-    ``in_training_data``); ``majority(version)`` is that training dataset's majority class."""
+    ``in_training_data``); ``majority(version)`` is that training dataset's majority class
+    (None when it cannot be read: the baseline is then not given, rather than guessed)."""
     from sklearn.metrics import f1_score
 
     if history.empty:
@@ -140,7 +141,10 @@ def evaluate_predictions(history: pd.DataFrame, majority: Callable[[int], str]
         return float(f1_score(frame["label"].astype(str), frame[column].astype(str),
                               labels=None, average="macro", zero_division=0))
 
-    baseline = known.assign(_baseline=[majority(int(v)) for v in known[TD_COLUMN]])
+    classes = pd.Series([majority(int(v)) for v in known[TD_COLUMN]], index=known.index,
+                        dtype=object)
+    # one unreadable training dataset and the baseline is not given (an empty frame scores None)
+    baseline = known.assign(_baseline=classes).iloc[:0 if classes.isna().any() else len(known)]
     return ServedEvaluation(
         predictions=len(history), labelled=len(labelled), unseen=len(unseen),
         unseen_labelled=len(known), accuracy_unseen=acc(known), macro_f1_unseen=f1(known),
@@ -150,6 +154,19 @@ def evaluate_predictions(history: pd.DataFrame, majority: Callable[[int], str]
 
 def evaluate_stored(project: Project, system: System, history: pd.DataFrame
                     ) -> ServedEvaluation:
-    """:func:`evaluate_predictions` with each training dataset's majority read from the store."""
+    """:func:`evaluate_predictions` with each training dataset's majority read from the store.
+
+    A training dataset that cannot be re-read (its rows vacuumed, the view deleted) leaves the
+    baseline out; the figures of the predictions themselves need only the stored rows.
+    """
+    from mlsys.errors import MlsysError
+
     read = membership_reader(project, system)
-    return evaluate_predictions(history, lambda v: read(v).majority_class)
+
+    def majority(version: int) -> str | None:
+        try:
+            return read(version).majority_class
+        except MlsysError:
+            return None
+
+    return evaluate_predictions(history, majority)

@@ -117,3 +117,24 @@ def test_the_real_process_says_it_in_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: no mlsys store at")
     assert not typo.exists()
+
+
+# ------------------------------------------------------------------ the demo's last words
+
+
+def test_what_next_names_the_store_only_when_a_new_shell_needs_it(tmp_path: Path) -> None:
+    from mlsys.config import Settings
+    from mlsys.pipelines.demo import DemoResult, what_next
+
+    report = tmp_path / "q" / "index.html"
+    result = DemoResult((), tmp_path, reports=(report,), systems=("iris",))
+    default = Settings.from_env(backend="local", home="~/.mlsys", project="mlsys")
+    lines = what_next(result, default)
+    assert "  status:  mlsys status" in lines
+    assert any(line.startswith("  serve:   mlsys serve iris-dashboard") for line in lines)
+    assert f"  store:   {Path('~/.mlsys').expanduser().resolve() / 'mlsys'}" in lines
+    other = Settings.from_env(backend="local", home=tmp_path / "my store", project="p2")
+    text = "\n".join(what_next(result, other, "/venv/bin/mlsys"))
+    assert (f"MLSYS_HOME='{tmp_path / 'my store'}' MLSYS_PROJECT=p2 /venv/bin/mlsys serve "
+            "iris-dashboard") in text
+    assert f"reports: {report.as_uri()}" in text

@@ -111,14 +111,21 @@ def test_what_next_names_the_store_reports_and_a_serve_command_that_works(
         path = Path(urlparse(url).path)
         assert path.is_absolute() and path.is_file(), url
     assert {Path(urlparse(u).path).parent.name for u in urls} == {"wine_eda", "quality"}
-    serve = next(line for line in block.splitlines() if "mlsys serve" in line)
+    serve = next(line for line in block.splitlines() if line.startswith("  serve:"))
     words = shlex.split(serve.split("serve:", 1)[1].split("(", 1)[0])
     env = dict(w.split("=", 1) for w in words if "=" in w)
     command = [w for w in words if "=" not in w]
-    assert command[:2] == ["mlsys", "serve"] and env == {"MLSYS_HOME": str(demo.home)}
-    # what that command would serve: the app builds against the store the line names
+    assert env == {"MLSYS_HOME": str(demo.home)}
+    # this test ran `python -m mlsys.cli`, so that is the command the block gives back
+    assert command == [sys.executable, "-m", "mlsys.cli", "serve", "wine-dashboard"]
+    status = next(line for line in block.splitlines() if line.startswith("  status:"))
+    done = subprocess.run(shlex.split(status.split("status:", 1)[1])[1:],
+                          env={**_env(demo.home), **env}, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and "wine_model v" in done.stdout, done.stderr
+    # what the serve command would serve: the app builds against the store the line names
     project = mlsys.login(backend="local", home=env["MLSYS_HOME"], create=False)
-    assert build_app(command[2], project) is not None
+    assert build_app(command[-1], project) is not None
 
 
 def _predictions(project: Project, system: System) -> pd.DataFrame:
