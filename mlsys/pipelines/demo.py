@@ -84,8 +84,8 @@ def _run_system(project: Project, system: System, days: list[date], retrain_ever
         retrains = 0
         for i, day in enumerate(days, start=1):
             d = daily(project, system, day=day)
-            r = infer(project, system, images=i == len(days))
-            evaluation = r.evaluation
+            r = infer(project, system, monitor=i == len(days))  # score and draw once, at the end
+            evaluation = r.evaluation or evaluation
             note = (f"{day}: {len(d.added)} new row(s), {r.predicted} predicted "
                     f"({r.new_unseen} unseen) by v{r.model_version}")
             if retrain_every and i % retrain_every == 0 and i < len(days):

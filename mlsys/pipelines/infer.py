@@ -44,7 +44,8 @@ class InferResult:
     """What was predicted, by which model version, the monitoring figures, the images written.
 
     ``accuracy`` is on the labelled predictions whose row the predicting model never trained
-    on (``evaluation`` has the counts, the baseline and the all-rows figure).
+    on (``evaluation`` has the counts, the baseline and the all-rows figure); both are None
+    when ``infer`` was asked not to ``monitor``.
     """
 
     system: str
@@ -99,9 +100,10 @@ def _upload(datasets: DatasetApi, path: Path) -> str:
     return datasets.upload(str(path), IMAGES_DIR, overwrite=True)
 
 
-def infer(project: Project, system: System, images: bool = True) -> InferResult:
-    """Predict, store the predictions, and (unless ``images`` is False) upload the monitoring
-    images: confusion matrix of the unseen rows, recent history with each row's membership."""
+def infer(project: Project, system: System, monitor: bool = True) -> InferResult:
+    """Predict, store the predictions, then (unless ``monitor`` is False: a catch-up's earlier
+    days) score them and upload the monitoring images: the confusion matrix of the unseen rows,
+    the recent history with each row's membership, the latest item."""
     from mlsys import monitoring as plots
 
     fs = project.get_feature_store()
@@ -115,11 +117,11 @@ def infer(project: Project, system: System, images: bool = True) -> InferResult:
         return InferResult(system.name, version, 0, 0, None, ())
     history = plots.with_correct(history, event_time=system.event_time)
     history = history.sort_values(system.event_time, ascending=False).reset_index(drop=True)
-    evaluation = evaluate_predictions(history, lambda v: membership(v).majority_class)
     new_unseen = len(unseen_rows(new))
-    if not images:
-        return InferResult(system.name, version, len(new), len(history),
-                           evaluation.accuracy_unseen, (), evaluation, new_unseen)
+    if not monitor:
+        return InferResult(system.name, version, len(new), len(history), None, (),
+                           new_unseen=new_unseen)
+    evaluation = evaluate_predictions(history, lambda v: membership(v).majority_class)
     drawn = _draw(project, system, history)
     return InferResult(system.name, version, len(new), len(history), evaluation.accuracy_unseen,
                        drawn, evaluation, new_unseen)

@@ -185,6 +185,13 @@ def test_infer_predicts_each_daily_row_once_paired_by_key(run: Run) -> None:
     assert (paired["label"] == paired[run.system.label]).all()
     assert set(preds["prediction"]) <= set(run.system.classes)
     assert (preds["model_version"] == run.train.best.version).all()
+    # this run added the days before training, so most of them are the model's training rows:
+    # each prediction says so, and the accuracy infer reports leaves them out
+    assert (preds["training_dataset_version"] == run.train.training_dataset_version).all()
+    assert preds["in_training_data"].dtype == bool and preds["in_training_data"].any()
+    e = run.infer.evaluation
+    assert e is not None and e.unseen == int((~preds["in_training_data"]).sum()) < DAYS
+    assert run.infer.accuracy == e.accuracy_unseen
 
 
 def test_infer_uploads_the_monitoring_images(run: Run) -> None:
