@@ -86,7 +86,7 @@ def test_macro_f1_leads_and_each_metric_stands_beside_its_baseline() -> None:
 
 def test_login_without_create_refuses_a_missing_store(tmp_path: Path) -> None:
     missing = tmp_path / "typo"
-    with pytest.raises(ConfigurationError, match="no mlsys store at .*mlsys demo"):
+    with pytest.raises(ConfigurationError, match=r"no mlsys store at .*mlsys demo"):
         mlsys.login(backend="local", home=missing, create=False)
     assert not missing.exists()
     mlsys.login(backend="local", home=missing).close()  # the default still creates it

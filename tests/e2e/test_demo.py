@@ -271,6 +271,8 @@ def test_rows_in_the_training_data_are_flagged_and_left_out(tmp_path: Path) -> N
     assert data.accuracy == pytest.approx(float((unseen["prediction"]
                                                  == unseen[iris.label]).mean()))
     assert len(data.unseen_history) == len(unseen)
+    baseline = (unseen["training_dataset_version"].map(majority) == unseen[iris.label]).mean()
+    assert data.evaluation.baseline_accuracy_unseen == pytest.approx(float(baseline))
     assert data.evaluation.accuracy_all == pytest.approx(float((preds["prediction"]
                                                                 == preds[iris.label]).mean()))
 
