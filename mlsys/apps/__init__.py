@@ -54,8 +54,9 @@ def _port_in_use(host: str, port: int) -> ConfigurationError:
 def check_port_free(host: str, port: int) -> None:
     """Raise ConfigurationError naming ``port`` and ``--port`` when ``host:port`` is taken.
 
-    Bound and released as the server will bind it (no SO_REUSEADDR), so that building an app,
-    which loads its model, is not wasted on a port the launch would refuse.
+    Bound and released as gradio and uvicorn bind it (SO_REUSEADDR: only a listening socket
+    makes it busy), so that building an app, which loads its model, is not wasted on a port the
+    launch would refuse.
     """
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -65,6 +66,7 @@ def check_port_free(host: str, port: int) -> None:
             "e.g. --host 127.0.0.1") from None
     family, kind, proto, _, address = infos[0]
     with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(address)
         except OSError as err:
