@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -142,9 +143,9 @@ def test_serve_answers_on_the_readme_url(clone: Path, tmp_path: Path) -> None:
         command = f"{command} {QUICK.port_option} {port}"
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        # exec: the shell becomes the server, so terminate() stops the server itself
-        server = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=clone, env=_user_env(),
-                                  stdout=out, stderr=subprocess.STDOUT)
+        # a session of its own: stopping its process group stops the shell and the server
+        server = subprocess.Popen(["bash", "-c", command], cwd=clone, env=_user_env(),
+                                  stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 180
@@ -160,7 +161,7 @@ def test_serve_answers_on_the_readme_url(clone: Path, tmp_path: Path) -> None:
             time.sleep(0.5)
         assert "Iris" in page.text, page.text[:500]  # the Iris dashboard, not another server
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     assert "Traceback" not in log.read_text()
 
