@@ -328,7 +328,7 @@ def space(
 ) -> None:
     """Write one app's Hugging Face Space folder, mlsys bundled or from --source; --push uploads.
 
-    Example: MLSYS_HOME=.mlsys mlsys space iris-dashboard --out build/iris-dashboard --bundle-store
+    Example: mlsys space iris-dashboard --out build/iris-dashboard --bundle-store
     """
     import os
 
