@@ -12,7 +12,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from apps_support import free_port
+
+from mlsys.apps import check_port_free
+from mlsys.errors import ConfigurationError
 
 pytestmark = pytest.mark.readme
 
@@ -121,25 +124,17 @@ def test_status_lists_both_systems(clone: Path) -> None:
 
 
 def _port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
+    try:
+        check_port_free("127.0.0.1", port)
+    except ConfigurationError:
+        return False
     return True
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_serve_answers_on_the_readme_url(clone: Path, tmp_path: Path) -> None:
     command, port = QUICK.serve, QUICK.port
     if not _port_free(port):  # as the README says: add --port to the line
-        port = _free_port()
+        port = free_port()
         command = f"{command} {QUICK.port_option} {port}"
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
