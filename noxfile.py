@@ -124,15 +124,16 @@ def daily(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
     """A fresh store: backfill, 30 days of catch-up, training, inference and reports."""
-    _install(session, "")
+    _install(session, "ui")  # the README's next command serves a dashboard from this venv
     session.run("mlsys", "demo", "--fresh", "--days", "30", *session.posargs, env=_env())
 
 
 @nox.session(python=PYTHON)
 def space(session: nox.Session) -> None:
-    """One app's Hugging Face Space folder with mlsys pinned; --push uploads it (HF_TOKEN).
+    """One app's Hugging Face Space folder with mlsys bundled; --push uploads it (HF_TOKEN).
 
-    nox -s space -- iris --out build/iris --source git+https://github.com/<you>/mlsys.git@<sha>
+    nox -s space -- iris-dashboard --out build/iris-dashboard --bundle-store   (a local store)
+    nox -s space -- iris --out build/iris --backend hopsworks --push <you>/iris
     """
     _install(session, "ui")
     session.run("mlsys", "space", *session.posargs)
@@ -189,6 +190,8 @@ def hopsworks_compat(session: nox.Session) -> None:
     session.install("--force-reinstall", "--no-deps", f"hops-deltalake=={str(pinned).strip()}")
     session.run("python", "-c", "import deltalake; deltalake.write_deltalake; "
                 "print('deltalake module', deltalake.__version__)")
-    # the browser tests only drive the pages the same app functions serve, checked here already
-    session.run("pytest", "-m", "not slow and not hopsworks and not browser", *session.posargs,
+    # the browser tests only drive the pages the same app functions serve, checked here already;
+    # the README walk-through runs its own `nox -s demo` venv, the same in both sessions
+    session.run("pytest", "-m", "not slow and not hopsworks and not browser and not readme",
+                *session.posargs,
                 env={"GX_ANALYTICS_ENABLED": "False", "GRADIO_ANALYTICS_ENABLED": "False"})

@@ -51,19 +51,28 @@ def _project(create: bool = True) -> Project:
 def _run(call: Callable[[], T]) -> T:
     """Run a library call (logging in inside it, so bad settings are caught too).
 
-    Bad usage or configuration exits 2 and any other MlsysError 1, each with a one-line message.
+    Bad usage, configuration or a missing optional extra exits 2 and any other MlsysError 1,
+    each with a one-line message.
     """
     from mlsys.errors import (
         ConfigurationError,
         InvalidArgumentError,
         InvalidNameError,
+        MissingExtraError,
         MlsysError,
     )
+    from mlsys.extras import missing_extra
 
     try:
         return call()
-    except (InvalidNameError, InvalidArgumentError, ConfigurationError) as err:
+    except (InvalidNameError, InvalidArgumentError, ConfigurationError, MissingExtraError) as err:
         typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_USAGE) from None
+    except ImportError as err:  # an optional dependency the library did not name itself
+        missing = missing_extra(err, "this command")
+        if missing is None:
+            raise
+        typer.secho(f"error: {missing}", err=True, fg=typer.colors.RED)
         raise typer.Exit(EXIT_USAGE) from None
     except MlsysError as err:
         typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
@@ -285,39 +294,61 @@ def serve(
 
     Example: mlsys serve iris-dashboard --port 7861
     """
-    from mlsys.apps import build_app
+    from mlsys.apps import check_port_free, launch, load_app_builder
 
-    blocks = _run(lambda: build_app(name.value, _project(create=False)))
-    blocks.launch(server_name=host, server_port=port)
+    _run(lambda: check_port_free(host, port))
+    builder = _run(lambda: load_app_builder(name.value))
+    blocks = _run(lambda: builder(_project(create=False)))
+    _run(lambda: launch(blocks, host, port))
+
+
+class SpaceBackend(StrEnum):
+    local = "local"
+    hopsworks = "hopsworks"
 
 
 @app.command()
 def space(
     name: AppName,
     out: Annotated[Path, typer.Option(help="New folder to write the Space into")],
-    source: Annotated[str, typer.Option(
-        help="Where the Space's pip installs mlsys from (a git+https:// or https:// URL)")],
+    source: Annotated[str | None, typer.Option(
+        help="Install mlsys from this git+https:// or https:// URL instead of bundling its "
+        "source")] = None,
+    backend: Annotated[SpaceBackend, typer.Option(
+        help="The store the Space reads; only hopsworks installs the Hopsworks SDK")
+    ] = SpaceBackend.local,
+    bundle_store: Annotated[bool, typer.Option(
+        "--bundle-store", help="Ship a snapshot of the local project of MLSYS_HOME with it")
+    ] = False,
     push: Annotated[str | None, typer.Option(
         help="Also upload it to this Hugging Face Space (owner/name; token from HF_TOKEN)")
     ] = None,
     spaces: Annotated[Path | None, typer.Option(
         help="The spaces/ folder to copy from (default: the checkout's)")] = None,
 ) -> None:
-    """Write one app's Hugging Face Space folder with mlsys pinned to --source; --push uploads it.
+    """Write one app's Hugging Face Space folder, mlsys bundled or from --source; --push uploads.
 
-    Example: mlsys space iris --out build/iris --source git+https://github.com/me/mlsys.git@v0.1.0
+    Example: mlsys space iris-dashboard --out build/iris-dashboard --bundle-store
     """
     import os
 
     from mlsys.apps.space import bundle_space, check_push_target, push_space
+    from mlsys.config import Settings
 
     token = os.environ.get("HF_TOKEN")
     if push is not None:
         _run(lambda: check_push_target(push, token))
-    r = _run(lambda: bundle_space(name.value, out, source, spaces))
-    _say(f"{r.path} (installs {r.requirement})")
+    store = None
+    if bundle_store:
+        settings = _run(lambda: Settings.from_env(backend="local"))
+        store = settings.home / settings.project
+    r = _run(lambda: bundle_space(name.value, out, source, spaces, backend.value, store))
+    _say(f"{r.path} (installs {r.installs})")
+    if r.store is not None:
+        _say(f"  with a snapshot of {store} in {r.store}")
+    _say("  Space variables: " + " ".join(f"{k}={v}" for k, v in r.variables.items()))
     if push is not None:
-        _say(_run(lambda: push_space(r.path, push, token)))
+        _say(_run(lambda: push_space(r, push, token)))
 
 
 @app.command()

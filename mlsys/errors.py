@@ -20,6 +20,11 @@ class BackendUnavailableError(MlsysError):
     """The selected backend cannot be used (optional extra missing, cluster unreachable)."""
 
 
+class MissingExtraError(BackendUnavailableError):
+    """An optional dependency is not installed; the message names the mlsys extra that brings it
+    (``pip install 'mlsys[ui]'``). The CLI treats it as a usage error (exit 2)."""
+
+
 class InvalidNameError(MlsysError, ValueError):
     """A feature group / view / model / dataset name or path is empty or unsafe."""
 
@@ -96,6 +101,7 @@ __all__ = [
     "IntegrityError",
     "InvalidArgumentError",
     "InvalidNameError",
+    "MissingExtraError",
     "MlsysError",
     "NotFoundError",
     "PipelineError",

@@ -1,11 +1,21 @@
-"""A ready-to-push Hugging Face Space: one ``spaces/<app>`` folder with mlsys pinned to a source."""
+"""A ready-to-push Hugging Face Space: one ``spaces/<app>`` folder with mlsys, its requirements and
+optionally a snapshot of the local store.
+
+Hugging Face builds a Gradio Space by installing ``requirements.txt`` alone (mounted into the
+image before the folder is copied) together with ``gradio[oauth,mcp]==<sdk_version>``, then runs
+``python app.py`` in the folder. So mlsys reaches the Space in one of two ways: its source copied
+beside ``app.py`` (the default; ``python app.py`` imports it from there) with its dependencies
+listed in ``requirements.txt``, or ``mlsys @ <source>`` in ``requirements.txt`` for pip to fetch.
+"""
 
 from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 from mlsys.errors import (
@@ -14,23 +24,34 @@ from mlsys.errors import (
     InvalidArgumentError,
     NotFoundError,
 )
+from mlsys.extras import missing_extra
 
-EXTRAS = "ui,hopsworks"
-"""The mlsys extras a Space installs: Gradio for the app, the SDK for a Hopsworks-backed store."""
+BACKENDS = ("local", "hopsworks")
+STORE_DIR = "store"
+"""Where ``--bundle-store`` puts the snapshot inside the Space (the Space's ``MLSYS_HOME``)."""
 
-# What pip accepts after "mlsys[...] @ " in a Space's requirements.txt: a VCS or archive URL.
+# What pip accepts after "mlsys @ " in a Space's requirements.txt: a VCS or archive URL.
 _SOURCE = re.compile(r"^(git\+https://|https://)[^\s#;]+$")
-_REQUIREMENT = re.compile(r"^mlsys\[[^\]]*\]\s*@\s*\S+\s*$")
 _SPACE_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
+_SDK_VERSION = re.compile(r"^sdk_version:\s*[\"']?([^\"'\s]+)[\"']?\s*$", re.MULTILINE)
+# the parts of a local project a Space reads (see mlsys.store.local); anything else stays home
+_SQLITE_SUFFIXES = ("-wal", "-shm", "-journal")
 
 
 @dataclass(frozen=True)
 class SpaceBundle:
-    """A Space folder written by :func:`bundle_space`: where, and the mlsys line it installs."""
+    """A Space folder written by :func:`bundle_space`.
+
+    ``installs`` says how the Space gets mlsys; ``variables`` are the Space variables it needs
+    (set by :func:`push_space`, or by hand in the Space settings).
+    """
 
     app: str
     path: Path
-    requirement: str
+    installs: str
+    backend: str
+    store: Path | None = None
+    variables: dict[str, str] = field(default_factory=dict)
 
 
 def spaces_dir() -> Path:
@@ -44,53 +65,180 @@ def spaces_dir() -> Path:
     return found
 
 
-def bundle_space(app: str, out: Path, source: str, spaces: Path | None = None) -> SpaceBundle:
-    """Copy ``spaces/<app>`` to ``out`` with its mlsys requirement pinned to ``source``.
+def sdk_version(folder: Path) -> str:
+    """The Gradio version a Space folder's README front matter asks Hugging Face for."""
+    readme = folder / "README.md"
+    found = _SDK_VERSION.search(readme.read_text(encoding="utf-8")) if readme.is_file() else None
+    if found is None:
+        raise ConfigurationError(f"{readme} has no 'sdk_version:' in its front matter")
+    return found.group(1)
 
-    ``source`` is what pip installs mlsys from, e.g.
-    ``git+https://github.com/me/mlsys.git@<commit>``. Everything else in the folder is copied
-    as is. ``out`` must not exist or be empty; it appears whole or not at all (the copy is
-    written next to it and renamed into place), so a failed bundle leaves nothing to push.
+
+def _dependencies(extra: str | None) -> list[str]:
+    """mlsys's own requirements (``extra=None``) or those of one extra, markers removed."""
+    from packaging.requirements import Requirement
+
+    wanted = []
+    for text in metadata.requires("mlsys") or []:
+        req = Requirement(text)
+        in_extra = req.marker is not None and req.marker.evaluate({"extra": extra or ""})
+        if (extra is None and req.marker is None) or (extra is not None and in_extra):
+            req.marker = None
+            wanted.append(str(req))
+    return wanted
+
+
+def space_requirements(app: str, gradio: str, backend: str = "local",
+                       source: str | None = None) -> str:
+    """The ``requirements.txt`` of ``app``'s Space: what pip installs beside Gradio ``gradio``.
+
+    Without ``source`` mlsys is bundled as source and only its dependencies are listed; the
+    Hopsworks SDK only for the ``hopsworks`` backend (it pins an older pandas and is large).
+    """
+    if backend not in BACKENDS:
+        raise InvalidArgumentError(
+            f"backend {backend!r} is not known; use one of {', '.join(BACKENDS)}")
+    lines = [f"# written by `mlsys space {app}` for the {backend} backend; Hugging Face "
+             "installs it with the Gradio of sdk_version (README.md)"]
+    if source is not None:
+        extras = "[ui,hopsworks]" if backend == "hopsworks" else "[ui]"
+        lines.append(f"mlsys{extras} @ {source}")
+    else:
+        lines.append("# mlsys itself is the mlsys/ folder beside app.py; these are its "
+                     "dependencies")
+        lines += _dependencies(None)
+        if backend == "hopsworks":
+            lines += _dependencies("hopsworks")
+    lines.append(f"gradio=={gradio}")
+    return "\n".join(lines) + "\n"
+
+
+def _copy_package(dest: Path) -> None:
+    """mlsys's package as a wheel lays it out (with ``expectations/`` inside) into ``dest``."""
+    import mlsys
+
+    package = Path(mlsys.__file__).resolve().parent
+    junk = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
+    shutil.copytree(package, dest, ignore=junk)
+    if not (dest / "expectations").is_dir():
+        suites = package.parent / "expectations"  # a source checkout keeps them at the top
+        if not suites.is_dir():
+            raise ConfigurationError(
+                f"no expectation suites next to {package}; bundle from a clone of mlsys")
+        shutil.copytree(suites, dest / "expectations", ignore=junk)
+
+
+def _copy_sqlite(source: Path, dest: Path) -> None:
+    """A consistent copy of a SQLite database (WAL included) as one self-contained file."""
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    out = sqlite3.connect(dest)
+    try:
+        src.backup(out)
+        out.execute("PRAGMA journal_mode = DELETE")  # no -wal file to ship beside it
+    finally:
+        out.close()
+        src.close()
+
+
+def _skipped(name: str) -> bool:
+    """Locks, SQLite sidecars, temporary and staging files (``.staging-*``) are not the store."""
+    return (name.startswith(".") or name.endswith((".lock", ".tmp", *_SQLITE_SUFFIXES))
+            or name == "__pycache__")
+
+
+def _ignore_skipped(_: str, names: list[str]) -> list[str]:
+    return [n for n in names if _skipped(n)]
+
+
+def snapshot_store(root: Path, dest: Path) -> Path:
+    """Copy the local project at ``root`` (``<MLSYS_HOME>/<project>``) to ``dest``.
+
+    Only what a project is made of travels (catalog, Delta tables, online stores, models,
+    datasets); locks, staging directories of interrupted saves and SQLite sidecars do not, and
+    nothing outside ``root``. SQLite files are copied through SQLite's backup API and Delta
+    logs before their data files, so a snapshot taken beside a writer is still consistent.
+    """
+    if not (root / "catalog.sqlite").is_file():
+        raise ConfigurationError(
+            f"no local store at {root}: point MLSYS_HOME (and MLSYS_PROJECT) at the store to "
+            "bundle, or make one first with `mlsys demo`")
+    dest.mkdir(parents=True)
+    _copy_sqlite(root / "catalog.sqlite", dest / "catalog.sqlite")
+    for part in ("feature_store", "online", "models", "datasets"):
+        (dest / part).mkdir()
+        if not (root / part).is_dir():
+            continue
+        for item in sorted((root / part).iterdir()):
+            target = dest / part / item.name
+            if _skipped(item.name):
+                continue
+            if item.is_file() and item.suffix == ".sqlite":
+                _copy_sqlite(item, target)
+            elif item.is_file():
+                shutil.copy2(item, target)
+            elif (item / "_delta_log").is_dir():
+                shutil.copytree(item / "_delta_log", target / "_delta_log",
+                                ignore=_ignore_skipped)
+                shutil.copytree(item, target, ignore=_ignore_skipped, dirs_exist_ok=True)
+            else:
+                shutil.copytree(item, target, ignore=_ignore_skipped)
+    return dest
+
+
+def bundle_space(app: str, out: Path, source: str | None = None, spaces: Path | None = None,
+                 backend: str = "local", store: Path | None = None) -> SpaceBundle:
+    """Write ``app``'s Space to ``out``: ``spaces/<app>`` with requirements for ``backend``.
+
+    ``source`` (e.g. ``git+https://github.com/me/mlsys.git@<commit>``) makes the Space install
+    mlsys with pip; without it mlsys's source is copied into the folder. ``store`` (a local
+    project directory, ``<MLSYS_HOME>/<project>``) is copied in as ``store/<project>`` for a
+    Space without Hopsworks. ``out`` must not exist or be empty; it appears whole or not at all
+    (the folder is written next to it and renamed into place), so a failed bundle leaves
+    nothing to push.
     """
     from mlsys.apps import APPS
 
     if app not in APPS:
         raise NotFoundError("app", app, APPS)
-    if not _SOURCE.match(source):
+    if source is not None and not _SOURCE.match(source):
         raise InvalidArgumentError(
             f"source {source!r} is not a URL pip can install mlsys from; use e.g. "
-            "'git+https://github.com/<owner>/mlsys.git@<commit or tag>'")
+            "'git+https://github.com/<owner>/mlsys.git@<commit or tag>', or leave it out to "
+            "bundle mlsys's source")
     folder = (spaces or spaces_dir()) / app
     if not (folder / "app.py").is_file():
         raise ConfigurationError(f"{folder} is not a Space folder (no app.py)")
+    requirements = space_requirements(app, sdk_version(folder), backend, source)
+    if store is not None and backend != "local":
+        raise InvalidArgumentError(
+            "a bundled store is for a Space on the local backend; a Hopsworks Space reads its "
+            "project (drop --bundle-store or use --backend local)")
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InvalidArgumentError(
             f"output {str(out)!r} exists and is not an empty folder; pick a new path or remove it")
-
-    requirement = f"mlsys[{EXTRAS}] @ {source}"
-    lines = (folder / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    # the template's comments tell a reader to replace OWNER by hand: done here, so drop them
-    pinned = [f"# written by `mlsys space {app}` from spaces/{app}"] + [
-        requirement if _REQUIREMENT.match(line.strip()) else line for line in lines
-        if not (line.lstrip().startswith("#") and "OWNER" in line)]
-    if requirement not in pinned:
-        raise ConfigurationError(
-            f"{folder / 'requirements.txt'} has no 'mlsys[...] @ <url>' line to pin")
 
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         work = staging / app
         shutil.copytree(folder, work, ignore=shutil.ignore_patterns(
-            "__pycache__", "*.pyc", "flagged", ".gradio"))
-        (work / "requirements.txt").write_text("\n".join(pinned) + "\n", encoding="utf-8")
+            "__pycache__", "*.pyc", "flagged", ".gradio", STORE_DIR, "mlsys"))
+        (work / "requirements.txt").write_text(requirements, encoding="utf-8")
+        if source is None:
+            _copy_package(work / "mlsys")
+        variables = {"MLSYS_BACKEND": backend}
+        if store is not None:
+            snapshot_store(store, work / STORE_DIR / store.name)
+            variables.update(MLSYS_HOME=STORE_DIR, MLSYS_PROJECT=store.name)
         if out.exists():
             out.rmdir()  # empty, checked above
         work.replace(out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return SpaceBundle(app, out, requirement)
+    installs = f"mlsys @ {source}" if source else "mlsys from its bundled source (./mlsys)"
+    return SpaceBundle(app, out, installs, backend,
+                       out / STORE_DIR / store.name if store is not None else None, variables)
 
 
 def check_push_target(space_id: str, token: str | None) -> None:
@@ -103,27 +251,30 @@ def check_push_target(space_id: str, token: str | None) -> None:
             "no Hugging Face token: set HF_TOKEN to a write token (huggingface.co/settings/tokens)")
 
 
-def push_space(folder: Path, space_id: str, token: str | None) -> str:
-    """Upload ``folder`` to the Hugging Face Space ``space_id`` (``owner/name``, created as a
-    Gradio Space when missing) and return its URL. ``token`` is a Hugging Face write token."""
+def push_space(bundle: SpaceBundle, space_id: str, token: str | None) -> str:
+    """Upload ``bundle`` to the Hugging Face Space ``space_id`` (``owner/name``, created as a
+    Gradio Space when missing), set its Space variables, and return its URL. ``token`` is a
+    Hugging Face write token."""
     check_push_target(space_id, token)
     assert token  # checked above; for the type checker
     try:
         from huggingface_hub import HfApi
-    except ImportError:
-        raise ConfigurationError(
-            "pushing a Space needs huggingface_hub: pip install 'mlsys[ui]'") from None
+    except ImportError as err:
+        raise missing_extra(err, "pushing a Space") or err from None
     api = HfApi(token=token)
     try:
         api.create_repo(space_id, repo_type="space", space_sdk="gradio", exist_ok=True)
-        api.upload_folder(repo_id=space_id, folder_path=folder, repo_type="space",
-                          commit_message=f"mlsys space {Path(folder).name}")
+        for key, value in bundle.variables.items():
+            api.add_space_variable(space_id, key, value)
+        api.upload_folder(repo_id=space_id, folder_path=bundle.path, repo_type="space",
+                          commit_message=f"mlsys space {bundle.app}")
     except Exception as err:  # huggingface_hub raises HTTP, offline and auth errors alike
         # the token is never part of the message: only the error's type and text
         raise BackendUnavailableError(
-            f"could not push {folder} to Space {space_id!r}: {type(err).__name__}: "
+            f"could not push {bundle.path} to Space {space_id!r}: {type(err).__name__}: "
             f"{str(err).replace(token, '***')}") from None
     return f"https://huggingface.co/spaces/{space_id}"
 
 
-__all__ = ["EXTRAS", "SpaceBundle", "bundle_space", "check_push_target", "push_space", "spaces_dir"]
+__all__ = ["BACKENDS", "STORE_DIR", "SpaceBundle", "bundle_space", "check_push_target",
+           "push_space", "sdk_version", "snapshot_store", "space_requirements", "spaces_dir"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from mlsys.errors import BackendUnavailableError, ConfigurationError
+from mlsys.errors import ConfigurationError, MissingExtraError
 
 if TYPE_CHECKING:
     from mlsys.config import Settings
@@ -34,7 +34,7 @@ def connect(settings: Settings, **options: object) -> Project:
     except ImportError as err:
         if settings.backend not in EXTRAS:
             raise
-        raise BackendUnavailableError(
+        raise MissingExtraError(
             f"backend {settings.backend!r} needs an optional extra: "
             f"pip install 'mlsys[{EXTRAS[settings.backend]}]' ({err})"
         ) from err

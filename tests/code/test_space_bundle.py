@@ -1,5 +1,6 @@
-"""`mlsys space`: a Space folder with mlsys pinned, written whole or not at all; pushing fails
-cleanly without a token or a reachable Hub, and never prints the token."""
+"""`mlsys space`: a Space folder with mlsys bundled (or pinned to a URL), written whole or not at
+all; the Hopsworks SDK only for a Hopsworks Space; pushing fails cleanly without a token or a
+reachable Hub, and never prints the token."""
 
 from __future__ import annotations
 
@@ -10,28 +11,52 @@ from pathlib import Path
 
 import pytest
 
+import mlsys
 from mlsys.apps import APPS
-from mlsys.apps.space import EXTRAS, bundle_space, spaces_dir
-from mlsys.errors import InvalidArgumentError, NotFoundError
+from mlsys.apps.space import bundle_space, sdk_version, space_requirements, spaces_dir
+from mlsys.errors import ConfigurationError, InvalidArgumentError, NotFoundError
 
 SOURCE = "git+https://github.com/someone/mlsys.git@0123abcd"
+SPACES = spaces_dir()
 
 
 @pytest.mark.parametrize("app", sorted(APPS))
-def test_bundle_pins_mlsys_and_copies_the_rest(app: str, tmp_path: Path) -> None:
+def test_bundle_copies_the_folder_and_mlsys_beside_app_py(app: str, tmp_path: Path) -> None:
     out = tmp_path / "space"
-    bundle = bundle_space(app, out, SOURCE)
-    assert bundle.path == out and bundle.requirement == f"mlsys[{EXTRAS}] @ {SOURCE}"
-    template = spaces_dir() / app
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in template.iterdir()
-                                                           if p.name != "__pycache__")
-    for name in ("app.py", "README.md"):
+    bundle = bundle_space(app, out, spaces=SPACES)
+    assert bundle.path == out and bundle.backend == "local" and bundle.store is None
+    assert "bundled source" in bundle.installs
+    template = SPACES / app
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [p.name for p in template.iterdir() if p.name != "__pycache__"] + ["mlsys"])
+    for name in ("app.py", "README.md", "requirements.txt"):
         assert (out / name).read_bytes() == (template / name).read_bytes()
-    lines = (out / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    assert bundle.requirement in lines and "OWNER" not in "\n".join(lines)
-    kept = [x for x in (template / "requirements.txt").read_text().splitlines()
-            if not x.startswith(("#", "mlsys["))]
-    assert kept and all(x in lines for x in kept)  # the gradio pin travels unchanged
+    package = Path(mlsys.__file__).resolve().parent
+    shipped = {p.relative_to(out / "mlsys").as_posix() for p in (out / "mlsys").rglob("*.py")}
+    assert shipped == {p.relative_to(package).as_posix() for p in package.rglob("*.py")}
+    assert (out / "mlsys" / "expectations" / "iris.json").is_file()  # laid out as in the wheel
+    assert (out / "mlsys" / "data" / "wine.csv").is_file()
+    assert not list(out.rglob("__pycache__")) and not list(out.rglob("*.pyc"))
+    assert bundle.variables == {"MLSYS_BACKEND": "local"}
+
+
+def test_source_is_pinned_instead_of_bundled(tmp_path: Path) -> None:
+    bundle = bundle_space("wine", tmp_path / "space", SOURCE, spaces=SPACES)
+    lines = (bundle.path / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert f"mlsys[ui] @ {SOURCE}" in lines and f"gradio=={sdk_version(SPACES / 'wine')}" in lines
+    assert not (bundle.path / "mlsys").exists()
+    assert not any(line.startswith("hopsworks") for line in lines)
+
+
+def test_only_a_hopsworks_space_installs_the_sdk(tmp_path: Path) -> None:
+    local = space_requirements("iris", "6.31.0")
+    assert "hopsworks" not in local.split("\n", 1)[1]  # the header names the backend only
+    hops = bundle_space("iris", tmp_path / "h", spaces=SPACES, backend="hopsworks")
+    lines = (hops.path / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert any(line.startswith("hopsworks[python]") for line in lines), lines
+    assert hops.variables == {"MLSYS_BACKEND": "hopsworks"}
+    pinned = bundle_space("iris", tmp_path / "s", SOURCE, spaces=SPACES, backend="hopsworks")
+    assert f"mlsys[ui,hopsworks] @ {SOURCE}" in (pinned.path / "requirements.txt").read_text()
 
 
 @pytest.mark.parametrize(("app", "source", "error", "words"), [
@@ -44,6 +69,20 @@ def test_bad_arguments_write_nothing(app: str, source: str, error: type[Exceptio
                                      tmp_path: Path) -> None:
     with pytest.raises(error, match=words.replace("+", r"\+")):
         bundle_space(app, tmp_path / "space", source)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("backend", "store", "error", "words"), [
+    ("hopsworks", "home/mlsys", InvalidArgumentError, "bundled store is for a Space on the local"),
+    ("sqlite", None, InvalidArgumentError, "backend 'sqlite' is not known"),
+    ("local", "nowhere/mlsys", ConfigurationError, "no local store at"),
+])
+def test_bad_backend_or_store_writes_nothing(backend: str, store: str | None,
+                                             error: type[Exception], words: str,
+                                             tmp_path: Path) -> None:
+    with pytest.raises(error, match=words):
+        bundle_space("iris", tmp_path / "space", backend=backend,
+                     store=tmp_path / store if store else None)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -15,7 +15,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from mlsys.errors import BackendUnavailableError, MlsysError
+from mlsys.errors import BackendUnavailableError, MissingExtraError, MlsysError
 from mlsys.store.api import Project
 from mlsys.store.hopsworks.config import HopsworksConfig
 from mlsys.store.hopsworks.context import Context
@@ -33,12 +33,12 @@ INSTALL_HINT = "pip install 'mlsys[hopsworks]'"
 
 
 def import_sdk() -> ModuleType:
-    """``hopsworks``, or BackendUnavailableError naming the extra to install."""
+    """``hopsworks``, or MissingExtraError naming the extra to install."""
     try:
         with quiet_sdk():
             import hopsworks
     except ImportError as err:
-        raise BackendUnavailableError(
+        raise MissingExtraError(
             f"the hopsworks backend needs the Hopsworks SDK, which is not installed: "
             f"{INSTALL_HINT} (import failed: {err})") from None
     return hopsworks
