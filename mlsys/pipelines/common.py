@@ -25,6 +25,7 @@ def feature_group(project: Project, system: System) -> FeatureGroup:
         name=system.feature_group, version=system.version,
         primary_key=list(system.primary_key), event_time=system.event_time,
         description=system.description, online_enabled=True,
+        reject_duplicate_keys=True,  # mlsys's own data has unique keys: a repeat is a bug
     )
     if fg.get_expectation_suite() is None or fg.validation_ingestion_policy != "STRICT":
         fg.save_expectation_suite(load_suite_file(system.suite_file),
@@ -50,6 +51,7 @@ def predictions_group(fs: FeatureStore, system: System) -> FeatureGroup:
         name=system.predictions_group, version=PREDICTIONS_VERSION,
         primary_key=list(system.primary_key), event_time=system.event_time,
         description=f"Batch predictions of {system.model_name} with the true label, by key",
+        reject_duplicate_keys=True,
     )
 
 
