@@ -159,8 +159,8 @@ def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str,
 def duplicate_key_message(where: str, repeats: int, keys: Sequence[str]) -> str:
     """The one warning an insert with repeated keys gives: the count and how to opt out."""
     return (
-        f"{where}: {repeats} row(s) repeat the primary key + event time {list(keys)} of an "
-        "earlier row of the frame; all rows are stored as given, as Hopsworks does (online "
+        f"{where}: {repeats} row(s) repeat the key {list(keys)} (primary key + event time) "
+        "of an earlier row of the frame; all rows are stored as given, as Hopsworks does (online "
         "reads keep the last row per key). To refuse such inserts pass "
         "write_options={'reject_duplicate_keys': True} or create the group with "
         f"reject_duplicate_keys=True; to keep one row per key use "
