@@ -149,10 +149,14 @@ class Schema:
 def _schema_arg(value: Any, role: str) -> Schema | None:
     if value is None or isinstance(value, Schema):
         return value
-    if hasattr(value, "to_dict") and hasattr(value, "_get_type"):  # hsml's own Schema
+    if _from_hsml(value):  # hsml's own Schema (the real SDK imported too)
         return Schema(list(_hsml_entries(value)))
     raise SchemaError(f"ModelSchema({role}=...) is {type(value).__name__}; wrap it in a "
                       f"Schema first, e.g. ModelSchema({role}=Schema(X_train))")
+
+
+def _from_hsml(obj: object) -> bool:
+    return type(obj).__module__.split(".")[0] == "hsml" and hasattr(obj, "to_dict")
 
 
 def _hsml_entries(schema: Any) -> list[dict[str, Any]]:
@@ -202,7 +206,7 @@ def model_schema_arg(model_schema: Any,
         return ModelSchema(wrap[0], wrap[1])
     if model_schema is None or isinstance(model_schema, ModelSchema | dict):
         return model_schema
-    if hasattr(model_schema, "to_dict"):  # hsml's own ModelSchema (the real SDK imported)
+    if _from_hsml(model_schema):  # hsml's own ModelSchema (the real SDK imported too)
         d = model_schema.to_dict()
         return d if isinstance(d, dict) else None
     raise SchemaError(f"create_model(model_schema=...) is {type(model_schema).__name__}; give "
