@@ -108,3 +108,20 @@ def test_reads_return_the_oldest_commit_first(project: Project, name: Name) -> N
     assert fg.select_all().read()["id"].tolist() == [5, 3, 4, 2, 1]
     assert "_mlsys_order" not in fg.read().columns
     assert [f.name for f in fg.features] == ["id", "x", "label"]
+
+
+def test_a_recorded_split_of_repeated_keys_reads_back_exactly(project: Project,
+                                                              name: Name) -> None:
+    fg = _group(project, name)
+    ids = [1, 1, 2, 3, 3, 3, 4, 5, 6, 7]
+    with pytest.warns(DuplicateKeyWarning):
+        fg.insert(_rows(ids, [float(i) for i in range(len(ids))]))
+    fv = project.get_feature_store().get_or_create_feature_view(
+        name("dups_view"), 1, query=fg.select_all(), labels=["label"])
+    x_train, x_test, _, _ = fv.train_test_split(0.3, seed=1)
+    assert len(x_train) + len(x_test) == len(ids)  # every stored row, each on one side
+    version = fv.get_last_accessed_training_dataset()
+    assert version is not None
+    again_train, again_test, _, _ = fv.get_train_test_split(version)
+    assert sorted(again_train["x"]) == sorted(x_train["x"])
+    assert sorted(again_test["x"]) == sorted(x_test["x"])
