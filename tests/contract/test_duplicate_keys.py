@@ -33,7 +33,7 @@ def test_repeated_keys_are_stored_as_given_with_one_warning(project: Project,
         fg.insert(_rows([3, 1, 3, 2, 3], [1.0, 2.0, 3.0, 4.0, 5.0]))
     assert len(caught) == 1
     message = str(caught[0].message)
-    assert "2 row(s) repeat the key ['id']" in message  # the count: two rows beyond the first 3
+    assert "2 row(s) repeat the primary key ['id']" in message  # two rows beyond the first 3
     assert "reject_duplicate_keys" in message  # how to opt out
     offline = fg.read()
     assert offline[["id", "x"]].to_numpy().tolist() == [  # every row, in insert order

@@ -158,7 +158,7 @@ def test_a_course_shaped_pipeline_runs_end_to_end_through_mlsys_run(tmp_path: Pa
     assert "(skipped IPython line: %matplotlib inline)" in out
     assert "(skipped IPython line: !pip install" in out
     assert f"({len(csv)}, 5)" in out  # the last bare expression of a cell is shown
-    assert "1 row(s) repeat the key" in backfill.stderr  # the one warning, with its count
+    assert "1 row(s) repeat the primary key" in backfill.stderr  # the one warning, with its count
     assert f"stored rows: {len(csv)}" in out  # the repeated flower is stored, not dropped
 
     training = _run([str(_notebook(work / "training.ipynb", TRAINING, "import json"))],

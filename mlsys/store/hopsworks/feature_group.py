@@ -146,7 +146,7 @@ class HopsworksFeatureGroup(FeatureGroup):
         strict = reject_duplicate_keys(write_options, self.reject_duplicate_keys)
         repeats = check_keys(df, self._keys(), where, reject_duplicates=strict)
         if repeats:  # hsfs stores them as given (its online copy keeps the last per key)
-            warnings.warn(duplicate_key_message(where, repeats, self._keys()),
+            warnings.warn(duplicate_key_message(where, repeats, self._keys(), self.event_time),
                           DuplicateKeyWarning, stacklevel=3)
         if df.empty:
             return df  # nothing to cast; insert() writes nothing

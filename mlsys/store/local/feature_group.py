@@ -169,7 +169,8 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
             self.restore_reports()  # a writer that died after its commit left one behind
             meta = self.report_metadata(report)  # the report travels inside the commit
             if repeats:  # before the write: a warnings filter of "error" then writes nothing
-                warnings.warn(frames.duplicate_key_message(where, repeats, self.keys),
+                warnings.warn(frames.duplicate_key_message(where, repeats, self.keys,
+                                                         self.event_time),
                               DuplicateKeyWarning, stacklevel=2)
             stored = data
             if tables.has_order(self._path):  # we hold the lock: the next version is ours

@@ -156,11 +156,13 @@ def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str,
     return repeats
 
 
-def duplicate_key_message(where: str, repeats: int, keys: Sequence[str]) -> str:
+def duplicate_key_message(where: str, repeats: int, keys: Sequence[str],
+                          event_time: str | None) -> str:
     """The one warning an insert with repeated keys gives: the count and how to opt out."""
+    kind = "primary key + event time" if event_time else "primary key"
     return (
-        f"{where}: {repeats} row(s) repeat the key {list(keys)} (primary key + event time) "
-        "of an earlier row of the frame; all rows are stored as given, as Hopsworks does (online "
+        f"{where}: {repeats} row(s) repeat the {kind} {list(keys)} of an earlier row of the "
+        "frame; all rows are stored as given, as Hopsworks does (online "
         "reads keep the last row per key). To refuse such inserts pass "
         "write_options={'reject_duplicate_keys': True} or create the group with "
         f"reject_duplicate_keys=True; to keep one row per key use "
