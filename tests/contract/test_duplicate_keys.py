@@ -51,13 +51,22 @@ def test_a_later_insert_of_new_repeated_keys_appends_them_all(project: Project,
     assert fg.read()[["id", "x"]].to_numpy().tolist() == [[2, 2.0], [2, 3.0], [1, 9.0]]
 
 
-def test_repeated_keys_matching_a_stored_row_are_refused_whole(project: Project,
-                                                               name: Name) -> None:
+def test_repeated_keys_matching_a_stored_row_replace_it_by_all_of_them(project: Project,
+                                                                      name: Name) -> None:
+    # What Hopsworks 5.2's MERGE (the SDK's deltalake build) does with such a frame.
     fg = _group(project, name)
-    fg.insert(_rows([1, 2], [1.0, 2.0]))
-    with pytest.warns(DuplicateKeyWarning), pytest.raises(SchemaError, match="already stored"):
-        fg.insert(_rows([2, 2, 5], [7.0, 8.0, 9.0]))
-    assert fg.read()[["id", "x"]].to_numpy().tolist() == [[1, 1.0], [2, 2.0]]
+    fg.insert(_rows([1, 2, 3], [1.0, 2.0, 3.0]))
+    with pytest.warns(DuplicateKeyWarning, match="1 row"):
+        job, _ = fg.insert(_rows([2, 5, 2], [7.0, 9.0, 8.0]))
+    assert fg.read()[["id", "x"]].to_numpy().tolist() == [
+        [1, 1.0], [3, 3.0], [2, 7.0], [5, 9.0], [2, 8.0]]
+    assert fg.read(online=True).set_index("id")["x"].to_dict() == {1: 1.0, 2: 8.0, 3: 3.0,
+                                                                  5: 9.0}
+    details = fg.commit_details()[job.commit_version]
+    assert (details["operation"], details["rows_inserted"], details["rows_updated"]) == (
+        "UPSERT", 1, 2)
+    fg.insert(_rows([3], [30.0]))  # and plain upserts go on as before
+    assert fg.read()["x"].tolist() == [1.0, 7.0, 9.0, 8.0, 30.0]
 
 
 def test_the_strict_write_option_refuses_and_writes_nothing(project: Project,

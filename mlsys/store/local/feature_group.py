@@ -182,13 +182,8 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
             else:
                 try:
                     version, _ = tables.merge(self._path, stored, self.keys, meta)
-                except tables.RepeatedMatchError:
-                    raise SchemaError(
-                        f"{where}: {repeats} row(s) of the frame repeat a primary key + event "
-                        f"time {self.keys} that is already stored; an upsert cannot replace "
-                        "one stored row with several (Hopsworks' MERGE refuses this too). "
-                        f"Nothing was written; keep one row per key, e.g. "
-                        f"df.drop_duplicates({self.keys}, keep='last')") from None
+                except tables.RepeatedMatchError:  # only a frame with repeats gets here
+                    version = tables.replace_keys(self._path, stored, self.keys, meta)
             if row["features"] is None:
                 self._save_columns(columns)
             if self.online_enabled:

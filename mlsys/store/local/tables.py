@@ -84,9 +84,10 @@ def merge(path: Path, data: pa.Table, keys: Sequence[str],
           metadata: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
     """Upsert ``data`` on ``keys``: matching rows are replaced, the others appended.
 
-    Rows of ``data`` that repeat a key are all appended when the key is new; when it is
-    already stored, Delta cannot update one stored row from several rows and
-    :class:`RepeatedMatchError` is raised (nothing is written), as the MERGE Hopsworks runs does.
+    Rows of ``data`` that repeat a key are all appended when the key is new. When such a key is
+    already stored, the Hopsworks SDK's deltalake build replaces the stored row by all of them;
+    stock deltalake refuses that MERGE, raising :class:`RepeatedMatchError` (nothing written),
+    and :func:`replace_keys` then gives the same result.
     """
     table = open_table(path)
     predicate = " AND ".join(f't."{k}" = s."{k}"' for k in keys)
@@ -107,6 +108,31 @@ def merge(path: Path, data: pa.Table, keys: Sequence[str],
 
 class RepeatedMatchError(ValueError):
     """A MERGE met several rows of the frame for one stored row (see :func:`merge`)."""
+
+
+def replace_keys(path: Path, data: pa.Table, keys: Sequence[str],
+                 metadata: dict[str, str] | None = None) -> int:
+    """What :func:`merge` does, for a ``data`` that repeats stored keys: every stored row whose
+    key is in ``data`` goes, every row of ``data`` lands, in one (overwrite) commit.
+
+    The table is rewritten, so this is only for the rare insert that MERGE cannot take; the
+    commit records the upsert's counts for :func:`commit_summary`.
+    """
+    current = open_table(path).to_pyarrow_table()
+    incoming = data.select(list(keys)).to_pandas().drop_duplicates()
+    stored = current.select(list(keys)).to_pandas()
+    hit = stored.merge(incoming.assign(__hit=True), on=list(keys), how="left")["__hit"]
+    replaced = hit.notna().to_numpy()
+    kept = current.filter(pa.array(~replaced))
+    known = incoming.merge(stored.drop_duplicates(), on=list(keys), how="inner")
+    matched = data.select(list(keys)).to_pandas().merge(known, on=list(keys), how="inner")
+    counts = {"mlsys.operation": "UPSERT", "mlsys.rows_updated": str(len(matched)),
+              "mlsys.rows_inserted": str(len(data) - len(matched)),
+              "mlsys.rows_deleted": "0"}
+    new = pa.concat_tables([kept, data.select(current.column_names).cast(current.schema)])
+    write_deltalake(str(path), new, mode="overwrite",
+                    commit_properties=_props({**(metadata or {}), **counts}))
+    return open_table(path).version()
 
 
 def read(path: Path, version: int | None = None,
@@ -162,7 +188,11 @@ def commit_summary(info: dict[str, Any]) -> dict[str, Any]:
     op = str(info.get("operation", ""))
     metrics = info.get("operationMetrics") or {}
     mode = str((info.get("operationParameters") or {}).get("mode", ""))
-    if op == "MERGE":
+    if "mlsys.operation" in info:  # an upsert written as an overwrite (see replace_keys)
+        name = str(info["mlsys.operation"])
+        ins, upd, dele = (info.get(f"mlsys.rows_{k}", 0) for k in ("inserted", "updated",
+                                                                  "deleted"))
+    elif op == "MERGE":
         name = "UPSERT"
         ins = metrics.get("num_target_rows_inserted", 0)
         upd = metrics.get("num_target_rows_updated", 0)
