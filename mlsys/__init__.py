@@ -15,7 +15,7 @@ from mlsys.errors import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from mlsys.store.api import Project
+    from mlsys.store.api import ModelSchema, Project, Schema
 
 __version__ = "0.1.0"
 
@@ -38,11 +38,22 @@ def login(backend: str | None = None, home: str | Path | None = None,
                                      create=create), **options)
 
 
+def __getattr__(name: str) -> object:
+    # Schema and ModelSchema (hsml's constructors) load the store package only when asked for.
+    if name in ("Schema", "ModelSchema"):
+        from mlsys.store.api import schema
+
+        return getattr(schema, name)
+    raise AttributeError(f"module 'mlsys' has no attribute {name!r}")
+
+
 __all__ = [
     "DataValidationError",
     "DataValidationException",
     "MlsysError",
+    "ModelSchema",
     "NotFoundError",
+    "Schema",
     "SchemaError",
     "__version__",
     "login",

@@ -374,6 +374,24 @@ def status(
     Console(width=None if sys.stdout.isatty() else 400).print(status_table(r))
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def run(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A .py script or an .ipynb notebook.")],
+) -> None:
+    """Run a script or notebook written for Hopsworks on the configured store; ARGS after FILE
+    go to the script. `import hopsworks` / `hsfs` / `hsml` resolve to mlsys (unless
+    MLSYS_BACKEND=hopsworks); notebooks run cell by cell, IPython magics and `!` lines skipped.
+
+    Example: mlsys run iris-feature-pipeline-daily.py
+    """
+    from mlsys.compat.runner import run_file
+
+    result = _run(lambda: run_file(file, ctx.args, _say))
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
 def main() -> None:
     """Console entry point."""
     app()

@@ -48,14 +48,29 @@ class NotFoundError(MlsysError, LookupError):
         self.existing = existing
 
 
-class AlreadyExistsError(MlsysError):
-    """An entity or file exists and the call was not allowed to replace it."""
+class AlreadyExistsError(MlsysError, OSError):
+    """An entity or file exists and the call was not allowed to replace it.
+
+    Also an ``OSError``: Hopsworks raises ``OSError`` there, so ``except OSError`` ports unchanged.
+    """
 
 
 class SchemaError(MlsysError, ValueError):
     """A DataFrame does not fit the schema it is written to or read with.
 
-    Raised for missing or extra features, wrong dtypes, and nulls or duplicates in primary keys.
+    Raised for missing or extra features, wrong dtypes, nulls in primary keys, and duplicate
+    primary keys in one insert when the strict duplicate check is on (see
+    :class:`DuplicateKeyWarning`).
+    """
+
+
+class DuplicateKeyWarning(UserWarning):
+    """An insert held rows sharing a primary key (+ event time); they were stored as given.
+
+    Hopsworks stores such rows as given too (its online copy keeps the last row per key). The
+    strict check turns this into a :class:`SchemaError` that writes nothing:
+    ``write_options={"reject_duplicate_keys": True}`` for one insert, or
+    ``reject_duplicate_keys=True`` when creating the group for every insert.
     """
 
 
@@ -97,6 +112,7 @@ __all__ = [
     "ConfigurationError",
     "DataValidationError",
     "DataValidationException",
+    "DuplicateKeyWarning",
     "ExpectationSuiteError",
     "IntegrityError",
     "InvalidArgumentError",

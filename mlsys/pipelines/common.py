@@ -26,6 +26,7 @@ def feature_group(project: Project, system: System) -> FeatureGroup:
         name=system.feature_group, version=system.version,
         primary_key=list(system.primary_key), event_time=system.event_time,
         description=system.description, online_enabled=True,
+        reject_duplicate_keys=True,  # mlsys's own data has unique keys: a repeat is a bug
     )
     if fg.get_expectation_suite() is None or fg.validation_ingestion_policy != "STRICT":
         fg.save_expectation_suite(load_suite_file(system.suite_file),
@@ -53,6 +54,7 @@ def predictions_group(fs: FeatureStore, system: System) -> FeatureGroup:
         primary_key=list(system.primary_key), event_time=system.event_time,
         description=f"Batch predictions of {system.model_name} with the true label, by key, and "
                     "whether the row was in the model's training data (in_training_data)",
+        reject_duplicate_keys=True,
     )
 
 

@@ -231,7 +231,6 @@ def test_insert_waits_for_the_job_and_returns_an_mlsys_report(
 @pytest.mark.parametrize("change, match", [
     (lambda df: df.drop(columns=["Flower ID"]), "missing feature"),
     (lambda df: df.assign(extra=1), "extra feature"),
-    (lambda df: pd.concat([df, df]), "share a primary key"),
     (lambda df: df.assign(**{"Flower ID": [1, None, 3]}), "null"),
 ])
 def test_a_bad_frame_is_refused_before_upload(sdk: SimpleNamespace, ctx: Context,
@@ -241,6 +240,24 @@ def test_a_bad_frame_is_refused_before_upload(sdk: SimpleNamespace, ctx: Context
     with pytest.raises(SchemaError, match=match):
         HopsworksFeatureGroup(iris_group(sdk), ctx).insert(change(_frame()))  # type: ignore
     assert len(calls) == 0
+
+
+def test_repeated_keys_go_to_hsfs_with_a_warning_or_are_refused_when_strict(
+        sdk: SimpleNamespace, ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlsys.errors import DuplicateKeyWarning
+
+    calls = spy(monkeypatch, sdk.feature_group.FeatureGroup, "insert", result=(None, None))
+    twice = pd.concat([_frame(), _frame()], ignore_index=True)
+    with pytest.warns(DuplicateKeyWarning, match="3 row"):  # hsfs stores them as given
+        HopsworksFeatureGroup(iris_group(sdk), ctx).insert(twice)
+    assert len(calls) == 1 and len(calls.last[0][0]) == 6
+    assert "reject_duplicate_keys" not in calls.last[1]["write_options"]  # mlsys's own option
+    with pytest.raises(SchemaError, match="share a primary key"):
+        HopsworksFeatureGroup(iris_group(sdk), ctx).insert(
+            twice, write_options={"reject_duplicate_keys": True})
+    with pytest.raises(SchemaError, match="rejects duplicate keys"):
+        HopsworksFeatureGroup(iris_group(sdk), ctx, reject_duplicate_keys=True).insert(twice)
+    assert len(calls) == 1
 
 
 def test_frames_are_cast_as_the_local_store_casts_them(

@@ -28,6 +28,9 @@ def _modules_after(setup: str) -> set[str]:
     "import mlsys.cli",
     "from mlsys.cli import app\nfrom typer.testing import CliRunner\n"
     "assert CliRunner().invoke(app, ['--help']).exit_code == 0",
+    # the pytest plugin loads with every pytest run of a checkout that installed mlsys
+    "import mlsys.compat.pytest_plugin",
+    "import mlsys.compat.hook",
 ])
 def test_heavy_libraries_are_not_imported(setup: str) -> None:
     loaded = _modules_after(setup)
@@ -43,7 +46,7 @@ def test_help_of_every_verb_has_an_example() -> None:
     top = runner.invoke(app, ["--help"])
     assert top.exit_code == 0
     verbs = ["backfill", "daily", "train", "infer", "eda", "report", "validate", "demo", "serve",
-             "space", "status"]
+             "space", "status", "run"]
     for verb in verbs:
         assert verb in top.output
         result = runner.invoke(app, [verb, "--help"])

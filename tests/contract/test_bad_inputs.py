@@ -57,9 +57,12 @@ def test_null_primary_key(fg: FeatureGroup) -> None:
     _unchanged(fg)
 
 
-def test_duplicate_primary_key_within_one_insert(fg: FeatureGroup) -> None:
-    with pytest.raises(SchemaError, match="drop_duplicates"):
-        fg.insert(frame([2, 2], [2.0, 3.0]))
+def test_duplicate_primary_key_within_one_insert_under_the_strict_check(
+        fg: FeatureGroup) -> None:
+    # Repeated keys are stored by default (tests/contract/test_duplicate_keys.py); the strict
+    # opt-in refuses them with the bad keys and the fix, and writes nothing.
+    with pytest.raises(SchemaError, match=r"2 rows share.*'id': 2.*drop_duplicates"):
+        fg.insert(frame([2, 2], [2.0, 3.0]), write_options={"reject_duplicate_keys": True})
     _unchanged(fg)
 
 

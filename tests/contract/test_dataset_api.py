@@ -49,6 +49,9 @@ def test_existing_targets_need_overwrite(project: Project, picture: Path,
     ds.download("Resources/x.png", str(tmp_path / "copy.png"))
     with pytest.raises(AlreadyExistsError):
         ds.download("Resources/x.png", str(tmp_path / "copy.png"))
+    # Hopsworks raises OSError there, so `except OSError` written for it catches ours too
+    with pytest.raises(OSError, match="overwrite"):
+        ds.download("Resources/x.png", str(tmp_path / "copy.png"))
 
 
 def test_directories(project: Project, tmp_path: Path) -> None:

@@ -165,8 +165,10 @@ def merged(before: pd.DataFrame, frame: pd.DataFrame) -> list[tuple[Any, ...]]:
 @pytest.fixture
 def group(tmp_path: Path) -> FeatureGroup:
     fs = mlsys.login(home=tmp_path / "store").get_feature_store()
+    # Strict keys: a repeated key is one of the unfitting frames here (the default, which
+    # stores repeats as Hopsworks does, is tested in tests/contract/test_duplicate_keys.py).
     fg = fs.get_or_create_feature_group("hostile", 1, primary_key=["id"], event_time="ts",
-                                        online_enabled=True)
+                                        online_enabled=True, reject_duplicate_keys=True)
     fg.insert(pd.DataFrame({"id": [1, 2], "ts": pd.Timestamp("2026-01-01", tz="UTC"),
                             "x": [0.5, 1.5], "s": ["a", "b"], "n": [10, 20],
                             "flag": [True, False]}))

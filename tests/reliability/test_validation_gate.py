@@ -109,8 +109,10 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     project = mlsys.login(home=tmp_path_factory.mktemp("gate"))
     strict = feature_group(project, IRIS)  # the pipelines' group: suite attached STRICT
     strict.insert(IRIS.load().head(20))
+    # strict keys as the pipelines' groups have them: a repeated key is a schema defect here
     always = project.get_feature_store().get_or_create_feature_group(
-        "iris_always", 1, primary_key=[IRIS.primary_key[0]], event_time=IRIS.event_time)
+        "iris_always", 1, primary_key=[IRIS.primary_key[0]], event_time=IRIS.event_time,
+        reject_duplicate_keys=True)
     always.save_expectation_suite(load_suite_file(IRIS.suite_file),
                                   validation_ingestion_policy="always")
     always.insert(IRIS.load().head(20))

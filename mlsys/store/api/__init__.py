@@ -26,15 +26,18 @@ from mlsys.store.api.registry import (
     ModelApi,
     ModelRegistry,
 )
-from mlsys.store.api.types import (
+from mlsys.store.api.schema import (
     ColumnSchema,
+    ModelSchema,
+    Schema,
+    TensorSpec,
+)
+from mlsys.store.api.types import (
     Feature,
     Filter,
     FilterOp,
     Job,
     Logic,
-    ModelSchema,
-    Schema,
     TimeLike,
     TrainingDatasetInfo,
 )
@@ -57,6 +60,7 @@ __all__ = [
     "Project",
     "Query",
     "Schema",
+    "TensorSpec",
     "TimeLike",
     "TrainingDatasetInfo",
 ]

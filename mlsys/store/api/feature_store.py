@@ -27,6 +27,22 @@ def check_insert_operation(operation: str) -> None:
             "keyed, so use 'upsert' (the default)")
 
 
+REJECT_DUPLICATE_KEYS = "reject_duplicate_keys"
+"""The write option (and group setting) of the strict duplicate-key check (an mlsys addition)."""
+
+
+def reject_duplicate_keys(write_options: dict[str, Any] | None, group_setting: bool) -> bool:
+    """Whether an insert refuses repeated keys: its write option if given, else the group's."""
+    value = (write_options or {}).get(REJECT_DUPLICATE_KEYS)
+    if value is None:
+        return group_setting
+    if not isinstance(value, bool):
+        raise InvalidArgumentError(
+            f"write_options[{REJECT_DUPLICATE_KEYS!r}] is {value!r}; give True (refuse "
+            "repeated primary keys) or False (store them as given, the Hopsworks default)")
+    return value
+
+
 DATAFRAME_TYPES = ("default", "pandas")
 """The ``dataframe_type`` values feature views accept: mlsys returns pandas frames."""
 
@@ -105,8 +121,15 @@ class FeatureGroup(ABC):
       already exists replaces it; others are appended. It is synchronous on the local backend, so
       read-after-write holds; the Hopsworks backend waits for the job for the same effect.
     - The first insert fixes the schema. Later frames must carry exactly the same features, with
-      compatible types; a missing or extra feature, a wrong dtype, or a null / duplicate primary
-      key within one frame raises :class:`~mlsys.errors.SchemaError` and writes nothing.
+      compatible types; a missing or extra feature, a wrong dtype, or a null primary key
+      raises :class:`~mlsys.errors.SchemaError` and writes nothing.
+    - Rows of one frame that share a primary key (+ event time) are stored as given, as
+      Hopsworks 5.2 does, with one :class:`~mlsys.errors.DuplicateKeyWarning` naming the count;
+      online reads keep the last of them. The strict check (opt-in: write option
+      ``{"reject_duplicate_keys": True}``, or ``reject_duplicate_keys=True`` when the group is
+      created) raises SchemaError instead and writes nothing. mlsys never drops rows silently.
+    - Offline reads of the local backend return the oldest commit first and the rows of one
+      insert in insert order; that order is a convenience, not a Hopsworks guarantee.
     - With an expectation suite attached, every insert is validated with Great Expectations.
       STRICT: a failing frame raises :class:`~mlsys.errors.DataValidationError`, nothing is
       written, and the report is stored as REJECTED. ALWAYS: the rows land and the report is
@@ -121,6 +144,7 @@ class FeatureGroup(ABC):
     event_time: str | None
     description: str
     online_enabled: bool
+    reject_duplicate_keys: bool  # the strict duplicate-key check (opt-in, see above)
 
     @property
     @abstractmethod
@@ -352,7 +376,10 @@ class FeatureStore(ABC):
 
         ``version`` is required (an int >= 1). Creating needs a non-empty ``primary_key``.
         A suite given here is attached with the ALWAYS policy (as in hsfs); call
-        ``save_expectation_suite(..., "strict")`` for STRICT.
+        ``save_expectation_suite(..., "strict")`` for STRICT. ``reject_duplicate_keys=True``
+        (an mlsys addition) turns on the strict duplicate-key check for every insert; the local
+        backend stores it with the group (given for an existing group, it replaces the stored
+        setting), the Hopsworks backend keeps it on the returned object.
         """
 
     @abstractmethod

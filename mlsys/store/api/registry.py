@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from mlsys.store.api.feature_store import FeatureView
-from mlsys.store.api.types import ModelSchema
+from mlsys.store.api.schema import ModelSchema
 
 
 class Model(ABC):
@@ -58,6 +58,8 @@ class ModelApi(ABC):
                      training_dataset_version: int | None = None, **kwargs: Any) -> Model:
         """A model object, registered when ``save`` is called.
 
+        ``model_schema`` is a :class:`ModelSchema` (or hsml's, or its dict); ``input_schema=`` /
+        ``output_schema=`` keywords (a Schema or a DataFrame/Series) build one instead.
         Metric values must be numbers (stored as floats); anything else raises a clear error.
         """
 

@@ -1,4 +1,4 @@
-"""Small named types of the store contract: features, filters, jobs, schemas, dataset info."""
+"""Small named types of the store contract: features, filters, jobs, dataset info."""
 
 from __future__ import annotations
 
@@ -101,49 +101,6 @@ class Job:
 
     def wait_for_completion(self, **_: Any) -> Job:  # hsfs name; a no-op for finished jobs
         return self
-
-
-@dataclass(frozen=True)
-class ColumnSchema:
-    """One column of a model schema."""
-
-    name: str
-    type: str
-
-
-@dataclass(frozen=True)
-class Schema:
-    """A columnar schema as in ``hsml.schema.Schema``; build it with :meth:`from_frame`."""
-
-    columns: tuple[ColumnSchema, ...]
-
-    @classmethod
-    def from_frame(cls, obj: Any) -> Schema:
-        """A schema from a DataFrame, Series (one column) or a list of names."""
-        import pandas as pd
-
-        if isinstance(obj, pd.Series):
-            return cls((ColumnSchema(str(obj.name), str(obj.dtype)),))
-        if isinstance(obj, pd.DataFrame):
-            return cls(tuple(ColumnSchema(str(c), str(t)) for c, t in obj.dtypes.items()))
-        return cls(tuple(ColumnSchema(str(c), "unknown") for c in obj))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"columnar_schema": [{"name": c.name, "type": c.type} for c in self.columns]}
-
-
-@dataclass(frozen=True)
-class ModelSchema:
-    """Inputs and outputs of a model, as ``hsml.model_schema.ModelSchema``."""
-
-    input_schema: Schema | None = None
-    output_schema: Schema | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "input_schema": self.input_schema.to_dict() if self.input_schema else None,
-            "output_schema": self.output_schema.to_dict() if self.output_schema else None,
-        }
 
 
 @dataclass(frozen=True)

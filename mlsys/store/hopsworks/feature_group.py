@@ -24,7 +24,11 @@ from typing import TYPE_CHECKING, Any
 from mlsys.errors import DataValidationError, ExpectationSuiteError, NotFoundError
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, FeatureGroup, Job, Query, TimeLike
-from mlsys.store.api.feature_store import check_insert_operation
+from mlsys.store.api.feature_store import (
+    REJECT_DUPLICATE_KEYS,
+    check_insert_operation,
+    reject_duplicate_keys,
+)
 from mlsys.store.hopsworks.query import HopsworksQuery, Recipe, feature_from_sdk
 from mlsys.store.hopsworks.validation import report_from_sdk, suite_from_sdk
 from mlsys.validation.report import IngestionPolicy, IngestionResult
@@ -56,6 +60,7 @@ def insert_write_options(write_options: dict[str, Any] | None, wait: bool,
                          online_enabled: bool) -> dict[str, Any]:
     """hsfs ``write_options`` for an mlsys insert: wait for the job unless told otherwise."""
     options = dict(write_options or {})
+    options.pop(REJECT_DUPLICATE_KEYS, None)  # mlsys's own option; hsfs does not know it
     if wait:
         options.setdefault("wait_for_job", True)
         if online_enabled:
@@ -66,9 +71,11 @@ def insert_write_options(write_options: dict[str, Any] | None, wait: bool,
 class HopsworksFeatureGroup(FeatureGroup):
     """See the module docstring; ``sdk`` is the wrapped hsfs object (an escape hatch)."""
 
-    def __init__(self, sdk: Any, ctx: Context) -> None:
+    def __init__(self, sdk: Any, ctx: Context, reject_duplicate_keys: bool = False) -> None:
         self.sdk = sdk
         self._ctx = ctx
+        # hsfs has no place for this mlsys setting: it holds for this object (the session)
+        self.reject_duplicate_keys = reject_duplicate_keys
 
     # ------------------------------------------------------------------ metadata
     @property
@@ -112,15 +119,21 @@ class HopsworksFeatureGroup(FeatureGroup):
         return f"HopsworksFeatureGroup({self.name!r}, version={self.version})"
 
     # ------------------------------------------------------------------ writes
-    def _checked_frame(self, features: pd.DataFrame) -> pd.DataFrame:
+    def _checked_frame(self, features: pd.DataFrame,
+                       write_options: dict[str, Any] | None = None) -> pd.DataFrame:
         """The frame as the local backend would store it: normalised names, the group's exact
-        features, unique non-null keys, and each column cast to its feature type (an int
-        column for a double feature is cast, naive times are UTC) — or SchemaError."""
+        features, non-null keys (repeated ones warned about, or refused under the strict
+        check), and each column cast to its feature type (an int column for a double feature
+        is cast, naive times are UTC) — or SchemaError."""
+        import warnings
+
+        from mlsys.errors import DuplicateKeyWarning
         from mlsys.store.local.frames import (
             ARROW_TYPES,
             Column,
             check_columns,
             check_keys,
+            duplicate_key_message,
             normalise,
             to_arrow,
         )
@@ -130,7 +143,11 @@ class HopsworksFeatureGroup(FeatureGroup):
         known = self.features
         if known:
             check_columns(df, [f.name for f in known], where)
-        check_keys(df, self._keys(), where)
+        strict = reject_duplicate_keys(write_options, self.reject_duplicate_keys)
+        repeats = check_keys(df, self._keys(), where, reject_duplicates=strict)
+        if repeats:  # hsfs stores them as given (its online copy keeps the last per key)
+            warnings.warn(duplicate_key_message(where, repeats, self._keys(), self.event_time),
+                          DuplicateKeyWarning, stacklevel=3)
         if df.empty:
             return df  # nothing to cast; insert() writes nothing
         if known and not all(f.type in ARROW_TYPES for f in known):
@@ -145,7 +162,7 @@ class HopsworksFeatureGroup(FeatureGroup):
                *, operation: str = "upsert", wait: bool = False,
                ) -> tuple[Job, ValidationReport | None]:
         check_insert_operation(operation)
-        df = self._checked_frame(features)
+        df = self._checked_frame(features, write_options)
         if df.empty:  # nothing to write: no job, no commit, no report (as locally)
             return Job(name=f"{self.name}_{self.version}_insert", rows=0), None
         wait = wait or self._ctx.config.wait_for_jobs

@@ -58,6 +58,7 @@ class HopsworksFeatureStore(FeatureStore):
         if et is not None and et in pk:
             raise SchemaError(f"event_time {et!r} is also in the primary key {pk}; the upsert "
                               "key is primary key + event time, so keep them apart")
+        strict_keys = bool(kwargs.pop("reject_duplicate_keys", False))
         ge_suite = None
         if expectation_suite is not None:
             from mlsys.validation.suites import parse_suite
@@ -68,7 +69,7 @@ class HopsworksFeatureStore(FeatureStore):
             self.sdk.get_or_create_feature_group, name=name, version=version,
             primary_key=pk, event_time=et, description=description,
             online_enabled=online_enabled, expectation_suite=ge_suite, **kwargs)
-        fg = HopsworksFeatureGroup(sdk_fg, self._ctx)
+        fg = HopsworksFeatureGroup(sdk_fg, self._ctx, reject_duplicate_keys=strict_keys)
         if not fg._saved() and not pk:
             raise SchemaError(f"creating feature group {name} v{version} needs a primary "
                               "key, e.g. primary_key=['id']")

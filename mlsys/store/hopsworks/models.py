@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from mlsys.errors import AlreadyExistsError, IntegrityError, NotFoundError, SchemaError
 from mlsys.names import model_name, version_number
 from mlsys.store.api import FeatureView, Model, ModelApi, ModelRegistry, ModelSchema, Schema
+from mlsys.store.api.schema import model_schema_arg
 from mlsys.store.hopsworks.errors import quiet_sdk
 
 if TYPE_CHECKING:
@@ -41,9 +42,7 @@ def to_sdk_schema(schema: ModelSchema | dict[str, Any] | None) -> Any:
     from hsml.schema import Schema as SdkSchema
 
     def columns(s: Schema | None) -> Any:
-        if s is None:
-            return None
-        return SdkSchema([{"name": c.name, "type": c.type} for c in s.columns])
+        return None if s is None else SdkSchema(s.entries())  # columns or tensors, as given
 
     with quiet_sdk():  # hsml 5.2 deprecates ModelSchema: see MODEL_SCHEMA_DEPRECATION
         return SdkModelSchema(input_schema=columns(schema.input_schema),
@@ -231,7 +230,8 @@ class HopsworksModelApi(ModelApi):
         sdk_model = self._ctx.calls.run(
             f"create model {name}", self.sdk.create_model, name=name, version=version,
             metrics=check_metrics(metrics), description=description,
-            input_example=input_example, model_schema=to_sdk_schema(model_schema),
+            input_example=input_example,
+            model_schema=to_sdk_schema(model_schema_arg(model_schema, kwargs)),
             feature_view=sdk_fv, training_dataset_version=training_dataset_version, **kwargs)
         return HopsworksModel(sdk_model, self._ctx)
 

@@ -104,6 +104,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX validation_reports_commit
         ON validation_reports (feature_group_id, commit_version);
     """,
+    # 3: the strict duplicate-key check of a group (opt-in; Hopsworks stores repeated keys)
+    """
+    ALTER TABLE feature_groups ADD COLUMN reject_duplicate_keys INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -17,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 
-from mlsys.errors import MlsysError, NotFoundError, SchemaError
+from mlsys.errors import DuplicateKeyWarning, MlsysError, NotFoundError, SchemaError
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, FeatureGroup, Job, TimeLike
-from mlsys.store.api.feature_store import check_insert_operation
+from mlsys.store.api.feature_store import check_insert_operation, reject_duplicate_keys
 from mlsys.store.local import frames, tables
 from mlsys.store.local.catalog import dumps
 from mlsys.store.local.group_validation import GroupValidation
@@ -64,6 +65,7 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         self.event_time = row["event_time"]
         self.description = str(row["description"])
         self.online_enabled = bool(row["online_enabled"])
+        self.reject_duplicate_keys = bool(row["reject_duplicate_keys"])
         cfg = fs.config
         self._path = cfg.table_dir(self.name, self.version)
         self._lock_path = cfg.table_lock(self.name, self.version)
@@ -154,7 +156,8 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
                 frames.check_columns(df, [c.name for c in columns], where)
             if len(df) == 0:
                 return Job(job, rows=0), None
-            frames.check_keys(df, self.keys, where)
+            strict = reject_duplicate_keys(write_options, bool(row["reject_duplicate_keys"]))
+            repeats = frames.check_keys(df, self.keys, where, reject_duplicates=strict)
             data, columns = frames.to_arrow(df, columns, self.event_time, where)
             suite = self._suite(row)
             report = None
@@ -165,12 +168,22 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
             before = tables.current_version(self._path)
             self.restore_reports()  # a writer that died after its commit left one behind
             meta = self.report_metadata(report)  # the report travels inside the commit
+            if repeats:  # before the write: a warnings filter of "error" then writes nothing
+                warnings.warn(frames.duplicate_key_message(where, repeats, self.keys,
+                                                         self.event_time),
+                              DuplicateKeyWarning, stacklevel=2)
+            stored = data
+            if tables.has_order(self._path):  # we hold the lock: the next version is ours
+                stored = tables.with_order(data, 0 if before is None else before + 1)
             if before is None:
-                version = tables.create(self._path, data, self._key, meta)
+                version = tables.create(self._path, stored, self._key, meta)
             elif overwrite:
-                version = tables.overwrite(self._path, data, meta)
+                version = tables.overwrite(self._path, stored, meta)
             else:
-                version, _ = tables.merge(self._path, data, self.keys, meta)
+                try:
+                    version, _ = tables.merge(self._path, stored, self.keys, meta)
+                except tables.RepeatedMatchError:  # only a frame with repeats gets here
+                    version = tables.replace_keys(self._path, stored, self.keys, meta)
             if row["features"] is None:
                 self._save_columns(columns)
             if self.online_enabled:

@@ -80,6 +80,7 @@ class LocalFeatureStore(FeatureStore):
         if et is not None and et in pk:
             raise SchemaError(f"event_time {et!r} is also in the primary key {pk}; the upsert "
                               "key is primary key + event time, so keep them apart")
+        strict_keys = kwargs.pop("reject_duplicate_keys", None)
         row = self._group_row(name, version)
         if row is None:
             if not pk:
@@ -88,14 +89,21 @@ class LocalFeatureStore(FeatureStore):
             with self.catalog.write() as db:
                 db.execute(
                     "INSERT OR IGNORE INTO feature_groups (name, version, primary_key, "
-                    "event_time, description, online_enabled, created) VALUES (?,?,?,?,?,?,?)",
+                    "event_time, description, online_enabled, reject_duplicate_keys, created) "
+                    "VALUES (?,?,?,?,?,?,?,?)",
                     (name, version, json.dumps(pk), et, description or "",
-                     int(bool(online_enabled)), now_iso()))
+                     int(bool(online_enabled)), int(bool(strict_keys)), now_iso()))
             row = self._group_row(name, version)
             fg = LocalFeatureGroup(self, row)
             if expectation_suite is not None and fg.get_expectation_suite() is None:
                 fg.save_expectation_suite(expectation_suite, validation_ingestion_policy="always")
             return fg
+        if strict_keys is not None and bool(strict_keys) != bool(row["reject_duplicate_keys"]):
+            # An explicit choice on an existing group is stored: the setting follows the owner.
+            with self.catalog.write() as db:
+                db.execute("UPDATE feature_groups SET reject_duplicate_keys = ? WHERE id = ?",
+                           (int(bool(strict_keys)), row["id"]))
+            row = self._group_row(name, version)
         fg = LocalFeatureGroup(self, row)
         if (pk and pk != fg.primary_key) or (et is not None and et != fg.event_time):
             raise SchemaError(

@@ -49,6 +49,23 @@ def _keys_frame(blob: bytes) -> pd.DataFrame:
     return pa.ipc.open_stream(io.BytesIO(blob)).read_all().to_pandas()
 
 
+_OCCURRENCE = "__mlsys_occurrence"
+"""Recorded beside the keys when a key repeats (groups store repeated keys as given): which of
+the rows sharing a key, counted in read order (oldest commit first), so a split re-reads
+exactly its rows."""
+
+
+def _recorded_keys(side: pd.DataFrame, keys: list[str]) -> list[str]:
+    return [*keys, _OCCURRENCE] if _OCCURRENCE in side.columns else keys
+
+
+def _with_occurrence(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``frame`` with the occurrence column when some key repeats (else unchanged)."""
+    if not frame.duplicated(keys).any():
+        return frame
+    return frame.assign(**{_OCCURRENCE: frame.groupby(keys, sort=False).cumcount().to_numpy()})
+
+
 class LocalFeatureView(FeatureView):
     """A feature view of the local backend (see :class:`mlsys.store.api.FeatureView`)."""
 
@@ -143,8 +160,9 @@ class LocalFeatureView(FeatureView):
                  dumps(versions), dumps(keys),
                  # training_data() takes every row of the pinned versions through the recorded
                  # filters, so re-reading reproduces it and its keys need not be stored
-                 _keys_blob(train[keys]) if test is not None else _ALL_ROWS,
-                 _keys_blob(test[keys]) if test is not None else None))
+                 _keys_blob(train[_recorded_keys(train, keys)]) if test is not None
+                 else _ALL_ROWS,
+                 _keys_blob(test[_recorded_keys(test, keys)]) if test is not None else None))
         self._last_td = version
         return version
 
@@ -183,6 +201,7 @@ class LocalFeatureView(FeatureView):
         # the rows in key order: Delta hands them back in file order, which differs between two
         # stores holding the same data, and a seeded split must pick the same rows in both
         frame = frame.sort_values(self._keys(), kind="stable").reset_index(drop=True)
+        frame = _with_occurrence(frame, self._keys())
         strata = None
         if stratify:
             strata = frame[self.labels].astype(str).agg("|".join, axis=1).to_numpy()
@@ -208,6 +227,9 @@ class LocalFeatureView(FeatureView):
         keys, version = json.loads(row["key_columns"]), row["version"]
         wanted = _keys_frame(row[side])
         wanted[_ORDER] = np.arange(len(wanted))
+        if _OCCURRENCE in wanted.columns:
+            frame = _with_occurrence(frame.sort_values(keys, kind="stable"), keys)
+            keys = [*keys, _OCCURRENCE]
         got = wanted.merge(frame, on=keys, how="left", indicator=True)
         missing = int((got["_merge"] != "both").sum())
         if missing:
@@ -216,7 +238,8 @@ class LocalFeatureView(FeatureView):
                 f"{missing} recorded row(s) are no longer in the feature groups' history "
                 "(were old table versions vacuumed, or a group deleted?)"
             )
-        return got.sort_values(_ORDER, kind="stable").drop(columns=[_ORDER, "_merge"])
+        got = got.sort_values(_ORDER, kind="stable")
+        return got.drop(columns=[c for c in (_ORDER, "_merge", _OCCURRENCE) if c in got])
 
     def get_train_test_split(self, training_dataset_version: int,
                              read_options: dict[str, Any] | None = None,

@@ -106,8 +106,14 @@ def check_columns(df: pd.DataFrame, expected: Sequence[str], where: str) -> None
         )
 
 
-def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str) -> None:
-    """No nulls and no duplicates in the key columns (primary key + event time) of ``df``."""
+def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str,
+               reject_duplicates: bool = False) -> int:
+    """No nulls in the key columns (primary key + event time) of ``df``; returns how many rows
+    repeat the key of an earlier row of ``df`` (0: every key is unique).
+
+    Repeated keys are Hopsworks' default behaviour (hsfs stores every row as given), so they are
+    only counted; ``reject_duplicates=True`` (the strict opt-in) raises SchemaError for them.
+    """
     for k in keys:
         if k not in df.columns:
             raise SchemaError(
@@ -124,12 +130,12 @@ def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str) -> None:
     try:
         # One unique column makes the whole key unique; checking one column is ~10x cheaper.
         if any(df[k].is_unique for k in keys[:1]):
-            return
+            return 0
         # One 64-bit hash per row is far cheaper (time and memory) than comparing many key
         # columns; only when a hash repeats is the exact (slower) comparison needed.
         hashes = pd.util.hash_pandas_object(df[list(keys)], index=False)
         if hashes.is_unique:
-            return
+            return 0
         dup = df.duplicated(list(keys), keep=False)
     except TypeError:  # unhashable values (lists, dicts) cannot be a key
         bad = [k for k in keys if df[k].map(lambda v: not isinstance(v, Hashable)).any()]
@@ -137,12 +143,31 @@ def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str) -> None:
             f"{where}: key column(s) {bad} hold unhashable values (lists or dicts); a primary "
             "key / event time holds plain numbers, strings or timestamps"
         ) from None
-    if dup.any():
+    if not dup.any():
+        return 0
+    repeats = int(df.duplicated(list(keys)).sum())
+    if reject_duplicates:
         examples = df.loc[dup, list(keys)].head(3).to_dict(orient="records")
         raise SchemaError(
             f"{where}: {int(dup.sum())} rows share a primary key + event time {list(keys)}, "
-            f"e.g. {examples}; keep one row per key (e.g. df.drop_duplicates({list(keys)}))"
+            f"e.g. {examples}, and this group rejects duplicate keys (reject_duplicate_keys); "
+            f"keep one row per key (e.g. df.drop_duplicates({list(keys)}, keep='last'))"
         )
+    return repeats
+
+
+def duplicate_key_message(where: str, repeats: int, keys: Sequence[str],
+                          event_time: str | None) -> str:
+    """The one warning an insert with repeated keys gives: the count and how to opt out."""
+    kind = "primary key + event time" if event_time else "primary key"
+    return (
+        f"{where}: {repeats} row(s) repeat the {kind} {list(keys)} of an earlier row of the "
+        "frame; all rows are stored as given, as Hopsworks does (online "
+        "reads keep the last row per key). To refuse such inserts pass "
+        "write_options={'reject_duplicate_keys': True} or create the group with "
+        f"reject_duplicate_keys=True; to keep one row per key use "
+        f"df.drop_duplicates({list(keys)}, keep='last')"
+    )
 
 
 def _to_arrow_column(s: pd.Series, name: str, where: str) -> pa.Array | pa.ChunkedArray:

@@ -24,6 +24,7 @@ import pandas as pd
 from mlsys.errors import AlreadyExistsError, NotFoundError, SchemaError
 from mlsys.names import model_name, version_number
 from mlsys.store.api import FeatureView, Model, ModelApi, ModelRegistry, ModelSchema
+from mlsys.store.api.schema import model_schema_arg
 from mlsys.store.local.artefacts import FileRecord, stage, verified_copy
 from mlsys.store.local.catalog import Catalog, dumps, now_iso
 from mlsys.store.local.config import LocalConfig
@@ -126,7 +127,8 @@ class LocalModelApi(ModelApi):
         model_name(name)
         if version is not None:
             version_number(version, "model version")
-        schema = model_schema.to_dict() if isinstance(model_schema, ModelSchema) else model_schema
+        given = model_schema_arg(model_schema, kwargs)
+        schema = given.to_dict() if isinstance(given, ModelSchema) else given
         if feature_view is not None and not isinstance(feature_view, FeatureView):
             raise SchemaError(f"feature_view must be a feature view object "
                               f"(fs.get_feature_view(name, version)), not {feature_view!r}")

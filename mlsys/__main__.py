@@ -1,0 +1,5 @@
+"""``python -m mlsys``: the same command line as ``mlsys``."""
+
+from mlsys.cli import main
+
+main()
