@@ -70,6 +70,21 @@ def _run(call: Callable[[], T]) -> T:
         raise typer.Exit(EXIT_FAILED) from None
 
 
+def _out(value: Path) -> Path:
+    """An ``--out`` folder, refused (exit 2) if it resolves into the local store."""
+    from mlsys.config import Settings
+    from mlsys.errors import MlsysError
+    from mlsys.store.local.paths import outside_store
+
+    try:
+        settings = Settings.from_env()
+        if settings.backend == "local":
+            outside_store(value, settings.home / settings.project, "--out")
+    except MlsysError as err:
+        raise typer.BadParameter(str(err), param_hint="--out") from None
+    return value
+
+
 def _say(msg: str) -> None:
     typer.echo(msg)
 
@@ -205,7 +220,8 @@ def infer(system: SystemName) -> None:
 @app.command()
 def eda(
     system: SystemName,
-    out: Annotated[Path, typer.Option(help="Output directory")] = Path("reports/eda"),
+    out: Annotated[Path, typer.Option(help="Output directory",
+                                      callback=_out)] = Path("reports/eda"),
 ) -> None:
     """Write the exploratory analysis report (HTML + PNG) of a system's data.
 
@@ -220,7 +236,8 @@ def eda(
 
 @app.command()
 def report(
-    out: Annotated[Path, typer.Option(help="Output directory")] = Path("reports/quality"),
+    out: Annotated[Path, typer.Option(help="Output directory",
+                                      callback=_out)] = Path("reports/quality"),
 ) -> None:
     """Write the data-quality report: one HTML page per feature group and an index.
 
@@ -235,7 +252,8 @@ def report(
 
 @app.command()
 def validate(
-    out: Annotated[Path, typer.Option(help="Report directory")] = Path("reports/quality"),
+    out: Annotated[Path, typer.Option(help="Report directory",
+                                      callback=_out)] = Path("reports/quality"),
 ) -> None:
     """Run every system's Pandera schema and GE suite over its feature group; exit 1 on failure.
 
@@ -255,7 +273,7 @@ def validate(
 def demo(
     days: Annotated[int, typer.Option(min=1, max=3660, help="Days of daily data")] = 30,
     fresh: Annotated[bool, typer.Option("--fresh", help="Start from an empty store")] = False,
-    out: Annotated[Path, typer.Option(help="Report directory")] = Path("reports"),
+    out: Annotated[Path, typer.Option(help="Report directory", callback=_out)] = Path("reports"),
 ) -> None:
     """The whole system: backfill, daily catch-up, training, inference, reports (both systems).
 
@@ -295,7 +313,7 @@ def serve(
 @app.command()
 def space(
     name: AppName,
-    out: Annotated[Path, typer.Option(help="New folder to write the Space into")],
+    out: Annotated[Path, typer.Option(help="New folder to write the Space into", callback=_out)],
     source: Annotated[str, typer.Option(
         help="Where the Space's pip installs mlsys from (a git+https:// or https:// URL)")],
     push: Annotated[str | None, typer.Option(

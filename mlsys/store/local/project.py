@@ -34,7 +34,7 @@ class LocalProject(Project):
         self.catalog.query("SELECT 1")  # create / migrate the catalog now, not mid-pipeline
         self._fs = LocalFeatureStore(config, self.catalog)
         self._mr = LocalModelRegistry(config, self.catalog)
-        self._datasets = LocalDatasetApi(config.datasets_dir)
+        self._datasets = LocalDatasetApi(config.datasets_dir, config.root)
 
     def __repr__(self) -> str:
         return f"LocalProject({self.name!r}, root={str(self.config.root)!r})"
