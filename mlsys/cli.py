@@ -351,6 +351,22 @@ def status() -> None:
         _say(line)
 
 
+@app.command()
+def gc(
+    retention_hours: Annotated[int, typer.Option(
+        min=0, help="Hours of time travel to keep (recorded training datasets are always kept)",
+    )] = 168,
+) -> None:
+    """Compact and vacuum the local store's tables (they grow one commit a day).
+
+    Example: mlsys gc --retention-hours 168
+    """
+    from mlsys.store.local.housekeeping import collect
+
+    for line in _run(lambda: collect(_project(), retention_hours)).lines():
+        _say(line)
+
+
 def main() -> None:
     """Console entry point."""
     app()

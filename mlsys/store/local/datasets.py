@@ -11,9 +11,11 @@ from typing import Any
 
 from mlsys.errors import AlreadyExistsError, InvalidNameError, NotFoundError
 from mlsys.store.api import DatasetApi
+from mlsys.store.local.housekeeping import remove_stale, staging_name
 from mlsys.store.local.paths import inside, resolved, tree_files, tree_inside
 
 _STAGING = ".mlsys-staging-"
+STAGING_PREFIX = _STAGING  # (housekeeping removes stale ones: see staging_name)
 # File-system limits (Linux NAME_MAX; a path budget well inside PATH_MAX for the store's prefix)
 _MAX_NAME_BYTES = 255
 _MAX_PATH_BYTES = 1024
@@ -115,7 +117,8 @@ class LocalDatasetApi(DatasetApi):
             raise AlreadyExistsError(f"project path {target_p.as_posix()!r} exists; pass "
                                      "overwrite=True to replace it")
         local_folder.mkdir(parents=True, exist_ok=True)
-        staged = local_folder / f"{_STAGING}{uuid.uuid4().hex}"
+        remove_stale(local_folder, _STAGING)  # left by uploads that were killed
+        staged = local_folder / staging_name(_STAGING)
         try:
             if src.is_dir():
                 staged.mkdir()
@@ -125,7 +128,7 @@ class LocalDatasetApi(DatasetApi):
                 if target.exists() and exchange(staged, target):
                     pass  # ``staged`` now holds the old copy; the finally clause removes it
                 elif target.exists():  # no atomic swap here: a short window without the target
-                    old = local_folder / f"{_STAGING}{uuid.uuid4().hex}"
+                    old = local_folder / staging_name(_STAGING)
                     target.rename(old)
                     staged.rename(target)
                     shutil.rmtree(old, ignore_errors=True)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +33,10 @@ from mlsys.store.api import FeatureView, Model, ModelApi, ModelRegistry, ModelSc
 from mlsys.store.local.artefacts import FileRecord, stage, verified_copy
 from mlsys.store.local.catalog import Catalog, dumps, now_iso
 from mlsys.store.local.config import LocalConfig
+from mlsys.store.local.housekeeping import remove_stale, staging_name
 from mlsys.store.local.paths import tree_inside
+
+STAGING_PREFIX = ".staging-"  # a save's copy, renamed into place as the version's folder
 
 
 def check_metrics(metrics: Mapping[str, Any] | None) -> dict[str, float]:
@@ -158,7 +161,8 @@ class LocalModelRegistry(ModelRegistry):
     def _save(self, model: LocalModel, source: Path) -> None:
         name_dir = self.config.inside(self.config.models_dir / model.name,
                                       f"the folder of model {model.name}")
-        staging = name_dir / f".staging-{uuid.uuid4().hex}"
+        remove_stale(name_dir, STAGING_PREFIX)  # left by saves that were killed
+        staging = name_dir / staging_name(STAGING_PREFIX)
         target: Path | None = None
         try:
             records = stage(source, staging)
@@ -201,7 +205,8 @@ class LocalModelRegistry(ModelRegistry):
                                   "model_id = ? ORDER BY path", (model._id,))
         records = [FileRecord(r["path"], int(r["size"]), r["sha256"]) for r in rows]
         dest = (Path(local_path) if local_path is not None else
-                Path(tempfile.mkdtemp(prefix=f"mlsys-{model.name}-{model.version}-")))
+                Path(tempfile.mkdtemp(
+                    prefix=f"mlsys-{model.name}-{model.version}-{os.getpid()}-")))
         root = self.config.model_dir(model.name, model.version)
         what = f"model {model.name} v{model.version}"
         try:  # copying follows links: one leading out of the store is a tampered artefact
