@@ -148,11 +148,11 @@ class HopsworksFeatureGroup(FeatureGroup):
         df = self._checked_frame(features)
         if df.empty:  # nothing to write: no job, no commit, no report (as locally)
             return Job(name=f"{self.name}_{self.version}_insert", rows=0), None
-        if self._saved():
-            # hsfs validates with the project's suite in this process: refuse one that runs code
-            found = self._sdk_suite()
-            if found is not None:
-                suite_from_sdk(found)
+        # hsfs validates with the group's suite in this process: refuse one that runs code
+        # (the suite hsfs holds for the group; reading it makes no request)
+        held = getattr(self.sdk, "expectation_suite", None)
+        if held is not None and hasattr(held, "expectation_suite_name"):
+            suite_from_sdk(held)
         wait = wait or self._ctx.config.wait_for_jobs
         options = insert_write_options(write_options, wait, self.online_enabled)
         try:
