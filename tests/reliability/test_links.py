@@ -120,6 +120,13 @@ def test_links_inside_the_store_still_work(world: tuple[Project, Path, Path],
     src.write_text("hello")
     assert api.upload(str(src), "alias") == "alias/f.txt"
     assert api.read_bytes("Resources/real/f.txt") == b"hello"
+    folder = tmp_path / "folder"
+    (folder / "empty").mkdir(parents=True)
+    (folder / "sub").mkdir()
+    (folder / "sub" / "g.txt").write_text("g")
+    api.upload(str(folder), "Resources")  # a folder keeps its empty sub-folders
+    assert api.list("Resources/folder") == ["Resources/folder/empty", "Resources/folder/sub"]
+    assert api.read_bytes("Resources/folder/sub/g.txt") == b"g"
 
 
 @pytest.mark.parametrize("given", ["{d}/..", "{d}/.", "", "   "])

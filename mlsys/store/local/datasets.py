@@ -109,7 +109,8 @@ class LocalDatasetApi(DatasetApi):
         the copy is staged next to its target and renamed into place. Links inside a folder
         are followed (loops and dangling links are refused before anything is copied)."""
         src = self._source(local_path)
-        files = tree_files(src, "local path")
+        folders: list[str] = []
+        files = tree_files(src, "local path", folders)
         folder, local_folder = self._local(upload_path)
         target_p = folder / src.name
         target = local_folder / src.name
@@ -122,6 +123,8 @@ class LocalDatasetApi(DatasetApi):
         try:
             if src.is_dir():
                 staged.mkdir()
+                for rel in folders:  # empty ones too, as shutil.copytree made them
+                    (staged / rel).mkdir(parents=True, exist_ok=True)
                 for file, rel in files:
                     (staged / rel).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(file, staged / rel)

@@ -47,14 +47,16 @@ def tree_inside(root: Path, directory: Path, what: str) -> None:
                 inside(root, p, what)
 
 
-def tree_files(source: Path, what: str) -> list[tuple[Path, str]]:
+def tree_files(source: Path, what: str,
+               folders: list[str] | None = None) -> list[tuple[Path, str]]:
     """``(file, relative posix path)`` of every regular file under ``source``, links followed.
 
     A model or upload directory may link to shared files (weights, a data folder); the store
     keeps self-contained copies, so links are followed as MLflow's ``log_artifacts`` does
     (``shutil.copytree`` follows links by default). A link back to a directory being walked (a
     loop), a dangling link or a special file (socket, FIFO, device) would otherwise be skipped
-    or never end: those are refused, all of them listed.
+    or never end: those are refused, all of them listed. ``folders``, if given, receives
+    every sub-folder's relative path (so empty ones can be made too).
     """
     source = Path(source)
     if not source.exists():
@@ -83,6 +85,8 @@ def tree_files(source: Path, what: str) -> list[tuple[Path, str]]:
                 if key in ancestors:
                     problems.append(f"{child} (a link back to a folder that contains it: a loop)")
                     continue
+                if folders is not None:
+                    folders.append(child)
                 walk(Path(entry.path), child, ancestors | {key})
             elif stat.S_ISREG(st.st_mode):
                 out.append((Path(entry.path), child))
