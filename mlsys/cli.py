@@ -79,6 +79,21 @@ def _run(call: Callable[[], T]) -> T:
         raise typer.Exit(EXIT_FAILED) from None
 
 
+def _out(value: Path) -> Path:
+    """An ``--out`` folder, refused (exit 2) if it resolves into the local store."""
+    from mlsys.config import Settings
+    from mlsys.errors import MlsysError
+    from mlsys.store.local.paths import outside_store
+
+    try:
+        settings = Settings.from_env()
+        if settings.backend == "local":
+            outside_store(value, settings.home / settings.project, "--out")
+    except MlsysError as err:
+        raise typer.BadParameter(str(err), param_hint="--out") from None
+    return value
+
+
 def _say(msg: str) -> None:
     typer.echo(msg)
 
@@ -186,7 +201,8 @@ def infer(system: SystemName) -> None:
 @app.command()
 def eda(
     system: SystemName,
-    out: Annotated[Path, typer.Option(help="Output directory")] = Path("reports/eda"),
+    out: Annotated[Path, typer.Option(help="Output directory",
+                                      callback=_out)] = Path("reports/eda"),
 ) -> None:
     """Write the exploratory analysis report (HTML + PNG) of a system's data.
 
@@ -201,7 +217,8 @@ def eda(
 
 @app.command()
 def report(
-    out: Annotated[Path, typer.Option(help="Output directory")] = Path("reports/quality"),
+    out: Annotated[Path, typer.Option(help="Output directory",
+                                      callback=_out)] = Path("reports/quality"),
 ) -> None:
     """Write the data-quality report: one HTML page per feature group and an index.
 
@@ -216,7 +233,8 @@ def report(
 
 @app.command()
 def validate(
-    out: Annotated[Path, typer.Option(help="Report directory")] = Path("reports/quality"),
+    out: Annotated[Path, typer.Option(help="Report directory",
+                                      callback=_out)] = Path("reports/quality"),
 ) -> None:
     """Run every system's Pandera schema and GE suite over its feature group; exit 1 on failure.
 
@@ -236,7 +254,7 @@ def validate(
 def demo(
     days: Annotated[int, typer.Option(min=1, max=3660, help="Days of daily data")] = 30,
     fresh: Annotated[bool, typer.Option("--fresh", help="Start from an empty store")] = False,
-    out: Annotated[Path, typer.Option(help="Report directory")] = Path("reports"),
+    out: Annotated[Path, typer.Option(help="Report directory", callback=_out)] = Path("reports"),
     retrain_every: Annotated[int | None, typer.Option(
         min=1, help="Retrain every N days, as the training workflow would (default: once)")
     ] = None,
@@ -310,7 +328,7 @@ class SpaceBackend(StrEnum):
 @app.command()
 def space(
     name: AppName,
-    out: Annotated[Path, typer.Option(help="New folder to write the Space into")],
+    out: Annotated[Path, typer.Option(help="New folder to write the Space into", callback=_out)],
     source: Annotated[str | None, typer.Option(
         help="Install mlsys from this git+https:// or https:// URL instead of bundling its "
         "source")] = None,
@@ -392,9 +410,60 @@ def run(
         raise typer.Exit(result.exit_code)
 
 
+@app.command()
+def gc(
+    retention_hours: Annotated[int, typer.Option(
+        min=0, help="Hours of time travel to keep (recorded training datasets are always kept)",
+    )] = 168,
+) -> None:
+    """Compact and vacuum the local store's tables (they grow one commit a day).
+
+    Example: mlsys gc --retention-hours 168
+    """
+    from mlsys.store.local.housekeeping import collect
+
+    for line in _run(lambda: collect(_project(), retention_hours)).lines():
+        _say(line)
+
+
 def main() -> None:
-    """Console entry point."""
-    app()
+    """Console entry point: runs the command, then exits with its code without interpreter
+    teardown.
+
+    Native worker threads (pyarrow's thread pools, apache/arrow#34314; deltalake's tokio
+    runtime) can still be running, or still hold Python objects, when the interpreter finalizes;
+    a pyarrow worker that touches Python then aborts the process (``Fatal Python error:
+    PyGILState_Release`` / ``terminate called without an active exception``, exit 134) after
+    the command printed its result and committed its data, so a scheduler reports a finished
+    ``daily`` as failed. That race is inside those libraries, so it cannot be fixed here; the
+    command's work is durable by the time it returns (every commit is on disk, the output is
+    flushed below), so the process skips finalization with ``os._exit``.
+    """
+    import atexit
+    import contextlib
+    import gc
+    import logging
+    import os
+
+    try:
+        app()
+        code = 0
+    except SystemExit as done:  # click ends every command with sys.exit(code)
+        if isinstance(done.code, int) or done.code is None:
+            code = done.code or 0
+        else:
+            print(done.code, file=sys.stderr)
+            code = 1
+    # what a normal exit does before finalization still happens: objects the command (or a
+    # script under `mlsys run`) dropped are finalized, so their files are flushed and closed,
+    # and atexit handlers run
+    gc.collect()
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing left to say
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,7 +86,10 @@ def load_best_model(project: Project, system: System) -> LoadedModel:
         raise PipelineError(f"no model {system.model_name!r} is registered yet; run "
                             f"`mlsys train {system.name}` first")
     info = model_info(best)
-    estimator = joblib.load(Path(best.download()) / MODEL_FILE)
+    # the verified copy is only needed until it is unpickled: a folder that goes away with it,
+    # not one left in the temporary folder by every load
+    with tempfile.TemporaryDirectory(prefix=f"mlsys-load-{info.name}-") as tmp:
+        estimator = joblib.load(Path(best.download(tmp)) / MODEL_FILE)
     return LoadedModel(info.name, info.version, info.metrics, info.description, estimator,
                        training_dataset_version=info.training_dataset_version)
 

@@ -53,6 +53,14 @@ def days_to_run(
     start = since if since is not None else end
     if catch_up:
         start = last + timedelta(days=1) if last is not None else end
+    first = REFERENCE_TIME.date() + timedelta(days=1)
+    if start < first:
+        # a row at or before the real data's event time would read as real data (daily rows
+        # are told apart by being newer) and shift every later catch-up
+        option = "--since" if since is not None else "--date"
+        raise InvalidArgumentError(
+            f"{option} {start} is not after {REFERENCE_TIME.date()}, the event time of the real "
+            f"data; synthetic days start on {first}: give a date from {first} to {now}")
     if start > end:
         if catch_up:
             return []

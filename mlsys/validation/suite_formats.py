@@ -10,6 +10,7 @@ from typing import Any
 from mlsys.errors import ExpectationSuiteError, NotFoundError
 from mlsys.validation.gx import import_ge, jsonable
 from mlsys.validation.report import Expectation, ExpectationSuite
+from mlsys.validation.suite_safety import check_expectation, check_suite_safe
 
 ACCEPTED_FORMATS = (
     "a great_expectations.ExpectationSuite; a dict or JSON text in GE 1.x form "
@@ -30,6 +31,7 @@ def parse_suite(obj: Any) -> ExpectationSuite:
     unknown type or a bad keyword fails here, not at the first insert.
     """
     if isinstance(obj, ExpectationSuite):
+        check_suite_safe(obj.expectations, obj.name)  # built by hand: never checked yet
         return obj
     if isinstance(obj, Path | str):
         return _parse_dict(_load_text_or_path(obj), source=_describe(obj))
@@ -143,6 +145,7 @@ def _parse_expectation(item: Any, index: int, suite_name: str) -> Expectation:
         kwargs = {k: v for k, v in kwargs.items() if k not in _LEGACY_RUN_KWARGS}
     # GE 0.x spelled some names with capitals (expect_column_pair_values_A_to_be_greater_than_B)
     etype = etype.strip().lower() if legacy else etype.strip()
+    check_expectation(etype, kwargs, where)
     built = _build_ge_expectation(etype, kwargs, meta, where)
     canonical = built.configuration.to_json_dict()
     return Expectation(type=etype, kwargs=canonical["kwargs"], meta=jsonable(meta))
@@ -150,7 +153,11 @@ def _parse_expectation(item: Any, index: int, suite_name: str) -> Expectation:
 
 def _build_ge_expectation(etype: str, kwargs: dict[str, Any], meta: dict[str, Any],
                           where: str) -> Any:
-    """The GE expectation object; unknown types and bad arguments become ExpectationSuiteError."""
+    """The GE expectation object; unknown types and bad arguments become ExpectationSuiteError.
+
+    Arguments GE would evaluate as code are refused first (every GE object is built here).
+    """
+    check_expectation(etype, kwargs, where)
     import_ge()
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,

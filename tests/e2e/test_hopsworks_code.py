@@ -225,6 +225,23 @@ def test_bad_files_and_a_failing_script_exit_with_a_clear_message(tmp_path: Path
     assert "hsml.schema" in failed.stderr  # names what is offered
 
 
+def test_a_script_ends_as_python_would_end_it(tmp_path: Path) -> None:
+    """The CLI leaves with os._exit (native threads abort a normal teardown); a script's unclosed
+    file is still flushed, its atexit handlers still run, and its exit code is the command's."""
+    (tmp_path / "s.py").write_text(
+        "import atexit, sys\n"
+        "log = open('out.txt', 'w')\n"
+        "log.write('written')\n"
+        "atexit.register(lambda: open('atexit.txt', 'w').write('ran'))\n"
+        "sys.exit(int(sys.argv[1]))\n", encoding="utf-8")
+    for code in (0, 3):
+        done = _run(["s.py", str(code)], tmp_path, _env(tmp_path / "home"))
+        assert done.returncode == code, done.stderr
+        assert (tmp_path / "out.txt").read_text(encoding="utf-8") == "written"
+        assert (tmp_path / "atexit.txt").read_text(encoding="utf-8") == "ran"
+        (tmp_path / "atexit.txt").unlink()
+
+
 def test_with_the_hopsworks_backend_the_real_sdk_is_not_shadowed(tmp_path: Path) -> None:
     probe = tmp_path / "probe.py"
     probe.write_text("import importlib.util, sys\n"

@@ -165,6 +165,11 @@ class HopsworksFeatureGroup(FeatureGroup):
         df = self._checked_frame(features, write_options)
         if df.empty:  # nothing to write: no job, no commit, no report (as locally)
             return Job(name=f"{self.name}_{self.version}_insert", rows=0), None
+        # hsfs validates with the group's suite in this process: refuse one that runs code
+        # (the suite hsfs holds for the group; reading it makes no request)
+        held = getattr(self.sdk, "expectation_suite", None)
+        if held is not None and hasattr(held, "expectation_suite_name"):
+            suite_from_sdk(held)
         wait = wait or self._ctx.config.wait_for_jobs
         options = insert_write_options(write_options, wait, self.online_enabled)
         try:
@@ -299,10 +304,12 @@ class HopsworksFeatureGroup(FeatureGroup):
                  ingestion_result: str = "UNKNOWN") -> ValidationReport:
         from mlsys.store.local.frames import normalise
 
-        if self._sdk_suite() is None:
+        found = self._sdk_suite()
+        if found is None:
             raise ExpectationSuiteError(
                 f"{self._where} has no expectation suite; attach one with "
                 "fg.save_expectation_suite(suite) first")
+        suite_from_sdk(found)  # refuses a suite with arguments GE would run as code
         result = IngestionResult.parse(ingestion_result)
         df = None if dataframe is None else normalise(dataframe, "validate")
         sdk_report = self._ctx.calls.run(

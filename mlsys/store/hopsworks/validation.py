@@ -170,12 +170,19 @@ def report_from_sdk(report: Any, *, feature_group: str | None = None,
 
 
 def suite_from_sdk(suite: Any) -> ExpectationSuite:
-    """An mlsys suite from an ``hsfs.expectation_suite.ExpectationSuite``."""
+    """An mlsys suite from an ``hsfs.expectation_suite.ExpectationSuite``.
+
+    hsfs runs the project's suite with Great Expectations in this process on every insert, so a
+    suite with arguments GE evaluates as code is refused (:func:`check_suite_safe`).
+    """
+    from mlsys.validation.suite_safety import check_suite_safe
+
     expectations = []
     for e in suite.expectations:
         meta = {k: v for k, v in _as_dict(e.meta).items() if k not in _HSFS_META_KEYS}
         expectations.append(Expectation(type=str(e.expectation_type),
                                         kwargs=dict(_as_dict(e.kwargs)), meta=meta))
     meta = {k: v for k, v in _as_dict(suite.meta).items() if k != "great_expectations_version"}
-    return ExpectationSuite(name=str(suite.expectation_suite_name),
-                            expectations=tuple(expectations), meta=meta)
+    name = str(suite.expectation_suite_name)
+    check_suite_safe(expectations, name)
+    return ExpectationSuite(name=name, expectations=tuple(expectations), meta=meta)

@@ -8,7 +8,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlsys.errors import IntegrityError, NotFoundError
+from mlsys.errors import IntegrityError
 
 _CHUNK = 1 << 20
 
@@ -38,13 +38,16 @@ def _copy_hashing(src: Path, dest: Path) -> tuple[int, str]:
 
 
 def stage(source: Path, staging: Path) -> list[FileRecord]:
-    """Copy a file (as itself) or a directory (its contents) into ``staging``; hash each file."""
-    if not source.exists():
-        raise NotFoundError("model path", str(source), [])
+    """Copy a file (as itself) or a directory (its contents) into ``staging``; hash each file.
+
+    Links in a directory are followed (see :func:`~mlsys.store.local.paths.tree_files`), so a
+    linked sub-folder's files are saved too; loops and dangling links are refused up front.
+    """
+    from mlsys.store.local.paths import tree_files
+
+    files = tree_files(source, "model path")  # before anything is created
     staging.mkdir(parents=True)
-    pairs = ([(source, staging / source.name)] if source.is_file() else
-             [(p, staging / p.relative_to(source)) for p in sorted(source.rglob("*"))
-              if p.is_file()])
+    pairs = [(src, staging / rel) for src, rel in files]
     records = []
     for src, dest in pairs:
         size, sha = _copy_hashing(src, dest)

@@ -78,16 +78,27 @@ class LocalConfig:
     def datasets_dir(self) -> Path:
         return self.root / "datasets"
 
+    def inside(self, path: Path, what: str) -> Path:
+        """``path`` if it resolves inside the store (a symbolic link in the store may lead
+        elsewhere); InvalidNameError otherwise."""
+        from mlsys.store.local.paths import inside
+
+        return inside(self.root, path, what)
+
     def table_dir(self, name: str, version: int) -> Path:
         """The Delta table of feature group ``name`` v``version``."""
-        return self.feature_store_dir / f"{name}_{version}"
+        return self.inside(self.feature_store_dir / f"{name}_{version}",
+                           f"the table of feature group {name} v{version}")
 
     def table_lock(self, name: str, version: int) -> Path:
         """The lock file its writers hold (next to the table, not inside it)."""
-        return self.feature_store_dir / f"{name}_{version}.lock"
+        return self.inside(self.feature_store_dir / f"{name}_{version}.lock",
+                           f"the lock of feature group {name} v{version}")
 
     def online_path(self, name: str, version: int) -> Path:
-        return self.online_dir / f"{name}_{version}.sqlite"
+        return self.inside(self.online_dir / f"{name}_{version}.sqlite",
+                           f"the online table of feature group {name} v{version}")
 
     def model_dir(self, name: str, version: int) -> Path:
-        return self.models_dir / name / str(version)
+        return self.inside(self.models_dir / name / str(version),
+                           f"the folder of model {name} v{version}")

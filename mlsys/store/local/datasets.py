@@ -11,8 +11,11 @@ from typing import Any
 
 from mlsys.errors import AlreadyExistsError, InvalidNameError, NotFoundError
 from mlsys.store.api import DatasetApi
+from mlsys.store.local.housekeeping import remove_stale, staging_name
+from mlsys.store.local.paths import inside, resolved, tree_files, tree_inside
 
 _STAGING = ".mlsys-staging-"
+STAGING_PREFIX = _STAGING  # (housekeeping removes stale ones: see staging_name)
 # File-system limits (Linux NAME_MAX; a path budget well inside PATH_MAX for the store's prefix)
 _MAX_NAME_BYTES = 255
 _MAX_PATH_BYTES = 1024
@@ -63,12 +66,36 @@ def project_path(path: object) -> PurePosixPath:
 class LocalDatasetApi(DatasetApi):
     """Files of the project (see :class:`mlsys.store.api.DatasetApi`)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, store_root: Path | None = None) -> None:
         self.root = root
+        self.store_root = store_root if store_root is not None else root
 
     def _local(self, path: object) -> tuple[PurePosixPath, Path]:
+        """The checked project path and its file; InvalidNameError if a symbolic link on the
+        way leads outside the store (the text check alone cannot see links)."""
         p = project_path(path)
-        return p, self.root.joinpath(*p.parts) if p.parts else self.root
+        local = self.root.joinpath(*p.parts) if p.parts else self.root
+        return p, inside(self.store_root, local, f"project path {p.as_posix()!r} at")
+
+    def _source(self, local_path: object) -> Path:
+        """The resolved file or folder to upload; ``..``, ``.``, an empty name, or a folder
+        holding the store itself (it would copy the store into its own staging folder) raise."""
+        if not isinstance(local_path, str | os.PathLike) or not str(local_path).strip():
+            raise InvalidNameError(f"local path {local_path!r} is empty; give a file or folder")
+        given = Path(local_path).expanduser()
+        if given.name in ("", ".", "..") or str(local_path).rstrip("/").endswith(("/.", "/..")):
+            raise InvalidNameError(
+                f"local path {str(local_path)!r} names no file or folder of its own ('..', '.' "
+                "or a root); give the folder by its name, e.g. 'data/images'")
+        src = resolved(given, "local path")
+        if not src.exists():
+            raise NotFoundError("local file", str(given), [])
+        store = resolved(self.store_root, "the store root")
+        if src.is_dir() and (store == src or store.is_relative_to(src)):
+            raise InvalidNameError(
+                f"local path {str(local_path)!r} is {str(src)!r}, which holds the store itself "
+                f"({str(store)!r}); upload a folder outside the store")
+        return src
 
     def _missing(self, p: PurePosixPath) -> NotFoundError:
         parent = self.root.joinpath(*p.parent.parts)
@@ -79,10 +106,11 @@ class LocalDatasetApi(DatasetApi):
     def upload(self, local_path: str, upload_path: str, overwrite: bool = False,
                **kwargs: Any) -> str:
         """Copy ``local_path`` into the project directory ``upload_path`` (created if needed);
-        the copy is staged next to its target and renamed into place."""
-        src = Path(local_path)
-        if not src.exists():
-            raise NotFoundError("local file", str(src), [])
+        the copy is staged next to its target and renamed into place. Links inside a folder
+        are followed (loops and dangling links are refused before anything is copied)."""
+        src = self._source(local_path)
+        folders: list[str] = []
+        files = tree_files(src, "local path", folders)
         folder, local_folder = self._local(upload_path)
         target_p = folder / src.name
         target = local_folder / src.name
@@ -90,14 +118,20 @@ class LocalDatasetApi(DatasetApi):
             raise AlreadyExistsError(f"project path {target_p.as_posix()!r} exists; pass "
                                      "overwrite=True to replace it")
         local_folder.mkdir(parents=True, exist_ok=True)
-        staged = local_folder / f"{_STAGING}{uuid.uuid4().hex}"
+        remove_stale(local_folder, _STAGING)  # left by uploads that were killed
+        staged = local_folder / staging_name(_STAGING)
         try:
             if src.is_dir():
-                shutil.copytree(src, staged)
+                staged.mkdir()
+                for rel in folders:  # empty ones too, as shutil.copytree made them
+                    (staged / rel).mkdir(parents=True, exist_ok=True)
+                for file, rel in files:
+                    (staged / rel).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(file, staged / rel)
                 if target.exists() and exchange(staged, target):
                     pass  # ``staged`` now holds the old copy; the finally clause removes it
                 elif target.exists():  # no atomic swap here: a short window without the target
-                    old = local_folder / f"{_STAGING}{uuid.uuid4().hex}"
+                    old = local_folder / staging_name(_STAGING)
                     target.rename(old)
                     staged.rename(target)
                     shutil.rmtree(old, ignore_errors=True)
@@ -125,6 +159,7 @@ class LocalDatasetApi(DatasetApi):
             raise AlreadyExistsError(f"{dest} exists; pass overwrite=True to replace it")
         dest.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
+            tree_inside(self.store_root, src, f"a file under project path {p.as_posix()!r}:")
             if dest.exists():
                 shutil.rmtree(dest)
             shutil.copytree(src, dest)

@@ -29,13 +29,26 @@ REPORT_KEY = "mlsys_validation_report"  # commit-metadata key of an insert's ING
 
 
 def suite_from_dict(d: dict[str, Any]) -> ExpectationSuite:
-    """A stored suite back as the named type (no GE import needed)."""
-    return ExpectationSuite(
+    """A stored suite back as the named type (no GE import needed).
+
+    A catalog can come from elsewhere (a copied store), so the suite is checked again for
+    arguments GE would run as code before anything uses it.
+    """
+    from mlsys.validation.suite_safety import check_suite_safe
+
+    suite = ExpectationSuite(
         name=d["name"],
         expectations=tuple(Expectation(e["type"], dict(e.get("kwargs", {})),
                                        dict(e.get("meta", {}))) for e in d["expectations"]),
         meta=dict(d.get("meta", {})),
     )
+    try:
+        check_suite_safe(suite.expectations, suite.name)
+    except ExpectationSuiteError as err:
+        raise ExpectationSuiteError(
+            f"the stored {err} Detach it with fg.delete_expectation_suite() and attach a "
+            "suite without it") from None
+    return suite
 
 
 class GroupValidation:

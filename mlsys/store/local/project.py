@@ -11,6 +11,7 @@ from mlsys.store.local.catalog import Catalog
 from mlsys.store.local.config import LocalConfig
 from mlsys.store.local.datasets import LocalDatasetApi
 from mlsys.store.local.feature_store import LocalFeatureStore
+from mlsys.store.local.housekeeping import DEFAULT_RETENTION_HOURS, GcResult, gc, sweep_staging
 from mlsys.store.local.registry import LocalModelRegistry
 
 
@@ -34,7 +35,8 @@ class LocalProject(Project):
         self.catalog.query("SELECT 1")  # create / migrate the catalog now, not mid-pipeline
         self._fs = LocalFeatureStore(config, self.catalog)
         self._mr = LocalModelRegistry(config, self.catalog)
-        self._datasets = LocalDatasetApi(config.datasets_dir)
+        self._datasets = LocalDatasetApi(config.datasets_dir, config.root)
+        sweep_staging(config)  # copies left by killed saves and uploads (never a live one's)
 
     def __repr__(self) -> str:
         return f"LocalProject({self.name!r}, root={str(self.config.root)!r})"
@@ -47,6 +49,11 @@ class LocalProject(Project):
 
     def get_dataset_api(self) -> LocalDatasetApi:
         return self._datasets
+
+    def gc(self, retention_hours: int = DEFAULT_RETENTION_HOURS) -> GcResult:
+        """Compact and vacuum every table, keeping ``retention_hours`` of time travel and every
+        version a training dataset recorded; remove stale staging and temporary copies."""
+        return gc(self.config, self.catalog, retention_hours)
 
     def close(self) -> None:
         self._fs.close()

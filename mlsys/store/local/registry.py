@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -21,13 +21,23 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from mlsys.errors import AlreadyExistsError, NotFoundError, SchemaError
+from mlsys.errors import (
+    AlreadyExistsError,
+    IntegrityError,
+    InvalidNameError,
+    NotFoundError,
+    SchemaError,
+)
 from mlsys.names import model_name, version_number
 from mlsys.store.api import FeatureView, Model, ModelApi, ModelRegistry, ModelSchema
 from mlsys.store.api.schema import model_schema_arg
 from mlsys.store.local.artefacts import FileRecord, stage, verified_copy
 from mlsys.store.local.catalog import Catalog, dumps, now_iso
 from mlsys.store.local.config import LocalConfig
+from mlsys.store.local.housekeeping import remove_stale, staging_name
+from mlsys.store.local.paths import tree_inside
+
+STAGING_PREFIX = ".staging-"  # a save's copy, renamed into place as the version's folder
 
 
 def check_metrics(metrics: Mapping[str, Any] | None) -> dict[str, float]:
@@ -151,8 +161,10 @@ class LocalModelRegistry(ModelRegistry):
 
     # -- writes
     def _save(self, model: LocalModel, source: Path) -> None:
-        name_dir = self.config.models_dir / model.name
-        staging = name_dir / f".staging-{uuid.uuid4().hex}"
+        name_dir = self.config.inside(self.config.models_dir / model.name,
+                                      f"the folder of model {model.name}")
+        remove_stale(name_dir, STAGING_PREFIX)  # left by saves that were killed
+        staging = name_dir / staging_name(STAGING_PREFIX)
         target: Path | None = None
         try:
             records = stage(source, staging)
@@ -195,17 +207,25 @@ class LocalModelRegistry(ModelRegistry):
                                   "model_id = ? ORDER BY path", (model._id,))
         records = [FileRecord(r["path"], int(r["size"]), r["sha256"]) for r in rows]
         dest = (Path(local_path) if local_path is not None else
-                Path(tempfile.mkdtemp(prefix=f"mlsys-{model.name}-{model.version}-")))
-        verified_copy(self.config.model_dir(model.name, model.version), records, dest,
-                      f"model {model.name} v{model.version}")
+                Path(tempfile.mkdtemp(
+                    prefix=f"mlsys-{model.name}-{model.version}-{os.getpid()}-")))
+        root = self.config.model_dir(model.name, model.version)
+        what = f"model {model.name} v{model.version}"
+        try:  # copying follows links: one leading out of the store is a tampered artefact
+            tree_inside(self.config.root, root, f"a file of {what}")
+        except InvalidNameError as err:
+            raise IntegrityError(f"{err}; the stored files were changed after registration, "
+                                 "so the model is not loaded. Re-save the model") from None
+        verified_copy(root, records, dest, what)
         return str(dest.resolve())
 
     def _delete(self, model: LocalModel) -> None:
         if model._id is None or model.version is None:
             return
+        folder = self.config.model_dir(model.name, model.version)  # refused before any change
         with self.catalog.write() as db:
             db.execute("DELETE FROM models WHERE id = ?", (model._id,))
-        shutil.rmtree(self.config.model_dir(model.name, model.version), ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
         model._id = None
 
     # -- reads

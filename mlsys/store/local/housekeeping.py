@@ -1,0 +1,244 @@
+"""Housekeeping of the local store: stale staging folders, and ``gc`` of daily-grown tables.
+
+Staging folders (a model save's ``.staging-*``, an upload's ``.mlsys-staging-*``) carry the pid
+of the process that made them, so a later process removes a folder only when its maker is gone
+(or, for a folder without a pid, when it is old): a live process's staging is never touched.
+
+``gc`` rewrites each table's many one-row files into few (``optimize.compact``), writes a
+checkpoint, and vacuums files no version within the retention window, and no recorded training
+dataset, still reads. Expired log entries are never removed, so every recorded version stays
+loadable by number.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlsys.store.local.catalog import Catalog
+    from mlsys.store.local.config import LocalConfig
+
+STALE_AFTER_S = 3600.0
+"""A staging folder without a pid (made by an older mlsys) is removed after this long."""
+
+DEAD_GRACE_S = 60.0
+"""A dead maker's folder is still left alone this long (clock skew, a pid just reused)."""
+
+DEFAULT_RETENTION_HOURS = 168
+"""What ``gc`` keeps for time travel: Delta Lake's own default vacuum retention (7 days)."""
+
+TEMP_COPY_PREFIX = "mlsys-"
+"""Prefix of the temporary folders ``model.download()`` makes without a path."""
+
+
+def staging_name(prefix: str) -> str:
+    """A fresh staging folder name naming this process: ``<prefix><pid>-<hex>``."""
+    return f"{prefix}{os.getpid()}-{uuid.uuid4().hex}"
+
+
+def _pid_of(name: str, prefix: str) -> int | None:
+    head = name[len(prefix):].split("-", 1)[0]
+    return int(head) if head.isdigit() and "-" in name[len(prefix):] else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def is_stale(path: Path, prefix: str, now: float | None = None) -> bool:
+    """Whether the staging folder ``path`` was left by a process that is gone."""
+    try:
+        age = (time.time() if now is None else now) - path.lstat().st_mtime
+    except OSError:
+        return False
+    pid = _pid_of(path.name, prefix)
+    if pid is None:
+        return age > STALE_AFTER_S
+    return age > DEAD_GRACE_S and not _alive(pid)
+
+
+def remove_stale(folder: Path, prefix: str) -> list[Path]:
+    """Remove the stale ``prefix*`` entries directly in ``folder``; the ones removed."""
+    removed: list[Path] = []
+    try:
+        entries = [p for p in folder.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return removed
+    for p in entries:
+        if is_stale(p, prefix):
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+            removed.append(p)
+    return removed
+
+
+def sweep_staging(config: LocalConfig) -> list[Path]:
+    """Stale staging folders of model saves (``models/<name>/``) and uploads (anywhere under
+    ``datasets/``), removed; run when a project is opened."""
+    from mlsys.store.local.datasets import STAGING_PREFIX
+    from mlsys.store.local.registry import STAGING_PREFIX as MODEL_STAGING
+
+    removed: list[Path] = []
+    if config.models_dir.is_dir():
+        for name_dir in config.models_dir.iterdir():
+            if name_dir.is_dir() and not name_dir.is_symlink():
+                removed += remove_stale(name_dir, MODEL_STAGING)
+    for dirpath, dirnames, _ in os.walk(config.datasets_dir):  # links are not followed
+        removed += remove_stale(Path(dirpath), STAGING_PREFIX)
+        dirnames[:] = [d for d in dirnames if not d.startswith(STAGING_PREFIX)]
+    return removed
+
+
+def sweep_temp_copies(model_names: list[str], older_than_s: float = 86400.0) -> list[Path]:
+    """Temporary model copies (``<tmp>/mlsys-<model>-<version>-*``) of these models, older
+    than a day and made by a process that is gone."""
+    removed: list[Path] = []
+    base = Path(tempfile.gettempdir())
+    now = time.time()
+    for name in model_names:
+        for p in base.glob(f"{TEMP_COPY_PREFIX}{name}-*"):
+            rest = p.name[len(TEMP_COPY_PREFIX) + len(name) + 1:].split("-")
+            if len(rest) < 3 or not (rest[0].isdigit() and rest[1].isdigit()):
+                continue  # another model's name that starts with this one, or not ours
+            try:
+                age = now - p.lstat().st_mtime
+            except OSError:
+                continue
+            if p.is_dir() and not p.is_symlink() and age > older_than_s and not _alive(
+                    int(rest[1])):
+                shutil.rmtree(p, ignore_errors=True)
+                removed.append(p)
+    return removed
+
+
+# --------------------------------------------------------------------------------- gc
+
+
+@dataclass(frozen=True)
+class TableGc:
+    """What ``gc`` did to one feature group's table."""
+
+    table: str
+    version_before: int
+    files_compacted: int
+    files_vacuumed: int
+    kept_versions: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GcResult:
+    """Every table's outcome, and the stale staging folders and temporary copies removed."""
+
+    tables: tuple[TableGc, ...]
+    removed: tuple[str, ...]
+    retention_hours: int
+
+    def lines(self) -> list[str]:
+        out = [f"{t.table}: {t.files_compacted} file(s) compacted, {t.files_vacuumed} "
+               f"unreferenced file(s) removed (from version {t.version_before}; kept for "
+               f"training datasets: {list(t.kept_versions) or 'none'})" for t in self.tables]
+        out.append(f"time travel kept for {self.retention_hours} h; {len(self.removed)} stale "
+                   "staging folder(s) or temporary model copies removed")
+        return out
+
+
+def recorded_versions(catalog: Catalog) -> dict[str, set[int]]:
+    """Table key (``<fg>_<v>``) -> Delta versions recorded by training datasets."""
+    out: dict[str, set[int]] = {}
+    for r in catalog.query("SELECT table_versions FROM training_datasets"):
+        for key, version in json.loads(r["table_versions"] or "{}").items():
+            out.setdefault(str(key), set()).add(int(version))
+    return out
+
+
+def gc(config: LocalConfig, catalog: Catalog,
+       retention_hours: int = DEFAULT_RETENTION_HOURS) -> GcResult:
+    """Compact, checkpoint and vacuum every feature group's table (each under its writers'
+    lock); remove stale staging folders and temporary model copies."""
+    from deltalake import DeltaTable, PostCommitHookProperties
+
+    from mlsys.errors import InvalidArgumentError
+    from mlsys.store.local import tables
+    from mlsys.store.local.locks import file_lock
+
+    if isinstance(retention_hours, bool) or not isinstance(retention_hours, int) or \
+            retention_hours < 0:
+        raise InvalidArgumentError(
+            f"retention_hours {retention_hours!r} must be a whole number of hours >= 0")
+    # never let a post-commit hook drop expired log entries: recorded versions load by number
+    hooks = PostCommitHookProperties(create_checkpoint=True, cleanup_expired_logs=False)
+    keep = recorded_versions(catalog)
+    done: list[TableGc] = []
+    for r in catalog.query("SELECT name, version FROM feature_groups ORDER BY name, version"):
+        name, version = str(r["name"]), int(r["version"])
+        path = config.table_dir(name, version)
+        if not tables.exists(path):
+            continue
+        key = f"{name}_{version}"
+        with file_lock(config.table_lock(name, version), config.lock_timeout_s,
+                       f"feature group {name} v{version}"):
+            table = DeltaTable(str(path))
+            before = table.version()
+            metrics = table.optimize.compact(post_commithook_properties=hooks)
+            table = DeltaTable(str(path))
+            table.create_checkpoint()
+            kept = sorted(v for v in keep.get(key, set()) if v <= before)
+            vacuumed = table.vacuum(retention_hours=retention_hours, dry_run=False,
+                                    enforce_retention_duration=False,
+                                    keep_versions=kept or None,
+                                    post_commithook_properties=hooks)
+        done.append(TableGc(key, before, int(metrics.get("numFilesRemoved", 0)),
+                            len(vacuumed), tuple(kept)))
+    removed = sweep_staging(config)
+    models = [str(m["name"]) for m in catalog.query("SELECT DISTINCT name FROM models")]
+    removed += sweep_temp_copies(models)
+    return GcResult(tuple(done), tuple(str(p) for p in removed), retention_hours)
+
+
+
+
+def collect(project: object, retention_hours: int = DEFAULT_RETENTION_HOURS) -> GcResult:
+    """``gc`` of a project opened with ``mlsys.login()``: the local backend only (Hopsworks
+    compacts and vacuums its own tables)."""
+    from mlsys.errors import InvalidArgumentError
+    from mlsys.store.local.project import LocalProject
+
+    if not isinstance(project, LocalProject):
+        raise InvalidArgumentError(
+            f"gc runs on the local store; this project uses the "
+            f"{getattr(project, 'backend', type(project).__name__)} backend, which maintains "
+            "its own tables")
+    try:
+        return project.gc(retention_hours)
+    finally:
+        project.close()
+
+
+__all__ = [
+    "DEFAULT_RETENTION_HOURS",
+    "GcResult",
+    "TableGc",
+    "collect",
+    "gc",
+    "is_stale",
+    "remove_stale",
+    "staging_name",
+    "sweep_staging",
+    "sweep_temp_copies",
+]
