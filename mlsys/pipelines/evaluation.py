@@ -40,7 +40,9 @@ class TrainingMembership:
         mine = frame[cols].astype(self.keys.dtypes.to_dict())
         marker = self.keys.drop_duplicates().assign(_seen=True)
         merged = mine.merge(marker, on=cols, how="left")
-        return pd.Series(merged["_seen"].fillna(False).astype(bool).to_numpy(), index=frame.index)
+        # matched rows carry the marker, the others NaN; notna() avoids an object-dtype
+        # fillna, which pandas 2.x (pinned by the hopsworks SDK) warns about
+        return pd.Series(merged["_seen"].notna().to_numpy(), index=frame.index)
 
 
 def training_membership(project: Project, system: System, version: int) -> TrainingMembership:
