@@ -116,6 +116,17 @@ def _latest(system: System, history: pd.DataFrame, rows: pd.DataFrame) -> Latest
     )
 
 
+def _foreign(name: str, version: int, rows: pd.DataFrame, needed: list[str]) -> str | None:
+    """Why a group under one of the system's names cannot be this system's (columns it lacks),
+    e.g. a group that course code made in the same store; ``None`` when it fits."""
+    absent = [c for c in needed if c not in rows.columns]
+    if not absent:
+        return None
+    return (f"feature group `{name}` v{version} was not written by mlsys (it lacks column(s) "
+            f"{', '.join(absent)}), so it is not shown: keep mlsys's systems in their own store "
+            "(another MLSYS_HOME) or give that group another name or version")
+
+
 def read_dashboard(project: Project, system: System) -> DashboardData:
     """Read the feature group, the predictions, the best model, the latest validation report,
     and compute the drift of the daily rows against the real ones."""
@@ -130,6 +141,10 @@ def read_dashboard(project: Project, system: System) -> DashboardData:
     if rows.empty:
         missing.append(f"no `{system.feature_group}` data: run `mlsys backfill {system.name}`")
         return DashboardData(system, model=_best_model(project, system), missing=tuple(missing))
+    own = [*system.primary_key, system.event_time, *system.features, system.label]
+    foreign = _foreign(system.feature_group, system.version, rows, own)
+    if foreign is not None:
+        return DashboardData(system, model=_best_model(project, system), missing=(foreign,))
     times = pd.to_datetime(rows[system.event_time], utc=True)
     is_real = (times <= pd.Timestamp(REFERENCE_TIME)).to_numpy()
     reference = rows.loc[is_real, list(system.features)].reset_index(drop=True)
@@ -145,9 +160,12 @@ def read_dashboard(project: Project, system: System) -> DashboardData:
 
     predictions = _read(_group(fs, system.predictions_group, PREDICTIONS_VERSION))
     evaluation = None
-    if predictions.empty:
+    foreign = None if predictions.empty else _foreign(
+        system.predictions_group, PREDICTIONS_VERSION, predictions,
+        [*system.primary_key, system.event_time, "prediction", "label"])
+    if predictions.empty or foreign is not None:
         history = pd.DataFrame()
-        missing.append(f"no predictions yet: run `mlsys infer {system.name}`")
+        missing.append(foreign or f"no predictions yet: run `mlsys infer {system.name}`")
     else:
         history = with_correct(predictions, event_time=system.event_time)
         history = history.sort_values(system.event_time, ascending=False, kind="stable")
