@@ -76,7 +76,7 @@ def jsonable(value: Any) -> Any:
 
 
 def ge_expectation(etype: str, kwargs: dict[str, Any], meta: dict[str, Any],
-                          where: str) -> Any:
+                   where: str) -> Any:
     """The GE expectation object; unknown types and bad arguments become ExpectationSuiteError.
 
     Arguments GE would evaluate as code are refused first (every GE object is built here).
@@ -139,7 +139,6 @@ def to_ge_suite(suite: ExpectationSuite) -> Any:
     ]
     return gx.ExpectationSuite(name=suite.name, expectations=expectations,
                                meta=dict(suite.meta))
-
 
 
 def to_ge_report(report: ValidationReport) -> Any:

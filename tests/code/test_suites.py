@@ -152,6 +152,11 @@ def test_round_trips_through_ge_and_json() -> None:
     assert not any(hasattr(t, "to_ge_type") for t in (ExpectationSuite, ValidationReport))
 
 
+def test_to_ge_suite_takes_the_plain_type_and_names_the_parser_for_others() -> None:
+    with pytest.raises(ExpectationSuiteError, match="parse_suite"):
+        to_ge_suite(SUITE_1X)  # type: ignore[arg-type]
+
+
 def test_shipped_suites_load_by_name() -> None:
     shipped = sorted(p.stem for p in (REPO / "expectations").glob("*.json"))
     assert shipped, "the repo ships suites in expectations/"
