@@ -12,7 +12,7 @@ from benchmarks.harness import BenchmarkError, Case, Figure, Goal, compare
 if TYPE_CHECKING:
     from benchmarks.context import Context
 
-RESULT_FORMAT = "BASIC"  # what mlsys.validation.suites.validate_frame asks GE for
+RESULT_FORMAT = "BASIC"  # what mlsys.validation.engine.validate_frame asks GE for
 
 
 def bare_ge_validator(suite_path: str) -> Any:
@@ -20,7 +20,8 @@ def bare_ge_validator(suite_path: str) -> Any:
     whole-frame batch and the suite built from its JSON, all made once (setup, untimed)."""
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    from mlsys.validation.suites import PARTIAL_UNEXPECTED_COUNT, import_ge
+    from mlsys.validation.engine import PARTIAL_UNEXPECTED_COUNT
+    from mlsys.validation.ge import import_ge
 
     gx = import_ge()  # GE itself, imported without its Python 3.11 deprecation noise
     context = gx.get_context(mode="ephemeral")
@@ -44,8 +45,9 @@ def bare_ge_validator(suite_path: str) -> Any:
 def bench_validation(ctx: Context) -> list[Figure]:
     """``check_frame`` (wine Pandera schema) + ``validate_frame`` (wine suite) vs bare GE."""
     from mlsys.systems import wine
+    from mlsys.validation.engine import validate_frame
     from mlsys.validation.schemas import check_frame
-    from mlsys.validation.suites import load_suite_file, suite_directories, validate_frame
+    from mlsys.validation.suite_io import load_suite_file, suite_directories
 
     df = ctx.big_frame()
     suite = load_suite_file("wine")

@@ -23,7 +23,7 @@ def suite_ranges() -> dict[str, tuple[float, float]]:
     """
     import json
 
-    from mlsys.validation.suites import suite_directories
+    from mlsys.validation.suite_io import suite_directories
 
     path = next(d / "wine.json" for d in suite_directories() if (d / "wine.json").is_file())
     out = {}

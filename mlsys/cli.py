@@ -225,7 +225,7 @@ def report(
     Example: mlsys report --out reports/quality
     """
     from mlsys.pipelines.validate import system_schemas
-    from mlsys.validation.html import write_quality_report
+    from mlsys.reports.quality import write_quality_report
 
     r = _run(lambda: write_quality_report(_project(create=False), out, schemas=system_schemas()))
     _say(str(r.index))

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from mlsys.pipelines.evaluation import ServedEvaluation
     from mlsys.store.api import FeatureGroup, FeatureStore, Project
     from mlsys.systems.base import System
-    from mlsys.validation.report import ValidationReport
+    from mlsys.validation.types import ValidationReport
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def _errors(name: str) -> _Lazy:
 
 
 def _validation(name: str) -> _Lazy:
-    return _Lazy("mlsys.validation.report", name)
+    return _Lazy("mlsys.validation.types", name)
 
 
 # module name -> {attribute: value, or a zero-argument function computing it on first use}

@@ -10,7 +10,7 @@ from mlsys.pipelines.common import anti_join, feature_group, read_or_empty
 if TYPE_CHECKING:
     from mlsys.store.api import Project
     from mlsys.systems.base import System
-    from mlsys.validation.report import ValidationReport
+    from mlsys.validation.types import ValidationReport
 
 
 @dataclass(frozen=True)

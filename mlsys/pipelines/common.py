@@ -19,7 +19,7 @@ IMAGES_DIR = "Resources/images"
 
 def feature_group(project: Project, system: System) -> FeatureGroup:
     """The system's feature group, created on first use with its GE suite attached STRICT."""
-    from mlsys.validation.suites import load_suite_file
+    from mlsys.validation.suite_io import load_suite_file
 
     fs = project.get_feature_store()
     fg = fs.get_or_create_feature_group(

@@ -39,8 +39,8 @@ def validate_all(project: Project, out_dir: Path) -> ValidateResult:
     Fails (``success=False``) when a suite or a schema fails on any group.
     """
     from mlsys.errors import NotFoundError
+    from mlsys.reports.quality import write_quality_report
     from mlsys.systems import SYSTEMS, get_system
-    from mlsys.validation.html import write_quality_report
 
     fs = project.get_feature_store()
     lines: list[str] = []

@@ -24,7 +24,7 @@ from mlsys.systems.wine import (
     read_raw,
     synthesis_plan,
 )
-from mlsys.validation.report import Expectation, ExpectationSuite
+from mlsys.validation.types import Expectation, ExpectationSuite
 
 if TYPE_CHECKING:
     import pandas as pd

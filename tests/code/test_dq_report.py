@@ -14,15 +14,16 @@ import pandera.pandas as pa
 import pytest
 
 import mlsys
-from mlsys.validation.dq_report import (
+from mlsys.reports.pages import (
     GroupInfo,
     feature_statistics,
     render_group_page,
 )
-from mlsys.validation.html import write_quality_report
-from mlsys.validation.report import IngestionResult, ValidationReport
+from mlsys.reports.quality import write_quality_report
+from mlsys.validation.engine import validate_frame
 from mlsys.validation.schemas import SchemaResult, run_schema
-from mlsys.validation.suites import parse_suite, validate_frame
+from mlsys.validation.suite_io import parse_suite
+from mlsys.validation.types import IngestionResult, ValidationReport
 
 HOSTILE = "<script>alert('x')</script>"
 VOID = {"meta", "img", "br", "hr", "input", "link"}

@@ -42,7 +42,7 @@ from mlsys.store.hopsworks.errors import SdkCalls
 from mlsys.store.hopsworks.feature_group import HopsworksFeatureGroup
 from mlsys.store.hopsworks.feature_store import HopsworksFeatureStore
 from mlsys.store.hopsworks.validation import report_from_sdk, suite_from_sdk
-from mlsys.validation.report import IngestionResult
+from mlsys.validation.types import IngestionResult
 
 HAS_SDK = importlib.util.find_spec("hopsworks") is not None
 SUITE = {"name": "iris", "expectations": [
@@ -344,11 +344,12 @@ def test_suites_go_to_hsfs_as_ge_objects_and_come_back_as_mlsys(
 
 
 def test_mlsys_suite_survives_the_hsfs_round_trip(sdk: SimpleNamespace) -> None:
-    from mlsys.validation.suites import parse_suite
+    from mlsys.validation.ge import to_ge_suite
+    from mlsys.validation.suite_io import parse_suite
 
     suite = parse_suite(SUITE)
     back = suite_from_sdk(sdk.expectation_suite.ExpectationSuite.from_ge_type(
-        suite.to_ge_type(), validation_ingestion_policy="strict"))
+        to_ge_suite(suite), validation_ingestion_policy="strict"))
     assert [(e.type, e.kwargs["column"]) for e in back.expectations] == [
         (e.type, e.kwargs["column"]) for e in suite.expectations]
 

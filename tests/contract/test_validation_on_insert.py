@@ -11,7 +11,7 @@ from contract_data import X_IN_RANGE, frame
 
 from mlsys.errors import DataValidationError, ExpectationSuiteError
 from mlsys.store.api import FeatureGroup, Project
-from mlsys.validation.report import ExpectationSuite, IngestionResult
+from mlsys.validation.types import ExpectationSuite, IngestionResult
 
 Name = Callable[[str], str]
 

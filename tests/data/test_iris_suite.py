@@ -10,8 +10,9 @@ import pytest
 
 from mlsys.systems.base import REFERENCE_TIME
 from mlsys.systems.iris import BOUNDS, CLASSES, FEATURES, SYSTEM, generate, with_keys
-from mlsys.validation.report import ExpectationSuite, ValidationReport
-from mlsys.validation.suites import load_suite_file, validate_frame
+from mlsys.validation.engine import validate_frame
+from mlsys.validation.suite_io import load_suite_file
+from mlsys.validation.types import ExpectationSuite, ValidationReport
 
 
 @pytest.fixture(scope="module")

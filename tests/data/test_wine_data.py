@@ -26,7 +26,8 @@ from mlsys.systems.wine import (
     read_raw,
 )
 from mlsys.systems.wine_eda import SUITE_MARGIN, SUITE_PATH, build_suite, key_counts, suite_text
-from mlsys.validation.suites import load_suite_file, validate_frame
+from mlsys.validation.engine import validate_frame
+from mlsys.validation.suite_io import load_suite_file
 
 KEY10 = ["fixed acidity", "volatile acidity", "citric acid", "residual sugar", "chlorides",
          "free sulfur dioxide", "density", "pH", "sulphates", "alcohol"]

@@ -22,7 +22,8 @@ from mlsys.systems.wine import (
     synthesis_plan,
     synthesize,
 )
-from mlsys.validation.suites import load_suite_file, validate_frame
+from mlsys.validation.engine import validate_frame
+from mlsys.validation.suite_io import load_suite_file
 
 N = 10_000
 DAY = date(2026, 1, 15)

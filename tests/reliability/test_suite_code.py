@@ -23,8 +23,9 @@ import pytest
 
 import mlsys
 from mlsys.errors import ExpectationSuiteError
-from mlsys.validation.report import Expectation, ExpectationSuite
-from mlsys.validation.suites import parse_suite, validate_frame
+from mlsys.validation.engine import validate_frame
+from mlsys.validation.suite_io import parse_suite
+from mlsys.validation.types import Expectation, ExpectationSuite
 
 
 def _payload(marker: Path) -> str:

@@ -24,7 +24,7 @@ from mlsys.errors import DataValidationError, MlsysError, SchemaError
 from mlsys.pipelines.common import feature_group
 from mlsys.store.api import FeatureGroup, Project
 from mlsys.systems import get_system
-from mlsys.validation.suites import load_suite_file
+from mlsys.validation.suite_io import load_suite_file
 
 IRIS = get_system("iris")
 Mutation = Callable[[pd.DataFrame], pd.DataFrame]

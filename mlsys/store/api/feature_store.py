@@ -12,7 +12,7 @@ from mlsys.store.api.types import Feature, Filter, Job, Logic, TimeLike, Trainin
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mlsys.validation.report import ExpectationSuite, ValidationReport
+    from mlsys.validation.types import ExpectationSuite, ValidationReport
 
 
 INSERT_OPERATIONS = ("upsert", "insert")

@@ -31,13 +31,14 @@ from mlsys.store.api.feature_store import (
 )
 from mlsys.store.hopsworks.query import HopsworksQuery, Recipe, feature_from_sdk
 from mlsys.store.hopsworks.validation import report_from_sdk, suite_from_sdk
-from mlsys.validation.report import IngestionPolicy, IngestionResult
+from mlsys.validation.ge import to_ge_report, to_ge_suite
+from mlsys.validation.types import IngestionPolicy, IngestionResult
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from mlsys.store.hopsworks.context import Context
-    from mlsys.validation.report import ExpectationSuite, ValidationReport
+    from mlsys.validation.types import ExpectationSuite, ValidationReport
 
 
 def utc(value: TimeLike, what: str) -> datetime | None:
@@ -265,13 +266,12 @@ class HopsworksFeatureGroup(FeatureGroup):
     def save_expectation_suite(self, expectation_suite: Any, run_validation: bool = True,
                                validation_ingestion_policy: str = "always",
                                overwrite: bool = False) -> ExpectationSuite:
-        from mlsys.validation.suite_formats import check_suite_columns
-        from mlsys.validation.suites import parse_suite
+        from mlsys.validation.suite_io import check_suite_columns, parse_suite
 
         suite = parse_suite(expectation_suite)
         check_suite_columns(suite, [f.name for f in self.features], self._where)
         policy = IngestionPolicy.parse(validation_ingestion_policy)
-        ge_suite = suite.to_ge_type()
+        ge_suite = to_ge_suite(suite)
         self._ctx.calls.run(f"attach suite {suite.name!r} to {self._where}",
                             self.sdk.save_expectation_suite, ge_suite,
                             run_validation=run_validation,
@@ -288,7 +288,7 @@ class HopsworksFeatureGroup(FeatureGroup):
         if found is None:
             return None
         suite = suite_from_sdk(found)
-        return suite.to_ge_type() if ge_type else suite
+        return to_ge_suite(suite) if ge_type else suite
 
     @property
     def validation_ingestion_policy(self) -> str | None:
@@ -328,7 +328,7 @@ class HopsworksFeatureGroup(FeatureGroup):
         if not found:
             return None
         report = report_from_sdk(found, feature_group=self.name, version=self.version)
-        return report.to_ge_type() if ge_type else report
+        return to_ge_report(report) if ge_type else report
 
     def get_all_validation_reports(self, ge_type: bool = False) -> list[Any]:
         if not self._saved():
@@ -338,7 +338,7 @@ class HopsworksFeatureGroup(FeatureGroup):
         reports = [report_from_sdk(r, feature_group=self.name, version=self.version)
                    for r in found or []]
         reports.sort(key=lambda r: r.validation_time, reverse=True)
-        return [r.to_ge_type() for r in reports] if ge_type else reports
+        return [to_ge_report(r) for r in reports] if ge_type else reports
 
     def delete(self) -> None:
         if self._saved():

@@ -61,9 +61,10 @@ class HopsworksFeatureStore(FeatureStore):
         strict_keys = bool(kwargs.pop("reject_duplicate_keys", False))
         ge_suite = None
         if expectation_suite is not None:
-            from mlsys.validation.suites import parse_suite
+            from mlsys.validation.ge import to_ge_suite
+            from mlsys.validation.suite_io import parse_suite
 
-            ge_suite = parse_suite(expectation_suite).to_ge_type()
+            ge_suite = to_ge_suite(parse_suite(expectation_suite))
         sdk_fg = self._ctx.calls.run(
             f"get or create feature group {name} v{version}",
             self.sdk.get_or_create_feature_group, name=name, version=version,

@@ -14,7 +14,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from mlsys.validation.report import (
+from mlsys.validation.types import (
     Expectation,
     ExpectationResult,
     ExpectationSuite,

@@ -29,7 +29,7 @@ from mlsys.store.local.locks import file_lock
 from mlsys.store.local.online import OnlineStore
 from mlsys.store.local.query import LocalQuery, ReadContext
 from mlsys.store.local.times import to_utc
-from mlsys.validation.report import IngestionPolicy, IngestionResult, ValidationReport
+from mlsys.validation.types import IngestionPolicy, IngestionResult, ValidationReport
 
 if TYPE_CHECKING:
     import sqlite3

@@ -9,7 +9,8 @@ import pandas as pd
 
 from mlsys.errors import DataValidationError, ExpectationSuiteError
 from mlsys.store.local.catalog import dumps
-from mlsys.validation.report import (
+from mlsys.validation.ge import to_ge_report, to_ge_suite
+from mlsys.validation.types import (
     Expectation,
     ExpectationSuite,
     IngestionPolicy,
@@ -76,8 +77,7 @@ class GroupValidation:
                                overwrite: bool = False) -> ExpectationSuite:
         """Attach a suite (GE object, dict, JSON text or path). ``overwrite`` is accepted for
         hsfs compatibility: the new suite always replaces the old one; past reports stay."""
-        from mlsys.validation.suite_formats import check_suite_columns
-        from mlsys.validation.suites import parse_suite
+        from mlsys.validation.suite_io import check_suite_columns, parse_suite
 
         policy = IngestionPolicy.parse(validation_ingestion_policy)
         suite = parse_suite(expectation_suite)
@@ -96,7 +96,7 @@ class GroupValidation:
         suite = self._suite(self._row())
         if suite is None:
             return None
-        return suite.to_ge_type() if ge_type else suite
+        return to_ge_suite(suite) if ge_type else suite
 
     def delete_expectation_suite(self) -> None:
         with self._catalog.write() as db:
@@ -110,7 +110,7 @@ class GroupValidation:
 
     # -- validating
     def _run_suite(self, df: pd.DataFrame, suite: ExpectationSuite) -> ValidationReport:
-        from mlsys.validation.suites import validate_frame
+        from mlsys.validation.engine import validate_frame
 
         return validate_frame(df, suite)
 
@@ -210,11 +210,11 @@ class GroupValidation:
         reports = self._reports(limit=1)
         if not reports:
             return None
-        return reports[0].to_ge_type() if ge_type else reports[0]
+        return to_ge_report(reports[0]) if ge_type else reports[0]
 
     def get_all_validation_reports(self, ge_type: bool = False) -> list[Any]:
         reports = self._reports()
-        return [r.to_ge_type() for r in reports] if ge_type else list(reports)
+        return [to_ge_report(r) for r in reports] if ge_type else list(reports)
 
     def _reports(self, limit: int | None = None) -> list[ValidationReport]:
         self.restore_reports()

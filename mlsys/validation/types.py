@@ -1,4 +1,4 @@
-"""Small named types for expectation suites and validation reports, free of any heavy import."""
+"""Plain named types for expectation suites and validation reports (no Great Expectations here)."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ class Expectation:
 class ExpectationSuite:
     """A Great Expectations 1.x suite held as plain data (the JSON GE and Hopsworks exchange).
 
-    ``to_ge_type()`` builds the real ``great_expectations.ExpectationSuite`` on demand.
+    ``mlsys.validation.ge.to_ge_suite`` builds the real ``great_expectations.ExpectationSuite``.
     """
 
     name: str
@@ -78,11 +78,6 @@ class ExpectationSuite:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, default=str)
-
-    def to_ge_type(self) -> Any:
-        from mlsys.validation.suites import to_ge_suite  # GE is heavy: import on use only
-
-        return to_ge_suite(self)
 
 
 @dataclass(frozen=True)
@@ -107,7 +102,10 @@ class ExpectationResult:
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """A validation report as Hopsworks stores it: suite outcome plus per-expectation results."""
+    """A validation report as Hopsworks stores it: suite outcome plus per-expectation results.
+
+    ``mlsys.validation.ge.to_ge_report`` builds GE's own ``ExpectationSuiteValidationResult``.
+    """
 
     success: bool
     results: tuple[ExpectationResult, ...]
@@ -173,12 +171,6 @@ class ValidationReport:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, default=str)
-
-    def to_ge_type(self) -> Any:
-        """Great Expectations' ``ExpectationSuiteValidationResult`` for this report."""
-        from mlsys.validation.suites import to_ge_report  # GE is heavy: import on use only
-
-        return to_ge_report(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ValidationReport:

@@ -9,18 +9,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from mlsys.validation.dq_plots import (
+from mlsys.reports.plots import (
     esc,
     is_numeric,
     render_feature_plots,
     render_history_plot,
 )
+from mlsys.validation.ge import jsonable
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mlsys.validation.report import ExpectationResult, ValidationReport
     from mlsys.validation.schemas import SchemaResult
+    from mlsys.validation.types import ExpectationResult, ValidationReport
 
 MAX_PAST_DETAILED = 20  # past reports shown expectation by expectation; older ones as one row
 MAX_PAST_ROWS = 500  # past reports listed at all
@@ -240,8 +241,6 @@ class FeatureStats:
 
 def feature_statistics(df: pd.DataFrame) -> list[FeatureStats]:
     """Count, nulls, distinct, mean, std, min and max of every column of ``df``."""
-    from mlsys.validation.gx import jsonable  # plain Python values for min/max
-
     out = []
     for name in df.columns:
         s = df[name]

@@ -1,16 +1,15 @@
-"""Expectation suite formats: GE 1.x objects, dicts, JSON, files, GE 0.x / Hopsworks, shipped."""
+"""Expectation suites read and checked: GE 1.x objects, dicts, JSON, files, GE 0.x, shipped."""
 
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 from typing import Any
 
 from mlsys.errors import ExpectationSuiteError, NotFoundError
-from mlsys.validation.gx import import_ge, jsonable
-from mlsys.validation.report import Expectation, ExpectationSuite
+from mlsys.validation.ge import ge_expectation, jsonable
 from mlsys.validation.suite_safety import check_expectation, check_suite_safe
+from mlsys.validation.types import Expectation, ExpectationSuite
 
 ACCEPTED_FORMATS = (
     "a great_expectations.ExpectationSuite; a dict or JSON text in GE 1.x form "
@@ -146,71 +145,9 @@ def _parse_expectation(item: Any, index: int, suite_name: str) -> Expectation:
     # GE 0.x spelled some names with capitals (expect_column_pair_values_A_to_be_greater_than_B)
     etype = etype.strip().lower() if legacy else etype.strip()
     check_expectation(etype, kwargs, where)
-    built = _build_ge_expectation(etype, kwargs, meta, where)
+    built = ge_expectation(etype, kwargs, meta, where)
     canonical = built.configuration.to_json_dict()
     return Expectation(type=etype, kwargs=canonical["kwargs"], meta=jsonable(meta))
-
-
-def _build_ge_expectation(etype: str, kwargs: dict[str, Any], meta: dict[str, Any],
-                          where: str) -> Any:
-    """The GE expectation object; unknown types and bad arguments become ExpectationSuiteError.
-
-    Arguments GE would evaluate as code are refused first (every GE object is built here).
-    """
-    check_expectation(etype, kwargs, where)
-    import_ge()
-    from great_expectations.expectations.expectation_configuration import (
-        ExpectationConfiguration,
-    )
-    from great_expectations.expectations.registry import (
-        list_registered_expectation_implementations,
-    )
-
-    known = list_registered_expectation_implementations()
-    if etype not in known:
-        close = difflib.get_close_matches(etype, known, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else (
-            "; see the Great Expectations 1.x expectation gallery for the names"
-        )
-        raise ExpectationSuiteError(
-            f"{where}: {etype!r} is not a Great Expectations {import_ge().__version__} "
-            f"expectation{hint}"
-        )
-    try:
-        return ExpectationConfiguration(type=etype, kwargs=dict(kwargs), meta=dict(meta)
-                                        ).to_domain_obj()
-    except Exception as err:  # pydantic and GE raise several unrelated types here
-        raise ExpectationSuiteError(
-            f"{where} ({etype}) has invalid arguments {kwargs!r}: {_short_error(err)}"
-        ) from None
-
-
-def _short_error(err: Exception) -> str:
-    """One line per bad field of a pydantic error (GE's unions repeat each field many times)."""
-    errors = getattr(err, "errors", None)
-    if callable(errors):
-        seen: dict[str, str] = {}
-        try:
-            for e in errors():
-                field = ".".join(str(p) for p in e.get("loc", ())) or "suite"
-                seen.setdefault(field, str(e.get("msg", "")))
-        except Exception:  # not a pydantic error after all
-            seen = {}
-        if seen:
-            return "; ".join(f"{f}: {m}" for f, m in seen.items())
-    return str(err).splitlines()[0] if str(err) else type(err).__name__
-
-
-def to_ge_suite(suite: Any) -> Any:
-    """A new ``great_expectations.ExpectationSuite`` for ``suite`` (any format of parse_suite)."""
-    parsed = parse_suite(suite)
-    gx = import_ge()
-    expectations = [
-        _build_ge_expectation(e.type, e.kwargs, e.meta, f"expectation #{i} of {parsed.name!r}")
-        for i, e in enumerate(parsed.expectations)
-    ]
-    return gx.ExpectationSuite(name=parsed.name, expectations=expectations,
-                               meta=dict(parsed.meta))
 
 
 COLUMN_KWARGS = ("column", "column_A", "column_B")  # expectation kwargs naming one column
@@ -234,9 +171,7 @@ def check_suite_columns(suite: ExpectationSuite, columns: list[str], where: str)
 
 def suite_directories() -> list[Path]:
     """Where shipped suites live: inside the wheel, then the source checkout's top level."""
-    import mlsys
-
-    package = Path(mlsys.__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # mlsys/, found without importing mlsys
     return [package / "expectations", package.parent / "expectations"]
 
 
@@ -266,5 +201,4 @@ __all__ = [
     "load_suite_file",
     "parse_suite",
     "suite_directories",
-    "to_ge_suite",
 ]

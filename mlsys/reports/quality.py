@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlsys.errors import MlsysError
+from mlsys.reports.pages import GroupInfo, badge, page, render_group_page, table
+from mlsys.reports.plots import esc
+from mlsys.validation.schemas import run_schema
 
 if TYPE_CHECKING:
     from mlsys.store.api import FeatureGroup, Project
-    from mlsys.validation.report import ValidationReport
     from mlsys.validation.schemas import SchemaResult
+    from mlsys.validation.types import ValidationReport
 
 
 @dataclass(frozen=True)
@@ -97,9 +100,6 @@ def _write_group(fg: FeatureGroup, out: Path, schemas: dict[str, Any],
                  generated: datetime) -> GroupPage:
     import pandas as pd
 
-    from mlsys.validation.dq_report import GroupInfo, render_group_page
-    from mlsys.validation.schemas import run_schema
-
     errors: list[str] = []
     suite_name = None
     try:
@@ -140,8 +140,6 @@ def _write_group(fg: FeatureGroup, out: Path, schemas: dict[str, Any],
 
 def render_index(project_name: str, pages: Sequence[GroupPage], generated: datetime) -> str:
     """The index page: overall verdict and one row per group, linking to its page."""
-    from mlsys.validation.dq_report import badge, esc, page, table
-
     ok = all(p.success for p in pages)
     rows = [[
         f'<a href="{esc(p.path.name)}">{esc(p.name)}</a>', esc(p.version), esc(p.rows),

@@ -1,7 +1,7 @@
 """Great Expectations validation of DataFrames against suites (the engine every insert runs).
 
-The suite formats themselves (parsing, conversion, shipped files) live in ``suite_formats``;
-their public names are re-exported here so ``mlsys.validation.suites`` is the one entry point.
+It sits above ``suite_io`` because it takes a suite in any format ``parse_suite`` reads, and
+``suite_io`` sits above ``ge`` because parsing checks every expectation against GE itself.
 """
 
 from __future__ import annotations
@@ -13,19 +13,13 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from mlsys.errors import SchemaError
-from mlsys.validation.gx import import_ge, jsonable
-from mlsys.validation.report import (
+from mlsys.validation.ge import import_ge, jsonable, to_ge_suite
+from mlsys.validation.suite_io import parse_suite
+from mlsys.validation.types import (
     Expectation,
     ExpectationResult,
     ExpectationSuite,
     ValidationReport,
-)
-from mlsys.validation.suite_formats import (
-    ACCEPTED_FORMATS,
-    load_suite_file,
-    parse_suite,
-    suite_directories,
-    to_ge_suite,
 )
 
 if TYPE_CHECKING:
@@ -144,39 +138,6 @@ def _convert_result(r: Any, expectation: Expectation, cap: int) -> ExpectationRe
     )
 
 
-def to_ge_report(report: ValidationReport) -> Any:
-    """The report as GE's own ``ExpectationSuiteValidationResult`` (what hsfs returns with
-    ``ge_type=True``), rebuilt from the stored plain data."""
-    import_ge()  # GE itself first, without its Python 3.11 deprecation noise
-    from great_expectations.core import (
-        ExpectationSuiteValidationResult,
-        ExpectationValidationResult,
-    )
-    from great_expectations.expectations.expectation_configuration import (
-        ExpectationConfiguration,
-    )
-
-    results = []
-    for r in report.results:
-        result = {k: v for k, v in (("observed_value", r.observed_value),
-                                    ("element_count", r.element_count),
-                                    ("unexpected_count", r.unexpected_count),
-                                    ("unexpected_percent", r.unexpected_percent),
-                                    ("partial_unexpected_list", r.partial_unexpected_list))
-                  if v is not None}
-        exception = {"raised_exception": r.exception_message is not None,
-                     "exception_message": r.exception_message, "exception_traceback": None}
-        results.append(ExpectationValidationResult(
-            success=r.success, result=result, exception_info=exception,
-            expectation_config=ExpectationConfiguration(type=r.expectation_type,
-                                                        kwargs=dict(r.kwargs))))
-    return ExpectationSuiteValidationResult(
-        success=report.success, results=results, suite_name=report.suite_name,
-        statistics=dict(report.statistics),
-        meta={**report.meta, "ingestion_result": report.ingestion_result.value,
-              "validation_time": report.validation_time.isoformat()})
-
-
 def _exception_message(info: Any) -> str | None:
     """GE gives one ``{raised_exception, exception_message}`` dict, or a dict of them per metric."""
     if not isinstance(info, dict) or not info:
@@ -201,14 +162,4 @@ def _float_or_none(value: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-__all__ = [
-    "ACCEPTED_FORMATS",
-    "PARTIAL_UNEXPECTED_COUNT",
-    "import_ge",
-    "load_suite_file",
-    "parse_suite",
-    "suite_directories",
-    "to_ge_report",
-    "to_ge_suite",
-    "validate_frame",
-]
+__all__ = ["PARTIAL_UNEXPECTED_COUNT", "validate_frame"]

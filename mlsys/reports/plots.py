@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mlsys.validation.report import ValidationReport
+    from mlsys.validation.types import ValidationReport
 
 MAX_PLOTTED_FEATURES = 24
 
