@@ -1,4 +1,8 @@
-"""The feature store contract: feature groups, queries, feature views and the store itself."""
+"""The feature store contract: feature groups, queries, feature views and the store itself.
+
+Only abstract classes live here; the argument and frame rules both backends apply are in
+:mod:`mlsys.store.rules`.
+"""
 
 from __future__ import annotations
 
@@ -6,64 +10,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from mlsys.errors import InvalidArgumentError
+from mlsys.errors import NotFoundError
+from mlsys.names import feature_name
 from mlsys.store.api.types import Feature, Filter, Job, Logic, TimeLike, TrainingDatasetInfo
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from mlsys.validation.report import ExpectationSuite, ValidationReport
-
-
-INSERT_OPERATIONS = ("upsert", "insert")
-"""The ``operation`` values ``FeatureGroup.insert`` accepts (hsfs's)."""
-
-
-def check_insert_operation(operation: str) -> None:
-    """Refuse an ``insert(operation=...)`` that hsfs would not take either."""
-    if operation not in INSERT_OPERATIONS:
-        raise InvalidArgumentError(
-            f"insert operation {operation!r} is not one of {INSERT_OPERATIONS}; groups are "
-            "keyed, so use 'upsert' (the default)")
-
-
-REJECT_DUPLICATE_KEYS = "reject_duplicate_keys"
-"""The write option (and group setting) of the strict duplicate-key check (an mlsys addition)."""
-
-
-def reject_duplicate_keys(write_options: dict[str, Any] | None, group_setting: bool) -> bool:
-    """Whether an insert refuses repeated keys: its write option if given, else the group's."""
-    value = (write_options or {}).get(REJECT_DUPLICATE_KEYS)
-    if value is None:
-        return group_setting
-    if not isinstance(value, bool):
-        raise InvalidArgumentError(
-            f"write_options[{REJECT_DUPLICATE_KEYS!r}] is {value!r}; give True (refuse "
-            "repeated primary keys) or False (store them as given, the Hopsworks default)")
-    return value
-
-
-DATAFRAME_TYPES = ("default", "pandas")
-"""The ``dataframe_type`` values feature views accept: mlsys returns pandas frames."""
-
-
-def check_dataframe_type(dataframe_type: str) -> None:
-    """Refuse a ``dataframe_type`` other than pandas (hsfs also offers polars, numpy, spark)."""
-    if dataframe_type not in DATAFRAME_TYPES:
-        raise InvalidArgumentError(
-            f"dataframe_type {dataframe_type!r} is not supported; mlsys returns pandas frames "
-            f"({' or '.join(map(repr, DATAFRAME_TYPES))}): convert the result if you need another")
-
-
-def serving_keys_of(serving_keys: Any, entry: Any) -> Any:
-    """The key(s) a feature-vector lookup was given, under hsfs 5's name or the earlier one."""
-    if serving_keys is not None and entry is not None:
-        raise InvalidArgumentError("give serving_keys or entry (its earlier name), not both")
-    chosen = serving_keys if serving_keys is not None else entry
-    if chosen is None:
-        raise InvalidArgumentError("give the primary key to look up, e.g. "
-                                   "get_feature_vector({'id': 1})")
-    return chosen
 
 
 class Query(ABC):
@@ -153,9 +107,6 @@ class FeatureGroup(ABC):
 
     def get_feature(self, name: str) -> Feature:
         """The feature called ``name`` (normalised); unknown names list the known ones."""
-        from mlsys.errors import NotFoundError
-        from mlsys.names import feature_name
-
         wanted = feature_name(name)
         for f in self.features:
             if f.name == wanted:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from mlsys.errors import NotFoundError, SchemaError
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, Filter, Logic, Query, TimeLike
+from mlsys.store.rules.arguments import check_dataframe_type, join_keys
+from mlsys.store.rules.times import utc
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,7 +26,6 @@ if TYPE_CHECKING:
 # mlsys Filter.op -> the hsfs Feature method that builds the same hsfs Filter
 _OPS = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__", "==": "__eq__",
         "!=": "__ne__", "in": "isin", "like": "like"}
-JOIN_TYPES = ("inner", "left", "right", "full", "outer")
 
 
 def feature_from_sdk(f: Any) -> Feature:
@@ -150,6 +151,7 @@ class HopsworksQuery(Query):
 
     def read(self, online: bool = False, dataframe_type: str = "pandas",
              read_options: dict[str, Any] | None = None) -> pd.DataFrame:
+        check_dataframe_type(dataframe_type)
         q = self.to_sdk()
         return self._ctx.calls.run("read the query", q.read, online=online,
                                    dataframe_type=dataframe_type, read_options=read_options)
@@ -161,9 +163,7 @@ class HopsworksQuery(Query):
         if not isinstance(sub_query, HopsworksQuery):
             raise TypeError("join needs a query of the same Hopsworks project, got "
                             f"{type(sub_query).__name__}")
-        if join_type not in JOIN_TYPES:
-            raise ValueError(f"join_type {join_type!r} is not known; use one of "
-                             f"{', '.join(JOIN_TYPES)}")
+        join_keys(join_type, on, left_on, right_on)  # the same argument rules as locally
         kwargs = {
             "on": [feature_name(n) for n in on] if on else None,
             "left_on": [feature_name(n) for n in left_on] if left_on else None,
@@ -190,7 +190,8 @@ class HopsworksQuery(Query):
         if clash:
             raise SchemaError(
                 f"joined features {sorted(clash)} exist on both sides; pass prefix='...' to "
-                "join() so the right side's names stay distinct")
+                "join() so the right side's names stay distinct",
+                column=sorted(clash)[0], reason=SchemaError.NAME_CLASH)
 
     def filter(self, f: Filter | Logic) -> Query:
         recipe = self._recipe.then("filter", f)
@@ -199,8 +200,6 @@ class HopsworksQuery(Query):
         return HopsworksQuery(recipe, self._ctx)
 
     def as_of(self, wallclock_time: TimeLike = None, exclude_until: TimeLike = None) -> Query:
-        from mlsys.store.hopsworks.feature_group import utc
-
         times = (utc(wallclock_time, "wallclock_time"), utc(exclude_until, "exclude_until"))
         return HopsworksQuery(self._recipe.then("as_of", times), self._ctx)
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from mlsys.errors import NotFoundError, SchemaError
 from mlsys.store.api import Filter, Logic
-from mlsys.store.local.times import to_utc
+from mlsys.store.rules.times import to_utc
 
 _OPS = ("<", "<=", ">", ">=", "==", "!=", "in", "like")
 
