@@ -102,6 +102,11 @@ def find_cycle(graph: dict[str, set[str]], modules: Iterable[str]) -> list[str] 
     return None
 
 
+def _is_contract(cls: ast.ClassDef) -> bool:
+    """An abstract class of the contract (``class X(ABC)``), not a small value type."""
+    return any(getattr(b, "id", None) == "ABC" for b in cls.bases)
+
+
 @pytest.fixture(scope="module")
 def graph() -> dict[str, set[str]]:
     return import_graph()
@@ -141,3 +146,19 @@ def test_no_import_cycle_within(graph: dict[str, set[str]], package: str) -> Non
     assert any(_within(m, package) for m in graph), f"{package} has no modules"
     cycle = find_cycle(graph, [m for m in graph if _within(m, package)])
     assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_every_contract_method_names_what_it_raises() -> None:
+    # part of the contract is *which* error a mistake raises (properties only read state)
+    missing = []
+    for path in sorted((PACKAGE / "store" / "api").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)
+                    and _is_contract(n)):
+            for fn in cls.body:
+                if (isinstance(fn, ast.FunctionDef) and not fn.name.startswith("_")
+                        and not any(getattr(d, "id", None) == "property"
+                                    for d in fn.decorator_list)
+                        and "Raises:" not in (ast.get_docstring(fn) or "")):
+                    missing.append(f"{path.name}: {cls.name}.{fn.name}")
+    assert not missing, missing

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlsys.errors import NotFoundError, SchemaError
+from mlsys.errors import ArgumentSchemaError, NotFoundError
 from mlsys.store.api import Filter, Logic
 from mlsys.store.rules.times import to_utc
 
@@ -17,14 +17,14 @@ _OPS = ("<", "<=", ">", ">=", "==", "!=", "in", "like")
 
 
 def check(f: object) -> Filter | Logic:
-    """``f`` if it is a filter; else SchemaError saying how to build one."""
+    """``f`` if it is a filter; else an argument error saying how to build one."""
     if not isinstance(f, Filter | Logic):
-        raise SchemaError(
+        raise ArgumentSchemaError(
             f"{f!r} is not a filter; build one from features, e.g. fg.filter(fg['x'] > 5) "
             "or (fg['a'] >= 1) & (fg['b'] == 'x')"
         )
     if isinstance(f, Filter) and f.op not in _OPS:
-        raise SchemaError(f"filter operator {f.op!r} is not known; use one of {_OPS}")
+        raise ArgumentSchemaError(f"filter operator {f.op!r} is not known; use one of {_OPS}")
     return f
 
 
@@ -62,7 +62,7 @@ def mask(frame: pd.DataFrame, f: Filter | Logic) -> np.ndarray:
             result = {"<": s.lt, "<=": s.le, ">": s.gt, ">=": s.ge, "==": s.eq,
                       "!=": s.ne}[f.op](v)
     except TypeError as err:
-        raise SchemaError(
+        raise ArgumentSchemaError(
             f"filter {f.feature} {f.op} {f.value!r} cannot compare a {s.dtype} feature with "
             f"{type(f.value).__name__} ({err}); give a value of the feature's type"
         ) from None
@@ -82,8 +82,8 @@ def _enc(v: Any) -> Any:
         return {"$list": [_enc(x) for x in v]}
     if v is None or isinstance(v, str | int | float | bool):
         return v
-    raise SchemaError(f"filter value {v!r} ({type(v).__name__}) cannot be stored in a feature "
-                      "view; use numbers, strings, booleans, dates or datetimes")
+    raise ArgumentSchemaError(f"filter value {v!r} ({type(v).__name__}) cannot be stored in a "
+                              "feature view; use numbers, strings, booleans, dates or datetimes")
 
 
 def _dec(v: Any) -> Any:
