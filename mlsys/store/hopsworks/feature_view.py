@@ -26,6 +26,7 @@ from mlsys.store.api import (
 from mlsys.store.hopsworks import splits
 from mlsys.store.hopsworks.query import HopsworksQuery, Recipe, feature_from_sdk, to_sdk_filter
 from mlsys.store.rules import splits as split_rules
+from mlsys.store.rules import views
 from mlsys.store.rules.arguments import check_dataframe_type, serving_keys_of
 from mlsys.store.rules.times import utc
 
@@ -96,13 +97,9 @@ class HopsworksFeatureView(FeatureView):
 
     # ------------------------------------------------------------------ shaping
     def _x_columns(self, primary_key: bool, event_time: bool) -> list[str]:
-        """X's columns, as on the local backend: the view's features without labels, key
-        columns in front on request (a key chosen as a feature stays in X either way, as
-        hsfs keeps it)."""
         pk, et = self._key_columns()
-        names = [f.name for f in self.features if f.name not in self.labels]
-        wanted = [*(pk if primary_key else []), *(et if event_time else [])]
-        return [*(k for k in wanted if k not in names), *names]
+        return views.x_columns([f.name for f in self.features], self.labels, pk, et,
+                               primary_key, event_time)
 
     def _plain_keys(self, frame: pd.DataFrame) -> pd.DataFrame:
         """hsfs names a key that is not a feature of the view ``<project>_<group>_<version>_
@@ -121,9 +118,7 @@ class HopsworksFeatureView(FeatureView):
 
     def _xy(self, frame: pd.DataFrame, primary_key: bool, event_time: bool,
             ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        x = frame[self._x_columns(primary_key, event_time)].reset_index(drop=True)
-        y = frame[self.labels].reset_index(drop=True) if self.labels else None
-        return x, y
+        return views.xy(frame, self._x_columns(primary_key, event_time), self.labels)
 
     def _frame(self, x: pd.DataFrame, y: pd.DataFrame | None) -> pd.DataFrame:
         import pandas as pd

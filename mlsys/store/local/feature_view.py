@@ -23,7 +23,7 @@ from mlsys.store.local import filters as flt
 from mlsys.store.local.catalog import dumps, now_iso
 from mlsys.store.local.query import LocalQuery, ReadContext
 from mlsys.store.local.serving import Serving
-from mlsys.store.rules import splits
+from mlsys.store.rules import splits, views
 from mlsys.store.rules.arguments import check_dataframe_type, serving_keys_of
 from mlsys.store.rules.times import to_utc
 
@@ -111,18 +111,13 @@ class LocalFeatureView(FeatureView):
 
     # -- shaping
     def _x_columns(self, primary_key: bool, event_time: bool) -> list[str]:
-        """X's columns: the view's features without labels; key columns in front on request
-        (a key the user chose as a feature stays in X either way, as in hsfs)."""
         pk, et = self.query.key_outputs()
-        names = [f.name for f in self.features if f.name not in self.labels]
-        wanted = [*(pk if primary_key else []), *(et if event_time else [])]
-        return [*(k for k in wanted if k not in names), *names]
+        return views.x_columns([f.name for f in self.features], self.labels, pk, et,
+                               primary_key, event_time)
 
     def _xy(self, frame: pd.DataFrame, primary_key: bool, event_time: bool
             ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        x = frame[self._x_columns(primary_key, event_time)].reset_index(drop=True)
-        y = frame[self.labels].reset_index(drop=True) if self.labels else None
-        return x, y
+        return views.xy(frame, self._x_columns(primary_key, event_time), self.labels)
 
     def _frame(self, extra_filter: Filter | Logic | None = None, start: TimeLike = None,
                end: TimeLike = None, versions: dict[str, int | None] | None = None,
