@@ -163,10 +163,7 @@ class HopsworksFeatureView(FeatureView):
             version=version, kind="split", key_columns=keys, train_rows=len(train),
             test_rows=len(test), test_size=fraction, seed=seed,
             stratify=bool(stratify), description=description), train, test)
-        x_train, y_train = self._xy(train, primary_key, event_time)
-        x_test, y_test = self._xy(test, primary_key, event_time)
-        assert y_train is not None and y_test is not None  # labels checked above
-        return x_train, x_test, y_train, y_test
+        return views.split_xy(train, test, self._x_columns(primary_key, event_time), self.labels)
 
     def _recorded(self, version: int) -> splits.SplitRecord | None:
         return self._records.load(version)
@@ -184,16 +181,11 @@ class HopsworksFeatureView(FeatureView):
                 f"read training dataset {v} of {self._where}", self.sdk.get_train_test_split, v,
                 read_options=read_options, primary_key=primary_key, event_time=event_time)
         if record.kind != "split":
-            raise ArgumentSchemaError(f"training dataset {v} of {self._where} was made by "
-                                      f"training_data(), not a split; use "
-                                      f"get_training_data({v})")
+            raise split_rules.not_a_split(v, self._where)
         train, test = self._records.rows(record, f"training dataset {v} of {self._where}")
         assert test is not None  # a split has a test side
         self.sdk.update_last_accessed_training_dataset(v)  # provenance, as hsfs does
-        x_train, y_train = self._xy(train, primary_key, event_time)
-        x_test, y_test = self._xy(test, primary_key, event_time)
-        assert y_train is not None and y_test is not None
-        return x_train, x_test, y_train, y_test
+        return views.split_xy(train, test, self._x_columns(primary_key, event_time), self.labels)
 
     def training_data(self, start_time: TimeLike = None, end_time: TimeLike = None,
                       description: str = "", extra_filter: Filter | Logic | None = None,

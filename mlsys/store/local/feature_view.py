@@ -178,10 +178,7 @@ class LocalFeatureView(FeatureView):
         train, test = self._split(frame, fraction, seed, stratify)
         self._record(description, fraction, seed, stratify, train, test, versions,
                      {"extra_filter": flt.to_spec(extra_filter) if extra_filter else None})
-        x_train, y_train = self._xy(train, primary_key, event_time)
-        x_test, y_test = self._xy(test, primary_key, event_time)
-        assert y_train is not None and y_test is not None  # labels checked above
-        return x_train, x_test, y_train, y_test
+        return views.split_xy(train, test, self._x_columns(primary_key, event_time), self.labels)
 
     def _split(self, frame: pd.DataFrame, test_size: float, seed: int | None,
                stratify: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -227,16 +224,11 @@ class LocalFeatureView(FeatureView):
         v = training_dataset_version
         row = self._recorded(v)
         if row["test_keys"] is None:
-            raise ArgumentSchemaError(f"training dataset {v} of feature view {self.name} was "
-                                      f"made by training_data(), not a split; use "
-                                      f"get_training_data({v})")
+            raise splits.not_a_split(v, self._where)
         frame, _ = self._frame(versions=json.loads(row["table_versions"]))
         train = self._rows_by_keys(frame, row, "train_keys")
         test = self._rows_by_keys(frame, row, "test_keys")
-        x_train, y_train = self._xy(train, primary_key, event_time)
-        x_test, y_test = self._xy(test, primary_key, event_time)
-        assert y_train is not None and y_test is not None
-        return x_train, x_test, y_train, y_test
+        return views.split_xy(train, test, self._x_columns(primary_key, event_time), self.labels)
 
     def training_data(self, start_time: TimeLike = None, end_time: TimeLike = None,
                       description: str = "", extra_filter: Filter | Logic | None = None,

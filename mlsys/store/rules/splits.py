@@ -77,3 +77,9 @@ def split(frame: pd.DataFrame, labels: Sequence[str], test_size: float, seed: in
     except ValueError as err:
         raise SchemaError(f"cannot split {where}: {err}") from None
     return frame.iloc[train_idx], frame.iloc[test_idx]
+
+
+def not_a_split(version: int, where: str) -> ArgumentSchemaError:
+    """The error for ``get_train_test_split(v)`` of a version ``training_data()`` recorded."""
+    return ArgumentSchemaError(f"training dataset {version} of {where} was made by "
+                               f"training_data(), not a split; use get_training_data({version})")

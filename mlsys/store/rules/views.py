@@ -24,3 +24,16 @@ def xy(frame: pd.DataFrame, columns: Sequence[str], labels: Sequence[str],
     x = frame[list(columns)].reset_index(drop=True)
     y = frame[list(labels)].reset_index(drop=True) if labels else None
     return x, y
+
+
+Split = tuple["pd.DataFrame", "pd.DataFrame", "pd.DataFrame", "pd.DataFrame"]
+"""``X_train, X_test, y_train, y_test``, as hsfs's ``train_test_split`` returns them."""
+
+
+def split_xy(train: pd.DataFrame, test: pd.DataFrame, columns: Sequence[str],
+             labels: Sequence[str]) -> Split:
+    """A split's two sides as ``X_train, X_test, y_train, y_test`` (a split has labels)."""
+    x_train, y_train = xy(train, columns, labels)
+    x_test, y_test = xy(test, columns, labels)
+    assert y_train is not None and y_test is not None  # splits check the labels first
+    return x_train, x_test, y_train, y_test
