@@ -98,6 +98,8 @@ def test_argument_values_are_argument_errors_still_caught_as_schema_errors(
         lambda: fv.train_test_split(test_size=0.5, train_end="2024-01-01"),
         lambda: fg.select(["x"]).join(fg.select(["label"]), join_type="sideways"),
         lambda: fg.select(["x"]).join(fg.select(["label"]), on=["id"], left_on=["id"]),
+        lambda: fg.select(["x"]).join("label", on=["id"]),  # type: ignore[arg-type]
+        lambda: fg.filter("x > 5"),  # type: ignore[arg-type]
         lambda: fg.read(wallclock_time="last tuesday"),
         lambda: project.get_model_registry().get_best_model("m", "acc", "up"),  # type: ignore
         lambda: project.get_model_registry().python.create_model("m", metrics={"acc": "high"}),

@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from mlsys.errors import NotFoundError, SchemaError
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, Filter, Logic, Query, TimeLike
-from mlsys.store.rules.arguments import check_dataframe_type, join_keys
+from mlsys.store.rules.arguments import (
+    check_dataframe_type,
+    check_filter,
+    foreign_query,
+    join_keys,
+)
 from mlsys.store.rules.times import utc
 
 if TYPE_CHECKING:
@@ -40,9 +45,7 @@ def to_sdk_filter(sdk_query: Any, f: Filter | Logic) -> Any:
     if isinstance(f, Logic):
         left, right = to_sdk_filter(sdk_query, f.left), to_sdk_filter(sdk_query, f.right)
         return left & right if f.type == "AND" else left | right
-    if not isinstance(f, Filter):
-        raise TypeError(f"filter must be an mlsys Filter or Logic, got {type(f).__name__}; "
-                        "build one with fg.feature > value")
+    check_filter(f)
     name = feature_name(f.feature)
     known = sorted(set(output_names(sdk_query)) | {str(x.name) for x in sdk_query.features})
     if name not in known:
@@ -161,8 +164,7 @@ class HopsworksQuery(Query):
              join_type: Literal["inner", "left", "right", "full", "outer"] = "left",
              prefix: str | None = None) -> Query:
         if not isinstance(sub_query, HopsworksQuery):
-            raise TypeError("join needs a query of the same Hopsworks project, got "
-                            f"{type(sub_query).__name__}")
+            raise foreign_query(sub_query, "join expects a query of this store")
         join_keys(join_type, on, left_on, right_on)  # the same argument rules as locally
         kwargs = {
             "on": [feature_name(n) for n in on] if on else None,

@@ -24,7 +24,7 @@ from mlsys.store.local.catalog import dumps, now_iso
 from mlsys.store.local.query import LocalQuery, ReadContext
 from mlsys.store.local.serving import Serving
 from mlsys.store.rules import splits, views
-from mlsys.store.rules.arguments import check_dataframe_type, serving_keys_of
+from mlsys.store.rules.arguments import check_dataframe_type, check_filter, serving_keys_of
 from mlsys.store.rules.times import to_utc
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ class LocalFeatureView(FeatureView):
         ctx = ReadContext(versions=versions)
         frame = self.query.run(ctx)
         if extra_filter is not None:
-            frame = frame.loc[flt.mask(frame, flt.check(extra_filter))]
+            frame = frame.loc[flt.mask(frame, check_filter(extra_filter))]
         lo, hi = to_utc(start, "start_time"), to_utc(end, "end_time")
         if lo is not None or hi is not None:
             et = self.query.key_outputs()[1]

@@ -13,20 +13,6 @@ from mlsys.errors import ArgumentSchemaError, NotFoundError
 from mlsys.store.api import Filter, Logic
 from mlsys.store.rules.times import to_utc
 
-_OPS = ("<", "<=", ">", ">=", "==", "!=", "in", "like")
-
-
-def check(f: object) -> Filter | Logic:
-    """``f`` if it is a filter; else an argument error saying how to build one."""
-    if not isinstance(f, Filter | Logic):
-        raise ArgumentSchemaError(
-            f"{f!r} is not a filter; build one from features, e.g. fg.filter(fg['x'] > 5) "
-            "or (fg['a'] >= 1) & (fg['b'] == 'x')"
-        )
-    if isinstance(f, Filter) and f.op not in _OPS:
-        raise ArgumentSchemaError(f"filter operator {f.op!r} is not known; use one of {_OPS}")
-    return f
-
 
 def features_of(f: Filter | Logic) -> list[str]:
     """The feature names a filter reads."""

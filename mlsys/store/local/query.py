@@ -19,7 +19,12 @@ from mlsys.errors import ArgumentSchemaError, NotFoundError, SchemaError
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, Filter, Logic, Query, TimeLike
 from mlsys.store.local import filters as flt
-from mlsys.store.rules.arguments import check_dataframe_type, join_keys
+from mlsys.store.rules.arguments import (
+    check_dataframe_type,
+    check_filter,
+    foreign_query,
+    join_keys,
+)
 from mlsys.store.rules.times import to_utc
 
 if TYPE_CHECKING:
@@ -89,8 +94,7 @@ class LocalQuery(Query):
              join_type: Literal["inner", "left", "right", "full", "outer"] = "left",
              prefix: str | None = None) -> LocalQuery:
         if not isinstance(sub_query, LocalQuery):
-            raise ArgumentSchemaError(f"join expects a query of this store, e.g. "
-                                      f"fg.select_all(); got {type(sub_query).__name__}")
+            raise foreign_query(sub_query, "join expects a query of this store")
         given = join_keys(join_type, on, left_on, right_on)
         lk, rk = given if given is not None else (list(sub_query._fg.primary_key),) * 2
         if not lk:
@@ -103,7 +107,7 @@ class LocalQuery(Query):
         return query
 
     def filter(self, f: Filter | Logic) -> LocalQuery:
-        return self._copy(filters=(*self._filters, flt.check(f)))
+        return self._copy(filters=(*self._filters, check_filter(f)))
 
     def as_of(self, wallclock_time: TimeLike = None,
               exclude_until: TimeLike = None) -> LocalQuery:

@@ -12,6 +12,7 @@ from typing import Any
 
 from mlsys.errors import ArgumentSchemaError, InvalidArgumentError, NotFoundError, SchemaError
 from mlsys.names import feature_name
+from mlsys.store.api import Filter, Logic
 
 INSERT_OPERATIONS = ("upsert", "insert")
 """The ``operation`` values ``FeatureGroup.insert`` accepts (hsfs's)."""
@@ -133,7 +134,24 @@ def view_labels(view: str, labels: Sequence[str] | str | None,
     return names
 
 
-def foreign_query(query: object) -> ArgumentSchemaError:
-    """The error for a view made from a query of another store (or no query at all)."""
-    return ArgumentSchemaError(f"query must come from this feature store, e.g. "
-                               f"fg.select_all(); got {type(query).__name__}")
+def foreign_query(query: object,
+                  what: str = "query must come from this feature store") -> ArgumentSchemaError:
+    """The error for a view made from (or a join with) a query of another store, or none."""
+    return ArgumentSchemaError(f"{what}, e.g. fg.select_all(); got {type(query).__name__}")
+
+
+FILTER_OPS = ("<", "<=", ">", ">=", "==", "!=", "in", "like")
+"""The operators of :class:`~mlsys.store.api.Filter` (hsfs's)."""
+
+
+def check_filter(f: object) -> Filter | Logic:
+    """``f`` if it is a filter with a known operator; else an argument error saying how to
+    build one."""
+    if not isinstance(f, Filter | Logic):
+        raise ArgumentSchemaError(
+            f"{f!r} is not a filter; build one from features, e.g. fg.filter(fg['x'] > 5) "
+            "or (fg['a'] >= 1) & (fg['b'] == 'x')")
+    if isinstance(f, Filter) and f.op not in FILTER_OPS:
+        raise ArgumentSchemaError(f"filter operator {f.op!r} is not known; use one of "
+                                  f"{FILTER_OPS}")
+    return f
