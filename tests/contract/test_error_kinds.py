@@ -5,6 +5,9 @@ column and the reason; ``InvalidArgumentError`` is for an argument value or comb
 mlsys used to raise SchemaError for an argument, the error is an ``ArgumentSchemaError``: an
 InvalidArgumentError that ``except SchemaError`` still catches. The CLI exits 2 for every
 argument error and 1 for other failures, so one mistake gives one exit code.
+
+``DataValidationError`` (a STRICT suite failed) is pinned in ``test_validation_on_insert.py``
+and ``IntegrityError`` (a changed model file) in ``test_model_registry.py``.
 """
 
 from __future__ import annotations
