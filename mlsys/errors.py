@@ -60,8 +60,53 @@ class SchemaError(MlsysError, ValueError):
 
     Raised for missing or extra features, wrong dtypes, nulls in primary keys, and duplicate
     primary keys in one insert when the strict duplicate check is on (see
-    :class:`DuplicateKeyWarning`).
+    :class:`DuplicateKeyWarning`). Bad argument values are :class:`InvalidArgumentError`.
+
+    ``column`` names the offending column where there is one, and ``reason`` says what kind of
+    misfit it is (one of the ``SchemaError.*`` reason names below), so apps and tests need not
+    parse the message; ``str(err)`` stays the full, human message.
     """
+
+    NOT_A_FRAME = "not_a_frame"
+    NAME_CLASH = "name_clash"
+    MISSING_COLUMN = "missing_column"
+    EXTRA_COLUMN = "extra_column"
+    WRONG_TYPE = "wrong_type"
+    NULL_KEY = "null_key"
+    UNHASHABLE_KEY = "unhashable_key"
+    DUPLICATE_KEY = "duplicate_key"
+    KEY_MISMATCH = "key_mismatch"
+    UNKNOWN_TYPE = "unknown_type"
+    ARGUMENT = "argument"  # an ArgumentSchemaError: an argument, not a frame, is wrong
+
+    def __init__(self, message: str = "", *, column: str | None = None,
+                 reason: str | None = None) -> None:
+        super().__init__(message)
+        self.column = column
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # keep the fields across processes (pickling passes only ``args`` by default)
+        return _rebuild_schema_error, (type(self), str(self), self.column, self.reason)
+
+
+class ArgumentSchemaError(InvalidArgumentError, SchemaError):
+    """A bad argument value that mlsys used to report as :class:`SchemaError`.
+
+    It is an :class:`InvalidArgumentError` (bad usage: the CLI exits 2), and stays a
+    ``SchemaError`` so ``except SchemaError`` written against earlier releases still catches it
+    (``test_size``, unknown keywords, join arguments, times, metrics, lookup keys).
+    """
+
+    def __init__(self, message: str = "", *, column: str | None = None) -> None:
+        super().__init__(message, column=column, reason=SchemaError.ARGUMENT)
+
+
+def _rebuild_schema_error(cls: type[SchemaError], message: str, column: str | None,
+                          reason: str | None) -> SchemaError:
+    err = cls.__new__(cls)
+    SchemaError.__init__(err, message, column=column, reason=reason)
+    return err
 
 
 class DuplicateKeyWarning(UserWarning):
@@ -107,6 +152,7 @@ class PipelineError(MlsysError):
 
 __all__ = [
     "AlreadyExistsError",
+    "ArgumentSchemaError",
     "BackendUnavailableError",
     "ConcurrencyError",
     "ConfigurationError",

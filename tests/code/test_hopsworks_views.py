@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from hopsworks_sdk import KEY, iris_group, load_sdk, named_parameters, spy, spy_project_files
 
+import mlsys
 from mlsys.errors import (
     IntegrityError,
     NotFoundError,
@@ -116,6 +117,26 @@ def test_split_is_seeded_stratified_and_recorded(view: Any, remote: Path) -> Non
     again = view.fv.train_test_split(test_size=0.2, seed=7, stratify=True, primary_key=True)
     assert view.fv.get_last_accessed_training_dataset() == 2
     assert sorted(again[1]["sepal_length"]) == sorted(x_test["sepal_length"])
+
+
+@pytest.mark.parametrize(("seed", "stratify"), [(7, True), (1, False), (42, True)])
+def test_same_seed_picks_the_same_rows_as_the_local_backend(
+        view: Any, tmp_path: Path, seed: int, stratify: bool) -> None:
+    # 30 keys: 9 and 10 (and 19, 20) must be ordered as numbers on both backends
+    with mlsys.login(backend="local", home=tmp_path / "store") as project:
+        fs = project.get_feature_store()
+        fg = fs.get_or_create_feature_group("iris", 1, primary_key=["flower_id"],
+                                            event_time="ts")
+        fg.insert(_rows().sample(frac=1, random_state=3))  # stored in yet another order
+        local = fs.get_or_create_feature_view(
+            "iris_view", 1, fg.select(["sepal_length", "variety"]), labels=["variety"])
+        want = local.train_test_split(test_size=0.2, seed=seed, stratify=stratify,
+                                      primary_key=True)
+    got = view.fv.train_test_split(test_size=0.2, seed=seed, stratify=stratify,
+                                   primary_key=True)
+    for a, b in zip(want, got, strict=True):  # the same rows, in the same order, each side
+        pd.testing.assert_frame_equal(a, b, check_dtype=False)
+    assert {9, 10} <= set(got[0]["flower_id"]) | set(got[1]["flower_id"])
 
 
 def test_recorded_split_comes_back_row_for_row(view: Any, remote: Path) -> None:

@@ -1,4 +1,8 @@
-"""The feature store contract: feature groups, queries, feature views and the store itself."""
+"""The feature store contract: feature groups, queries, feature views and the store itself.
+
+Only abstract classes live here; the argument and frame rules both backends apply are in
+:mod:`mlsys.store.rules`.
+"""
 
 from __future__ import annotations
 
@@ -6,64 +10,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from mlsys.errors import InvalidArgumentError
+from mlsys.errors import NotFoundError
+from mlsys.names import feature_name
 from mlsys.store.api.types import Feature, Filter, Job, Logic, TimeLike, TrainingDatasetInfo
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from mlsys.validation.types import ExpectationSuite, ValidationReport
-
-
-INSERT_OPERATIONS = ("upsert", "insert")
-"""The ``operation`` values ``FeatureGroup.insert`` accepts (hsfs's)."""
-
-
-def check_insert_operation(operation: str) -> None:
-    """Refuse an ``insert(operation=...)`` that hsfs would not take either."""
-    if operation not in INSERT_OPERATIONS:
-        raise InvalidArgumentError(
-            f"insert operation {operation!r} is not one of {INSERT_OPERATIONS}; groups are "
-            "keyed, so use 'upsert' (the default)")
-
-
-REJECT_DUPLICATE_KEYS = "reject_duplicate_keys"
-"""The write option (and group setting) of the strict duplicate-key check (an mlsys addition)."""
-
-
-def reject_duplicate_keys(write_options: dict[str, Any] | None, group_setting: bool) -> bool:
-    """Whether an insert refuses repeated keys: its write option if given, else the group's."""
-    value = (write_options or {}).get(REJECT_DUPLICATE_KEYS)
-    if value is None:
-        return group_setting
-    if not isinstance(value, bool):
-        raise InvalidArgumentError(
-            f"write_options[{REJECT_DUPLICATE_KEYS!r}] is {value!r}; give True (refuse "
-            "repeated primary keys) or False (store them as given, the Hopsworks default)")
-    return value
-
-
-DATAFRAME_TYPES = ("default", "pandas")
-"""The ``dataframe_type`` values feature views accept: mlsys returns pandas frames."""
-
-
-def check_dataframe_type(dataframe_type: str) -> None:
-    """Refuse a ``dataframe_type`` other than pandas (hsfs also offers polars, numpy, spark)."""
-    if dataframe_type not in DATAFRAME_TYPES:
-        raise InvalidArgumentError(
-            f"dataframe_type {dataframe_type!r} is not supported; mlsys returns pandas frames "
-            f"({' or '.join(map(repr, DATAFRAME_TYPES))}): convert the result if you need another")
-
-
-def serving_keys_of(serving_keys: Any, entry: Any) -> Any:
-    """The key(s) a feature-vector lookup was given, under hsfs 5's name or the earlier one."""
-    if serving_keys is not None and entry is not None:
-        raise InvalidArgumentError("give serving_keys or entry (its earlier name), not both")
-    chosen = serving_keys if serving_keys is not None else entry
-    if chosen is None:
-        raise InvalidArgumentError("give the primary key to look up, e.g. "
-                                   "get_feature_vector({'id': 1})")
-    return chosen
 
 
 class Query(ABC):
@@ -79,6 +33,8 @@ class Query(ABC):
 
         ``online=True`` reads the online store (latest row per primary key) where all groups are
         online-enabled.
+
+        Raises: InvalidArgumentError (``dataframe_type`` other than pandas).
         """
 
     @abstractmethod
@@ -91,15 +47,23 @@ class Query(ABC):
         When both sides have an event time the join is point-in-time correct, as in Hopsworks:
         each left row gets the latest right row whose event time is <= the left row's event time.
         Clashing feature names from the right get ``prefix`` (required on a clash).
+
+        Raises: InvalidArgumentError (unknown ``join_type``, ``on`` with ``left_on``/``right_on``,
+        unequal key lists: an ArgumentSchemaError), SchemaError (clashing names, no prefix).
         """
 
     @abstractmethod
     def filter(self, f: Filter | Logic) -> Query:
-        """Keep the rows that satisfy ``f`` (applied to the group that owns the features)."""
+        """Keep the rows that satisfy ``f`` (applied to the group that owns the features).
+
+        Raises: NotFoundError (a feature the query lacks), InvalidArgumentError (not a filter,
+        or a value of the wrong type: an ArgumentSchemaError locally)."""
 
     @abstractmethod
     def as_of(self, wallclock_time: TimeLike = None, exclude_until: TimeLike = None) -> Query:
-        """Read every group as it was at ``wallclock_time`` (time travel on commits)."""
+        """Read every group as it was at ``wallclock_time`` (time travel on commits).
+
+        Raises: InvalidArgumentError (not a point in time: an ArgumentSchemaError)."""
 
     @property
     @abstractmethod
@@ -107,7 +71,9 @@ class Query(ABC):
         """The features the query returns, in order."""
 
     def show(self, n: int) -> pd.DataFrame:
-        """The first ``n`` rows."""
+        """The first ``n`` rows.
+
+        Raises: as :meth:`read`."""
         return self.read().head(n)
 
 
@@ -152,10 +118,9 @@ class FeatureGroup(ABC):
         """The schema, or ``[]`` before the first insert."""
 
     def get_feature(self, name: str) -> Feature:
-        """The feature called ``name`` (normalised); unknown names list the known ones."""
-        from mlsys.errors import NotFoundError
-        from mlsys.names import feature_name
+        """The feature called ``name`` (normalised); unknown names list the known ones.
 
+        Raises: NotFoundError (unknown feature), InvalidNameError (not a name)."""
         wanted = feature_name(name)
         for f in self.features:
             if f.name == wanted:
@@ -178,42 +143,60 @@ class FeatureGroup(ABC):
         ``validation_options={"run_validation": False}`` skips the suite, as in hsfs.
         ``operation`` is hsfs's ``"upsert"`` or ``"insert"``; groups are keyed, so both upsert.
         ``wait=True`` waits for the write to finish (local writes always have).
+
+        Raises: SchemaError (columns, dtypes or keys do not fit), InvalidArgumentError (unknown
+        ``operation`` or write option value), DataValidationError (a STRICT suite failed).
         """
 
     @abstractmethod
     def read(self, wallclock_time: TimeLike = None, online: bool = False,
              dataframe_type: str = "pandas",
              read_options: dict[str, Any] | None = None) -> pd.DataFrame:
-        """All rows, as of ``wallclock_time`` if given (time travel), else the latest commit."""
+        """All rows, as of ``wallclock_time`` if given (time travel), else the latest commit.
+
+        Raises: InvalidArgumentError (``dataframe_type`` other than pandas, or a
+        ``wallclock_time`` that is not a point in time)."""
 
     @abstractmethod
     def select_all(self, include_primary_key: bool = True,
                    include_event_time: bool = True) -> Query:
-        """A query over every feature."""
+        """A query over every feature.
+
+        Raises: no error of its own."""
 
     @abstractmethod
     def select(self, features: Sequence[str]) -> Query:
-        """A query over the named features (primary key and event time are kept for joins)."""
+        """A query over the named features (primary key and event time are kept for joins).
+
+        Raises: NotFoundError (a feature the group lacks), InvalidNameError (not a name)."""
 
     @abstractmethod
     def select_except(self, features: Sequence[str] | None = None) -> Query:
         """``select`` of every feature except the named ones: an excluded primary key or event
         time is not returned (nor a model input in a feature view) but still joins and keys
-        the rows, as in hsfs."""
+        the rows, as in hsfs.
+
+        Raises: NotFoundError (a feature the group lacks), InvalidNameError (not a name)."""
 
     def filter(self, f: Filter | Logic) -> Query:
-        """``select_all().filter(f)``."""
+        """``select_all().filter(f)``.
+
+        Raises: as :meth:`Query.filter`."""
         return self.select_all().filter(f)
 
     def as_of(self, wallclock_time: TimeLike = None, exclude_until: TimeLike = None) -> Query:
-        """``select_all().as_of(...)``."""
+        """``select_all().as_of(...)``.
+
+        Raises: as :meth:`Query.as_of`."""
         return self.select_all().as_of(wallclock_time, exclude_until)
 
     @abstractmethod
     def commit_details(self, wallclock_time: TimeLike = None,
                        limit: int | None = None) -> dict[int, dict[str, Any]]:
         """Commit history: ``{commit_version: {"committed_on", "rows_inserted", "rows_updated",
-        "rows_deleted", "operation"}}``, newest first."""
+        "rows_deleted", "operation"}}``, newest first.
+
+        Raises: InvalidArgumentError (a ``wallclock_time`` that is not a point in time)."""
 
     # -- data validation
     @abstractmethod
@@ -223,30 +206,42 @@ class FeatureGroup(ABC):
         """Attach a suite: a GE 1.x ``ExpectationSuite``, its dict, its JSON text or a path to it.
 
         An unsupported format or unknown expectation raises ExpectationSuiteError.
+
+        Raises: ExpectationSuiteError (bad suite), InvalidArgumentError (unknown policy).
         """
 
     @abstractmethod
     def get_expectation_suite(self, ge_type: bool = False) -> ExpectationSuite | Any | None:
-        """The attached suite (a GE object when ``ge_type``), or None."""
+        """The attached suite (a GE object when ``ge_type``), or None.
+
+        Raises: ExpectationSuiteError (a stored suite mlsys cannot read)."""
 
     @abstractmethod
     def delete_expectation_suite(self) -> None:
-        """Detach the suite; later inserts are not validated."""
+        """Detach the suite; later inserts are not validated.
+
+        Raises: no error of its own (no suite is a no-op)."""
 
     @abstractmethod
     def validate(self, dataframe: pd.DataFrame | None = None, save_report: bool = False,
                  validation_options: dict[str, Any] | None = None,
                  ingestion_result: str = "UNKNOWN") -> ValidationReport:
-        """Validate ``dataframe`` (default: the group's data) against the attached suite."""
+        """Validate ``dataframe`` (default: the group's data) against the attached suite.
+
+        Raises: ExpectationSuiteError (no suite attached), SchemaError (not a frame)."""
 
     @abstractmethod
     def get_latest_validation_report(self, ge_type: bool = False,
                                      ) -> ValidationReport | Any | None:
-        """The newest stored report, or None; with ``ge_type``, as GE's own result object."""
+        """The newest stored report, or None; with ``ge_type``, as GE's own result object.
+
+        Raises: no error of its own."""
 
     @abstractmethod
     def get_all_validation_reports(self, ge_type: bool = False) -> list[Any]:
-        """Every stored report, newest first; with ``ge_type``, as GE's own result objects."""
+        """Every stored report, newest first; with ``ge_type``, as GE's own result objects.
+
+        Raises: no error of its own."""
 
     @property
     def validation_ingestion_policy(self) -> str | None:
@@ -255,7 +250,9 @@ class FeatureGroup(ABC):
 
     @abstractmethod
     def delete(self) -> None:
-        """Drop the group, its data, suite and reports."""
+        """Drop the group, its data, suite and reports.
+
+        Raises: no error of its own (a group never written is a no-op on Hopsworks)."""
 
 
 class FeatureView(ABC):
@@ -297,6 +294,12 @@ class FeatureView(ABC):
 
         mlsys extensions: ``seed`` makes the split reproducible; ``stratify=True`` keeps the label
         proportions on both sides. ``primary_key`` / ``event_time`` add those columns to X.
+        The same seed on the same rows picks the same rows on every backend (one canonical row
+        order, :mod:`mlsys.store.rules.splits`).
+
+        Raises: InvalidArgumentError (``test_size`` not in (0, 1), an unknown keyword, a
+        ``dataframe_type`` other than pandas: an ArgumentSchemaError where mlsys used to raise
+        SchemaError), SchemaError (no labels, fewer than 2 rows, a class too small to stratify).
         """
 
     @abstractmethod
@@ -305,7 +308,10 @@ class FeatureView(ABC):
                              primary_key: bool = False, event_time: bool = False,
                              dataframe_type: str = "default",
                              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """Exactly the split recorded as ``training_dataset_version`` (same rows, same order)."""
+        """Exactly the split recorded as ``training_dataset_version`` (same rows, same order).
+
+        Raises: NotFoundError (no such version), InvalidArgumentError (a ``training_data``
+        version, or a bad ``dataframe_type``), IntegrityError (recorded rows are gone)."""
 
     @abstractmethod
     def training_data(self, start_time: TimeLike = None, end_time: TimeLike = None,
@@ -314,15 +320,21 @@ class FeatureView(ABC):
                       primary_key: bool = False, event_time: bool = False,
                       dataframe_type: str = "default",
                       ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        """All the view's data as ``X, y`` (y None without labels), recorded as a new version."""
+        """All the view's data as ``X, y`` (y None without labels), recorded as a new version.
+
+        Raises: InvalidArgumentError (bad ``dataframe_type`` or times)."""
 
     @abstractmethod
     def get_last_accessed_training_dataset(self) -> int | None:
-        """The training-dataset version last created or read through this object."""
+        """The training-dataset version last created or read through this object.
+
+        Raises: no error of its own."""
 
     @abstractmethod
     def get_training_datasets(self) -> list[TrainingDatasetInfo]:
-        """Every recorded training-dataset version."""
+        """Every recorded training-dataset version.
+
+        Raises: no error of its own."""
 
     @abstractmethod
     def get_batch_data(self, start_time: TimeLike = None, end_time: TimeLike = None,
@@ -331,12 +343,17 @@ class FeatureView(ABC):
                        dataframe_type: str = "default",
                        ) -> pd.DataFrame:
         """The view's features (labels excluded) for rows whose event time is in
-        ``[start_time, end_time)``; for batch inference."""
+        ``[start_time, end_time)``; for batch inference.
+
+        Raises: InvalidArgumentError (bad ``dataframe_type`` or times; times on a view without
+        an event time)."""
 
     @abstractmethod
     def init_serving(self, training_dataset_version: int | None = None,
                      **kwargs: Any) -> None:
-        """Prepare online lookups (``get_feature_vector``); needs online-enabled groups."""
+        """Prepare online lookups (``get_feature_vector``); needs online-enabled groups.
+
+        Raises: NotFoundError (nothing online yet), MlsysError (a group is not online)."""
 
     @abstractmethod
     def get_feature_vector(self, serving_keys: dict[str, Any] | None = None,
@@ -346,6 +363,9 @@ class FeatureView(ABC):
 
         The key is ``serving_keys`` (hsfs 5's name) or ``entry`` (its earlier name). An unknown
         key raises NotFoundError (hsfs raises too unless ``allow_missing``).
+
+        Raises: NotFoundError (unknown key), InvalidArgumentError (no key, both names, a key
+        lacking a primary-key column, an unknown ``return_type``).
         """
 
     @abstractmethod
@@ -353,11 +373,15 @@ class FeatureView(ABC):
                             return_type: str = "list", *,
                             entry: list[dict[str, Any]] | None = None,
                             **kwargs: Any) -> list[list[Any]] | pd.DataFrame:
-        """``get_feature_vector`` for many keys, in the same order."""
+        """``get_feature_vector`` for many keys, in the same order.
+
+        Raises: as :meth:`get_feature_vector`."""
 
     @abstractmethod
     def delete(self) -> None:
-        """Drop the view and its recorded training datasets."""
+        """Drop the view and its recorded training datasets.
+
+        Raises: no error of its own."""
 
 
 class FeatureStore(ABC):
@@ -380,29 +404,43 @@ class FeatureStore(ABC):
         (an mlsys addition) turns on the strict duplicate-key check for every insert; the local
         backend stores it with the group (given for an existing group, it replaces the stored
         setting), the Hopsworks backend keeps it on the returned object.
+
+        Raises: InvalidNameError (bad name or version), SchemaError (no primary key for a new
+        group, event time inside the key, keys that differ from an existing group's).
         """
 
     @abstractmethod
     def get_feature_group(self, name: str, version: int | None = None) -> FeatureGroup:
         """An existing group; unknown names or versions raise NotFoundError listing what exists.
-        ``version=None`` means version 1, as in hsfs."""
+        ``version=None`` means version 1, as in hsfs.
+
+        Raises: InvalidNameError (bad name or version), NotFoundError (unknown group)."""
 
     @abstractmethod
     def get_feature_groups(self, name: str | None = None) -> list[FeatureGroup]:
-        """Every version of ``name`` (or every group when None)."""
+        """Every version of ``name`` (or every group when None).
+
+        Raises: InvalidNameError (bad name)."""
 
     @abstractmethod
     def get_or_create_feature_view(self, name: str, version: int, query: Query,
                                    labels: Sequence[str] | None = None,
                                    description: str = "", **kwargs: Any) -> FeatureView:
-        """The view ``name`` v``version``, created from ``query`` on first use."""
+        """The view ``name`` v``version``, created from ``query`` on first use.
+
+        Raises: InvalidNameError (bad name or version), InvalidArgumentError (a query of
+        another store), NotFoundError (a label the query lacks)."""
 
     @abstractmethod
     def get_feature_view(self, name: str, version: int | None = None) -> FeatureView:
-        """An existing view; unknown ones raise NotFoundError listing what exists."""
+        """An existing view; unknown ones raise NotFoundError listing what exists.
+
+        Raises: InvalidNameError (bad name or version), NotFoundError (unknown view)."""
 
     @abstractmethod
     def get_feature_views(self, name: str | None = None) -> list[FeatureView]:
-        """Every version of ``name`` (or every view when None)."""
+        """Every version of ``name`` (or every view when None).
+
+        Raises: InvalidNameError (bad name)."""
 
 

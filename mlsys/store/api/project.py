@@ -17,32 +17,48 @@ class DatasetApi(ABC):
                **kwargs: Any) -> str:
         """Copy a local file (or directory) into the project directory ``upload_path``; return
         the project path of the copy. An existing target without ``overwrite`` raises
-        AlreadyExistsError. The copy appears atomically."""
+        AlreadyExistsError. The copy appears atomically.
+
+        Raises: InvalidNameError (unsafe path), NotFoundError (no local file),
+        AlreadyExistsError (target exists without ``overwrite``)."""
 
     @abstractmethod
     def download(self, path: str, local_path: str | None = None,
                  overwrite: bool = False, **kwargs: Any) -> str:
-        """Copy a project file to ``local_path`` (default: the working directory); return it."""
+        """Copy a project file to ``local_path`` (default: the working directory); return it.
+
+        Raises: InvalidNameError (unsafe path), NotFoundError (no such project path),
+        AlreadyExistsError (the local file exists without ``overwrite``)."""
 
     @abstractmethod
     def exists(self, path: str) -> bool:
-        """Whether the project path exists."""
+        """Whether the project path exists.
+
+        Raises: InvalidNameError (unsafe path)."""
 
     @abstractmethod
     def list(self, path: str, offset: int = 0, limit: int = 1000) -> list[str]:
-        """Project paths directly under ``path``, sorted."""
+        """Project paths directly under ``path``, sorted.
+
+        Raises: InvalidNameError (unsafe path), NotFoundError (no such directory)."""
 
     @abstractmethod
     def remove(self, path: str) -> None:
-        """Delete a file or directory; a missing path raises NotFoundError."""
+        """Delete a file or directory.
+
+        Raises: InvalidNameError (unsafe path), NotFoundError (no such project path)."""
 
     @abstractmethod
     def mkdir(self, path: str) -> str:
-        """Create a directory (and parents); return its project path."""
+        """Create a directory (and parents); return its project path.
+
+        Raises: InvalidNameError (unsafe path)."""
 
     @abstractmethod
     def read_bytes(self, path: str) -> bytes:
-        """The content of a project file (mlsys convenience for apps and reports)."""
+        """The content of a project file (mlsys convenience for apps and reports).
+
+        Raises: InvalidNameError (unsafe path), NotFoundError (no such file)."""
 
 
 
@@ -55,18 +71,26 @@ class Project(ABC):
 
     @abstractmethod
     def get_feature_store(self, name: str | None = None) -> FeatureStore:
-        """The project's feature store."""
+        """The project's feature store.
+
+        Raises: BackendUnavailableError (the backend cannot be reached)."""
 
     @abstractmethod
     def get_model_registry(self) -> ModelRegistry:
-        """The project's model registry."""
+        """The project's model registry.
+
+        Raises: BackendUnavailableError (the backend cannot be reached)."""
 
     @abstractmethod
     def get_dataset_api(self) -> DatasetApi:
-        """The project's dataset API."""
+        """The project's dataset API.
+
+        Raises: BackendUnavailableError (the backend cannot be reached)."""
 
     def close(self) -> None:  # noqa: B027 - optional hook, a no-op for embedded stores
-        """Release connections (optional)."""
+        """Release connections (optional).
+
+        Raises: no error of its own."""
 
     def __enter__(self) -> Project:
         return self

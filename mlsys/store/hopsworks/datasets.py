@@ -1,6 +1,7 @@
 """Project files on Hopsworks: ``hopsworks_common.core.dataset_api.DatasetApi`` behind mlsys.
 
-Paths are checked with the local backend's rules (relative, no ``..``) before any request.
+Paths are checked with the rules both backends share (:mod:`mlsys.store.rules.paths`:
+relative, no ``..``) before any request.
 Differences from the SDK that keep the contract:
 
 - ``upload`` creates missing parent directories (the SDK needs them to exist) and uploads into
@@ -21,17 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from mlsys.errors import AlreadyExistsError, NotFoundError
 from mlsys.store.api import DatasetApi
+from mlsys.store.rules.paths import STAGING_PREFIX, download_target, project_path
 
 if TYPE_CHECKING:
     from mlsys.store.hopsworks.context import Context
-
-STAGING_PREFIX = ".mlsys-staging-"  # the local backend reserves the same prefix
-
-
-def _path(path: object) -> PurePosixPath:
-    from mlsys.store.local.datasets import project_path
-
-    return project_path(path)
 
 
 class HopsworksDatasetApi(DatasetApi):
@@ -65,7 +59,7 @@ class HopsworksDatasetApi(DatasetApi):
         src = Path(local_path)
         if not src.exists():
             raise NotFoundError("local file", str(src), [])
-        folder = _path(upload_path)
+        folder = project_path(upload_path)
         target = (folder / src.name).as_posix()
         if self.exists(target) and not overwrite:
             raise AlreadyExistsError(f"project path {target!r} exists; pass overwrite=True to "
@@ -85,25 +79,20 @@ class HopsworksDatasetApi(DatasetApi):
 
     def download(self, path: str, local_path: str | None = None,
                  overwrite: bool = False, **kwargs: Any) -> str:
-        p = _path(path)
+        p = project_path(path)
         if not self.exists(p.as_posix()):
             raise self._missing(p)
-        dest = Path(local_path) if local_path is not None else Path.cwd()
-        if dest.is_dir():
-            dest = dest / p.name
-        if dest.exists() and not overwrite:
-            raise AlreadyExistsError(f"{dest} exists; pass overwrite=True to replace it")
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest = download_target(local_path, p.name, overwrite)
         got = self._run(f"download {p.as_posix()}", self.sdk.download, p.as_posix(), str(dest),
                         overwrite=overwrite, **kwargs)
         return str(Path(got).resolve())
 
     def exists(self, path: str) -> bool:
-        p = _path(path)
+        p = project_path(path)
         return bool(self._run(f"check {p.as_posix()}", self.sdk.exists, p.as_posix()))
 
     def list(self, path: str, offset: int = 0, limit: int = 1000) -> list[str]:
-        p = _path(path)
+        p = project_path(path)
         if not self.exists(p.as_posix()):
             raise self._missing(p)
         found = self._run(f"list {p.as_posix()}", self.sdk.list, p.as_posix(), offset=offset,
@@ -112,13 +101,13 @@ class HopsworksDatasetApi(DatasetApi):
         return [x for x in names if not PurePosixPath(x).name.startswith(STAGING_PREFIX)]
 
     def remove(self, path: str) -> None:
-        p = _path(path)
+        p = project_path(path)
         if not self.exists(p.as_posix()):
             raise self._missing(p)
         self._run(f"remove {p.as_posix()}", self.sdk.remove, p.as_posix())
 
     def mkdir(self, path: str) -> str:
-        p = _path(path)
+        p = project_path(path)
         self._mkdirs(p)
         return p.as_posix()
 

@@ -6,9 +6,10 @@ Where Hopsworks differs from the contract, this adapter closes the gap:
   offline table later. mlsys sets ``write_options["wait_for_job"] = True`` (and
   ``wait_for_online_ingestion`` for online groups) unless the caller sets them, so
   read-after-write holds as on the local backend. ``MLSYS_HOPSWORKS_WAIT=0`` turns that off.
-- The frame is checked before any upload with the local backend's own rules (normalised names,
-  the group's exact features, no null or duplicate primary key + event time), so a bad frame
-  raises the same :class:`~mlsys.errors.SchemaError` on both backends and nothing is written.
+- The frame is checked before any upload with the frame rules both backends share
+  (:mod:`mlsys.store.rules.frames`: normalised names, the group's exact features, no null or
+  duplicate primary key + event time), so a bad frame raises the same
+  :class:`~mlsys.errors.SchemaError` on both backends and nothing is written.
 - A STRICT suite failure (hsfs ``DataValidationException``) becomes
   :class:`~mlsys.errors.DataValidationError` carrying the stored REJECTED report.
 - Suites go to hsfs as Great Expectations objects built from :func:`parse_suite`, so every
@@ -17,20 +18,37 @@ Where Hopsworks differs from the contract, this adapter closes the gap:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from mlsys.errors import DataValidationError, ExpectationSuiteError, NotFoundError
+from mlsys.errors import (
+    DataValidationError,
+    DuplicateKeyWarning,
+    ExpectationSuiteError,
+    NotFoundError,
+)
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, FeatureGroup, Job, Query, TimeLike
-from mlsys.store.api.feature_store import (
+from mlsys.store.hopsworks.query import HopsworksQuery, Recipe, feature_from_sdk
+from mlsys.store.hopsworks.validation import report_from_sdk, suite_from_sdk
+from mlsys.store.rules.arguments import (
     REJECT_DUPLICATE_KEYS,
+    check_dataframe_type,
     check_insert_operation,
     reject_duplicate_keys,
 )
-from mlsys.store.hopsworks.query import HopsworksQuery, Recipe, feature_from_sdk
-from mlsys.store.hopsworks.validation import report_from_sdk, suite_from_sdk
+from mlsys.store.rules.frames import (
+    ARROW_TYPES,
+    Column,
+    check_columns,
+    check_keys,
+    duplicate_key_message,
+    normalise,
+    to_arrow,
+)
+from mlsys.store.rules.times import utc
 from mlsys.validation.ge import to_ge_report, to_ge_suite
 from mlsys.validation.types import IngestionPolicy, IngestionResult
 
@@ -39,15 +57,6 @@ if TYPE_CHECKING:
 
     from mlsys.store.hopsworks.context import Context
     from mlsys.validation.types import ExpectationSuite, ValidationReport
-
-
-def utc(value: TimeLike, what: str) -> datetime | None:
-    """A point in time as the local backend reads it (naive is UTC; bad text is SchemaError),
-    handed to hsfs as an aware datetime."""
-    from mlsys.store.local.times import to_utc
-
-    ts = to_utc(value, what)
-    return None if ts is None else ts.to_pydatetime()
 
 
 def sdk_columns(sdk_fg: Any) -> list[Any]:
@@ -126,19 +135,6 @@ class HopsworksFeatureGroup(FeatureGroup):
         features, non-null keys (repeated ones warned about, or refused under the strict
         check), and each column cast to its feature type (an int column for a double feature
         is cast, naive times are UTC) — or SchemaError."""
-        import warnings
-
-        from mlsys.errors import DuplicateKeyWarning
-        from mlsys.store.local.frames import (
-            ARROW_TYPES,
-            Column,
-            check_columns,
-            check_keys,
-            duplicate_key_message,
-            normalise,
-            to_arrow,
-        )
-
         where = f"insert into {self.name} v{self.version}"
         df = normalise(features, where)
         known = self.features
@@ -197,6 +193,7 @@ class HopsworksFeatureGroup(FeatureGroup):
     def read(self, wallclock_time: TimeLike = None, online: bool = False,
              dataframe_type: str = "pandas",
              read_options: dict[str, Any] | None = None) -> pd.DataFrame:
+        check_dataframe_type(dataframe_type)
         if not self._saved():
             import pandas as pd
 
@@ -302,8 +299,6 @@ class HopsworksFeatureGroup(FeatureGroup):
     def validate(self, dataframe: pd.DataFrame | None = None, save_report: bool = False,
                  validation_options: dict[str, Any] | None = None,
                  ingestion_result: str = "UNKNOWN") -> ValidationReport:
-        from mlsys.store.local.frames import normalise
-
         found = self._sdk_suite()
         if found is None:
             raise ExpectationSuiteError(

@@ -11,20 +11,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mlsys.errors import NotFoundError, SchemaError
-from mlsys.names import entity_name, feature_name, version_number
+from mlsys.errors import NotFoundError
+from mlsys.names import entity_name, version_number
 from mlsys.store.api import FeatureGroup, FeatureStore, FeatureView, Query
 from mlsys.store.hopsworks.feature_group import HopsworksFeatureGroup
 from mlsys.store.hopsworks.feature_view import HopsworksFeatureView
 from mlsys.store.hopsworks.query import HopsworksQuery
+from mlsys.store.rules.arguments import (
+    check_existing_group_keys,
+    check_new_group_keys,
+    foreign_query,
+    group_keys,
+    view_labels,
+)
 
 if TYPE_CHECKING:
     from mlsys.store.hopsworks.context import Context
-
-
-def _names(value: Sequence[str] | str | None) -> list[str]:
-    items = [value] if isinstance(value, str) else list(value or [])
-    return [feature_name(x) for x in items]
 
 
 class HopsworksFeatureStore(FeatureStore):
@@ -53,11 +55,7 @@ class HopsworksFeatureStore(FeatureStore):
                                     **kwargs: Any) -> HopsworksFeatureGroup:
         entity_name(name)
         version_number(version, "feature group version")
-        pk = _names(primary_key)
-        et = feature_name(event_time) if event_time is not None else None
-        if et is not None and et in pk:
-            raise SchemaError(f"event_time {et!r} is also in the primary key {pk}; the upsert "
-                              "key is primary key + event time, so keep them apart")
+        pk, et = group_keys(primary_key, event_time)
         strict_keys = bool(kwargs.pop("reject_duplicate_keys", False))
         ge_suite = None
         if expectation_suite is not None:
@@ -71,14 +69,10 @@ class HopsworksFeatureStore(FeatureStore):
             primary_key=pk, event_time=et, description=description,
             online_enabled=online_enabled, expectation_suite=ge_suite, **kwargs)
         fg = HopsworksFeatureGroup(sdk_fg, self._ctx, reject_duplicate_keys=strict_keys)
-        if not fg._saved() and not pk:
-            raise SchemaError(f"creating feature group {name} v{version} needs a primary "
-                              "key, e.g. primary_key=['id']")
-        if fg._saved() and ((pk and pk != fg.primary_key) or
-                            (et is not None and et != fg.event_time)):
-            raise SchemaError(
-                f"feature group {name} v{version} exists with primary key {fg.primary_key} and "
-                f"event time {fg.event_time!r}, not {pk} / {et!r}; use those, or a new version")
+        if not fg._saved():
+            check_new_group_keys(name, version, pk)
+        else:
+            check_existing_group_keys(name, version, pk, et, fg.primary_key, fg.event_time)
         return fg
 
     def get_feature_group(self, name: str, version: int | None = None) -> HopsworksFeatureGroup:
@@ -110,13 +104,8 @@ class HopsworksFeatureStore(FeatureStore):
         entity_name(name, "feature view")
         version_number(version, "feature view version")
         if not isinstance(query, HopsworksQuery):
-            raise SchemaError(f"query must come from this feature store, e.g. "
-                              f"fg.select_all(); got {type(query).__name__}")
-        label_names = _names(labels)
-        missing = [x for x in label_names if x not in [f.name for f in query.features]]
-        if missing:
-            raise NotFoundError(f"label of feature view {name}", ", ".join(missing),
-                                [f.name for f in query.features])
+            raise foreign_query(query)
+        label_names = view_labels(name, labels, [f.name for f in query.features])
         sdk_fv = self._ctx.calls.run(
             f"get or create feature view {name} v{version}",
             self.sdk.get_or_create_feature_view, name=name, query=query.to_sdk_for_view(),

@@ -12,7 +12,7 @@ import inspect
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from mlsys.errors import MlsysError, NotFoundError, SchemaError
+from mlsys.errors import ArgumentSchemaError, MlsysError, NotFoundError
 from mlsys.names import feature_name
 from mlsys.store.api import (
     Feature,
@@ -23,9 +23,12 @@ from mlsys.store.api import (
     TimeLike,
     TrainingDatasetInfo,
 )
-from mlsys.store.api.feature_store import check_dataframe_type, serving_keys_of
 from mlsys.store.hopsworks import splits
 from mlsys.store.hopsworks.query import HopsworksQuery, Recipe, feature_from_sdk, to_sdk_filter
+from mlsys.store.rules import splits as split_rules
+from mlsys.store.rules import views
+from mlsys.store.rules.arguments import check_dataframe_type, serving_keys_of
+from mlsys.store.rules.times import utc
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,13 +97,9 @@ class HopsworksFeatureView(FeatureView):
 
     # ------------------------------------------------------------------ shaping
     def _x_columns(self, primary_key: bool, event_time: bool) -> list[str]:
-        """X's columns, as on the local backend: the view's features without labels, key
-        columns in front on request (a key chosen as a feature stays in X either way, as
-        hsfs keeps it)."""
         pk, et = self._key_columns()
-        names = [f.name for f in self.features if f.name not in self.labels]
-        wanted = [*(pk if primary_key else []), *(et if event_time else [])]
-        return [*(k for k in wanted if k not in names), *names]
+        return views.x_columns([f.name for f in self.features], self.labels, pk, et,
+                               primary_key, event_time)
 
     def _plain_keys(self, frame: pd.DataFrame) -> pd.DataFrame:
         """hsfs names a key that is not a feature of the view ``<project>_<group>_<version>_
@@ -119,9 +118,7 @@ class HopsworksFeatureView(FeatureView):
 
     def _xy(self, frame: pd.DataFrame, primary_key: bool, event_time: bool,
             ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        x = frame[self._x_columns(primary_key, event_time)].reset_index(drop=True)
-        y = frame[self.labels].reset_index(drop=True) if self.labels else None
-        return x, y
+        return views.xy(frame, self._x_columns(primary_key, event_time), self.labels)
 
     def _frame(self, x: pd.DataFrame, y: pd.DataFrame | None) -> pd.DataFrame:
         import pandas as pd
@@ -151,33 +148,22 @@ class HopsworksFeatureView(FeatureView):
                          primary_key: bool = False, event_time: bool = False,
                          seed: int | None = None, stratify: bool = False, **kwargs: Any,
                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        check_dataframe_type(kwargs.pop("dataframe_type", "default"))
-        if kwargs:
-            raise SchemaError(f"train_test_split got unsupported argument(s) {sorted(kwargs)}; "
-                              "mlsys takes test_size, seed, stratify, extra_filter (for a "
-                              "time-based split call fv.sdk.train_test_split directly)")
-        if isinstance(test_size, bool) or not isinstance(test_size, int | float) \
-                or not 0 < test_size < 1:
-            raise SchemaError(f"test_size {test_size!r} is not a fraction; give e.g. 0.2")
-        if not self.labels:
-            raise SchemaError(f"{self._where} has no labels; create it with labels=[...] to "
-                              "split into X and y")
+        fraction = split_rules.split_arguments(
+            test_size, self.labels, kwargs, self._where,
+            " (for a time-based split call fv.sdk.train_test_split directly)")
         pk, et = self._key_columns()
         keys = [*pk, *et]
         frame, version = self._read_all(
             f"read {self._where} for a split", description=description,
             extra_filter=self._sdk_filter(extra_filter), read_options=read_options)
-        frame = splits.canonical_order(frame, keys)
-        train, test = splits.split(frame, self.labels, float(test_size), seed, stratify,
-                                   self._where)
+        frame = split_rules.canonical_order(frame, keys, self._where)
+        train, test = split_rules.split(frame, self.labels, fraction, seed, stratify,
+                                        self._where)
         self._records.save(splits.SplitRecord(
             version=version, kind="split", key_columns=keys, train_rows=len(train),
-            test_rows=len(test), test_size=float(test_size), seed=seed,
+            test_rows=len(test), test_size=fraction, seed=seed,
             stratify=bool(stratify), description=description), train, test)
-        x_train, y_train = self._xy(train, primary_key, event_time)
-        x_test, y_test = self._xy(test, primary_key, event_time)
-        assert y_train is not None and y_test is not None  # labels checked above
-        return x_train, x_test, y_train, y_test
+        return views.split_xy(train, test, self._x_columns(primary_key, event_time), self.labels)
 
     def _recorded(self, version: int) -> splits.SplitRecord | None:
         return self._records.load(version)
@@ -195,15 +181,11 @@ class HopsworksFeatureView(FeatureView):
                 f"read training dataset {v} of {self._where}", self.sdk.get_train_test_split, v,
                 read_options=read_options, primary_key=primary_key, event_time=event_time)
         if record.kind != "split":
-            raise SchemaError(f"training dataset {v} of {self._where} was made by "
-                              f"training_data(), not a split; use get_training_data({v})")
+            raise split_rules.not_a_split(v, self._where)
         train, test = self._records.rows(record, f"training dataset {v} of {self._where}")
         assert test is not None  # a split has a test side
         self.sdk.update_last_accessed_training_dataset(v)  # provenance, as hsfs does
-        x_train, y_train = self._xy(train, primary_key, event_time)
-        x_test, y_test = self._xy(test, primary_key, event_time)
-        assert y_train is not None and y_test is not None
-        return x_train, x_test, y_train, y_test
+        return views.split_xy(train, test, self._x_columns(primary_key, event_time), self.labels)
 
     def training_data(self, start_time: TimeLike = None, end_time: TimeLike = None,
                       description: str = "", extra_filter: Filter | Logic | None = None,
@@ -213,14 +195,12 @@ class HopsworksFeatureView(FeatureView):
                       ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         check_dataframe_type(dataframe_type)
         pk, et = self._key_columns()
-        from mlsys.store.hopsworks.feature_group import utc
-
         frame, version = self._read_all(
             f"read {self._where}", start_time=utc(start_time, "start_time"),
             end_time=utc(end_time, "end_time"),
             description=description, extra_filter=self._sdk_filter(extra_filter),
             read_options=read_options)
-        frame = splits.canonical_order(frame, [*pk, *et])
+        frame = split_rules.canonical_order(frame, [*pk, *et], self._where)
         self._records.save(splits.SplitRecord(
             version=version, kind="training_data", key_columns=[*pk, *et],
             train_rows=len(frame), test_rows=None, test_size=None, seed=None, stratify=False,
@@ -272,8 +252,6 @@ class HopsworksFeatureView(FeatureView):
                        dataframe_type: str = "default",
                        ) -> pd.DataFrame:
         check_dataframe_type(dataframe_type)
-        from mlsys.store.hopsworks.feature_group import utc
-
         batch = self._ctx.calls.run(f"read batch data of {self._where}", self.sdk.get_batch_data,
                                     start_time=utc(start_time, "start_time"),
                                     end_time=utc(end_time, "end_time"),
@@ -303,13 +281,14 @@ class HopsworksFeatureView(FeatureView):
     def _entry(self, entry: dict[str, Any]) -> dict[str, Any]:
         """Normalised key names; a missing primary key is refused as on the local backend."""
         if not isinstance(entry, dict):
-            raise SchemaError(f"entry {entry!r} must be a dict of primary key -> value, e.g. "
-                              f"{ {k: 1 for k in self.primary_keys} }")
+            raise ArgumentSchemaError(f"entry {entry!r} must be a dict of primary key -> value, "
+                                      f"e.g. { {k: 1 for k in self.primary_keys} }")
         out = {feature_name(k): v for k, v in entry.items()}
         missing = [k for k in self.primary_keys if k not in out]
         if missing:
-            raise SchemaError(f"entry {entry!r} lacks primary key(s) {missing}; give "
-                              f"{ {k: '...' for k in self.primary_keys} }")
+            raise ArgumentSchemaError(f"entry {entry!r} lacks primary key(s) {missing}; give "
+                                      f"{ {k: '...' for k in self.primary_keys} }",
+                                      column=missing[0])
         return out
 
     def get_feature_vector(self, serving_keys: dict[str, Any] | None = None,

@@ -21,11 +21,12 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from mlsys.errors import AlreadyExistsError, IntegrityError, NotFoundError, SchemaError
+from mlsys.errors import AlreadyExistsError, ArgumentSchemaError, IntegrityError, NotFoundError
 from mlsys.names import model_name, version_number
 from mlsys.store.api import FeatureView, Model, ModelApi, ModelRegistry, ModelSchema, Schema
 from mlsys.store.api.schema import model_schema_arg
 from mlsys.store.hopsworks.errors import quiet_sdk
+from mlsys.store.rules.metrics import best_model, check_direction, check_metrics
 
 if TYPE_CHECKING:
     from mlsys.store.hopsworks.context import Context
@@ -216,8 +217,6 @@ class HopsworksModelApi(ModelApi):
                      input_example: Any = None, model_schema: ModelSchema | None = None,
                      feature_view: FeatureView | None = None,
                      training_dataset_version: int | None = None, **kwargs: Any) -> Model:
-        from mlsys.store.local.registry import check_metrics
-
         model_name(name)
         if version is not None:
             version_number(version, "model version")
@@ -225,8 +224,9 @@ class HopsworksModelApi(ModelApi):
         if feature_view is not None:
             sdk_fv = getattr(feature_view, "sdk", None)
             if sdk_fv is None or not type(sdk_fv).__module__.startswith("hsfs"):
-                raise SchemaError("feature_view must come from this Hopsworks project "
-                                  f"(fs.get_feature_view); got {type(feature_view).__name__}")
+                raise ArgumentSchemaError(
+                    "feature_view must come from this Hopsworks project "
+                    f"(fs.get_feature_view); got {type(feature_view).__name__}")
         sdk_model = self._ctx.calls.run(
             f"create model {name}", self.sdk.create_model, name=name, version=version,
             metrics=check_metrics(metrics), description=description,
@@ -274,10 +274,5 @@ class HopsworksModelRegistry(ModelRegistry):
 
     def get_best_model(self, name: str, metric: str,
                        direction: Literal["max", "min"]) -> Model | None:
-        if direction not in ("max", "min"):
-            raise SchemaError(f"direction {direction!r} is not known; use 'max' or 'min'")
-        scored = [m for m in self.get_models(name) if metric in m.training_metrics]
-        if not scored:
-            return None
-        sign = 1.0 if direction == "max" else -1.0
-        return max(scored, key=lambda m: (sign * m.training_metrics[metric], m.version or 0))
+        check_direction(direction)
+        return best_model(self.get_models(name), metric, direction)

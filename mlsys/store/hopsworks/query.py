@@ -15,6 +15,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from mlsys.errors import NotFoundError, SchemaError
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, Filter, Logic, Query, TimeLike
+from mlsys.store.rules.arguments import (
+    check_dataframe_type,
+    check_filter,
+    foreign_query,
+    join_keys,
+)
+from mlsys.store.rules.times import utc
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,7 +31,6 @@ if TYPE_CHECKING:
 # mlsys Filter.op -> the hsfs Feature method that builds the same hsfs Filter
 _OPS = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__", "==": "__eq__",
         "!=": "__ne__", "in": "isin", "like": "like"}
-JOIN_TYPES = ("inner", "left", "right", "full", "outer")
 
 
 def feature_from_sdk(f: Any) -> Feature:
@@ -39,9 +45,7 @@ def to_sdk_filter(sdk_query: Any, f: Filter | Logic) -> Any:
     if isinstance(f, Logic):
         left, right = to_sdk_filter(sdk_query, f.left), to_sdk_filter(sdk_query, f.right)
         return left & right if f.type == "AND" else left | right
-    if not isinstance(f, Filter):
-        raise TypeError(f"filter must be an mlsys Filter or Logic, got {type(f).__name__}; "
-                        "build one with fg.feature > value")
+    check_filter(f)
     name = feature_name(f.feature)
     known = sorted(set(output_names(sdk_query)) | {str(x.name) for x in sdk_query.features})
     if name not in known:
@@ -150,6 +154,7 @@ class HopsworksQuery(Query):
 
     def read(self, online: bool = False, dataframe_type: str = "pandas",
              read_options: dict[str, Any] | None = None) -> pd.DataFrame:
+        check_dataframe_type(dataframe_type)
         q = self.to_sdk()
         return self._ctx.calls.run("read the query", q.read, online=online,
                                    dataframe_type=dataframe_type, read_options=read_options)
@@ -159,11 +164,8 @@ class HopsworksQuery(Query):
              join_type: Literal["inner", "left", "right", "full", "outer"] = "left",
              prefix: str | None = None) -> Query:
         if not isinstance(sub_query, HopsworksQuery):
-            raise TypeError("join needs a query of the same Hopsworks project, got "
-                            f"{type(sub_query).__name__}")
-        if join_type not in JOIN_TYPES:
-            raise ValueError(f"join_type {join_type!r} is not known; use one of "
-                             f"{', '.join(JOIN_TYPES)}")
+            raise foreign_query(sub_query, "join expects a query of this store")
+        join_keys(join_type, on, left_on, right_on)  # the same argument rules as locally
         kwargs = {
             "on": [feature_name(n) for n in on] if on else None,
             "left_on": [feature_name(n) for n in left_on] if left_on else None,
@@ -190,7 +192,8 @@ class HopsworksQuery(Query):
         if clash:
             raise SchemaError(
                 f"joined features {sorted(clash)} exist on both sides; pass prefix='...' to "
-                "join() so the right side's names stay distinct")
+                "join() so the right side's names stay distinct",
+                column=sorted(clash)[0], reason=SchemaError.NAME_CLASH)
 
     def filter(self, f: Filter | Logic) -> Query:
         recipe = self._recipe.then("filter", f)
@@ -199,8 +202,6 @@ class HopsworksQuery(Query):
         return HopsworksQuery(recipe, self._ctx)
 
     def as_of(self, wallclock_time: TimeLike = None, exclude_until: TimeLike = None) -> Query:
-        from mlsys.store.hopsworks.feature_group import utc
-
         times = (utc(wallclock_time, "wallclock_time"), utc(exclude_until, "exclude_until"))
         return HopsworksQuery(self._recipe.then("as_of", times), self._ctx)
 

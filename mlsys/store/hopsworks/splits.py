@@ -10,8 +10,8 @@ adapter:
    training-dataset version, so version numbers, provenance and ``create_model(...,
    training_dataset_version=...)`` work as usual;
 2. sorts the rows by primary key + event time (Hopsworks returns rows in no fixed order) and
-   splits them with scikit-learn's ``train_test_split(random_state=seed, stratify=labels)``,
-   as the local backend does;
+   splits them with the split both backends share (:mod:`mlsys.store.rules.splits`), so the
+   same seed picks the same rows as on the local backend;
 3. stores the split — a JSON record and the rows themselves as Parquet — through the project's
    dataset API next to Hopsworks' own training data
    (``<project>_Training_Datasets/mlsys/<view>_<version>/<td>.json`` and ``.parquet``), so
@@ -23,14 +23,13 @@ adapter:
 from __future__ import annotations
 
 import json
-import math
 import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlsys.errors import IntegrityError, SchemaError
+from mlsys.errors import IntegrityError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,58 +69,6 @@ class SplitRecord:
     @classmethod
     def from_json(cls, text: str) -> SplitRecord:
         return cls(**json.loads(text))
-
-
-def _key_value(v: Any) -> Any:
-    """A key value as plain JSON data, equal for equal keys."""
-    import pandas as pd
-
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    if isinstance(v, pd.Timestamp | datetime):
-        ts = pd.Timestamp(v)
-        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-        return ts.isoformat()
-    item = getattr(v, "item", None)
-    if callable(item):
-        v = item()
-    if isinstance(v, float) and v.is_integer():
-        return int(v)  # Hopsworks may hand an int key back as a double, or the other way
-    return v if isinstance(v, bool | int | float | str) else str(v)
-
-
-def row_keys(frame: pd.DataFrame, columns: list[str]) -> list[str]:
-    """One JSON text per row of ``frame`` from its ``columns`` (in order)."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise SchemaError(f"the view's rows lack key column(s) {missing}; columns are "
-                          f"{list(frame.columns)}")
-    values = zip(*(frame[c].tolist() for c in columns), strict=True)
-    return [json.dumps([_key_value(v) for v in row]) for row in values]
-
-
-def canonical_order(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """``frame`` sorted by its key, so a seeded split does not depend on read order."""
-    keys = row_keys(frame, columns)
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    return frame.iloc[order].reset_index(drop=True)
-
-
-def split(frame: pd.DataFrame, labels: list[str], test_size: float, seed: int | None,
-          stratify: bool, what: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Train and test rows of ``frame`` (already in canonical order), as the local backend."""
-    import numpy as np
-    from sklearn.model_selection import train_test_split  # heavy: only when splitting
-
-    if len(frame) < 2:
-        raise SchemaError(f"{what} has {len(frame)} row(s); a split needs at least 2")
-    strata = frame[labels].astype(str).agg("|".join, axis=1).to_numpy() if stratify else None
-    try:
-        train_idx, test_idx = train_test_split(np.arange(len(frame)), test_size=test_size,
-                                               random_state=seed, stratify=strata)
-    except ValueError as err:
-        raise SchemaError(f"cannot split {what}: {err}") from None
-    return frame.iloc[train_idx], frame.iloc[test_idx]
 
 
 class SplitRecords:

@@ -13,12 +13,9 @@ from mlsys.errors import AlreadyExistsError, InvalidNameError, NotFoundError
 from mlsys.store.api import DatasetApi
 from mlsys.store.local.housekeeping import remove_stale, staging_name
 from mlsys.store.local.paths import inside, resolved, tree_files, tree_inside
+from mlsys.store.rules.paths import STAGING_PREFIX, download_target, project_path
 
-_STAGING = ".mlsys-staging-"
-STAGING_PREFIX = _STAGING  # (housekeeping removes stale ones: see staging_name)
-# File-system limits (Linux NAME_MAX; a path budget well inside PATH_MAX for the store's prefix)
-_MAX_NAME_BYTES = 255
-_MAX_PATH_BYTES = 1024
+_STAGING = STAGING_PREFIX  # (housekeeping removes stale ones: see staging_name)
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2  # linux/fs.h: swap two paths atomically
 
@@ -36,31 +33,6 @@ def exchange(a: Path, b: Path) -> bool:
         return False
     rc = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     return bool(rc == 0)
-
-
-def project_path(path: object) -> PurePosixPath:
-    """A safe relative project path; ``..``, absolute paths, NUL or empty raise."""
-    if not isinstance(path, str) or not path.strip():
-        raise InvalidNameError(f"project path {path!r} is empty; give e.g. 'Resources/images'")
-    if "\x00" in path or "\\" in path:
-        raise InvalidNameError(f"project path {path!r} holds a NUL or backslash; use '/' "
-                               "between plain names")
-    p = PurePosixPath(path.strip())
-    if p.is_absolute() or ".." in p.parts:
-        raise InvalidNameError(f"project path {path!r} is absolute or climbs out with '..'; "
-                               "give a path inside the project, e.g. 'Resources/images/x.png'")
-    if any(part.startswith(_STAGING) for part in p.parts):
-        raise InvalidNameError(f"project path {path!r} uses the reserved prefix {_STAGING!r}")
-    try:
-        sizes = [len(part.encode("utf-8")) for part in p.parts]
-    except UnicodeEncodeError:
-        raise InvalidNameError(f"project path {path!r} is not valid text (it holds an unpaired "
-                               "surrogate); use plain UTF-8 names") from None
-    if any(n > _MAX_NAME_BYTES for n in sizes) or sum(sizes) + len(sizes) > _MAX_PATH_BYTES:
-        raise InvalidNameError(
-            f"project path {path[:60]!r}... is too long; each name may hold at most "
-            f"{_MAX_NAME_BYTES} bytes and the whole path {_MAX_PATH_BYTES}")
-    return p
 
 
 class LocalDatasetApi(DatasetApi):
@@ -152,12 +124,7 @@ class LocalDatasetApi(DatasetApi):
         p, src = self._local(path)
         if not src.exists():
             raise self._missing(p)
-        dest = Path(local_path) if local_path is not None else Path.cwd()
-        if dest.is_dir():
-            dest = dest / src.name
-        if dest.exists() and not overwrite:
-            raise AlreadyExistsError(f"{dest} exists; pass overwrite=True to replace it")
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest = download_target(local_path, src.name, overwrite)
         if src.is_dir():
             tree_inside(self.store_root, src, f"a file under project path {p.as_posix()!r}:")
             if dest.exists():

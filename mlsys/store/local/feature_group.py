@@ -18,29 +18,28 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 
-from mlsys.errors import DuplicateKeyWarning, MlsysError, NotFoundError, SchemaError
+from mlsys.errors import DuplicateKeyWarning, MlsysError, NotFoundError
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, FeatureGroup, Job, TimeLike
-from mlsys.store.api.feature_store import check_insert_operation, reject_duplicate_keys
-from mlsys.store.local import frames, tables
+from mlsys.store.local import tables
 from mlsys.store.local.catalog import dumps
 from mlsys.store.local.group_validation import GroupValidation
 from mlsys.store.local.locks import file_lock
 from mlsys.store.local.online import OnlineStore
 from mlsys.store.local.query import LocalQuery, ReadContext
-from mlsys.store.local.times import to_utc
+from mlsys.store.rules import frames
+from mlsys.store.rules.arguments import (
+    check_dataframe_type,
+    check_insert_operation,
+    reject_duplicate_keys,
+)
+from mlsys.store.rules.times import to_utc
 from mlsys.validation.types import IngestionPolicy, IngestionResult, ValidationReport
 
 if TYPE_CHECKING:
     import sqlite3
 
     from mlsys.store.local.feature_store import LocalFeatureStore
-
-
-def check_dataframe_type(dataframe_type: str) -> None:
-    if str(dataframe_type).lower() not in ("pandas", "default"):
-        raise SchemaError(f"dataframe_type {dataframe_type!r} is not supported by the local "
-                          "backend; use 'pandas'")
 
 
 def _empty(columns: Sequence[frames.Column] | None, names: Sequence[str] | None = None

@@ -7,16 +7,23 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from mlsys.errors import AlreadyExistsError, NotFoundError, SchemaError
-from mlsys.names import entity_name, feature_name, version_number
+from mlsys.errors import AlreadyExistsError, NotFoundError
+from mlsys.names import entity_name, version_number
 from mlsys.store.api import FeatureGroup, FeatureStore, FeatureView, Query
 from mlsys.store.local.catalog import Catalog, dumps, now_iso
 from mlsys.store.local.config import LocalConfig
 from mlsys.store.local.feature_group import LocalFeatureGroup
 from mlsys.store.local.feature_view import LocalFeatureView
-from mlsys.store.local.frames import Column
 from mlsys.store.local.online import OnlineStore
 from mlsys.store.local.query import LocalQuery
+from mlsys.store.rules.arguments import (
+    check_existing_group_keys,
+    check_new_group_keys,
+    foreign_query,
+    group_keys,
+    view_labels,
+)
+from mlsys.store.rules.frames import Column
 
 
 class LocalFeatureStore(FeatureStore):
@@ -74,18 +81,11 @@ class LocalFeatureStore(FeatureStore):
                                     **kwargs: Any) -> LocalFeatureGroup:
         entity_name(name)
         version_number(version, "feature group version")
-        pk = [feature_name(k) for k in ([primary_key] if isinstance(primary_key, str)
-                                        else primary_key or [])]
-        et = feature_name(event_time) if event_time is not None else None
-        if et is not None and et in pk:
-            raise SchemaError(f"event_time {et!r} is also in the primary key {pk}; the upsert "
-                              "key is primary key + event time, so keep them apart")
+        pk, et = group_keys(primary_key, event_time)
         strict_keys = kwargs.pop("reject_duplicate_keys", None)
         row = self._group_row(name, version)
         if row is None:
-            if not pk:
-                raise SchemaError(f"creating feature group {name} v{version} needs a primary "
-                                  "key, e.g. primary_key=['id']")
+            check_new_group_keys(name, version, pk)
             with self.catalog.write() as db:
                 db.execute(
                     "INSERT OR IGNORE INTO feature_groups (name, version, primary_key, "
@@ -105,11 +105,7 @@ class LocalFeatureStore(FeatureStore):
                            (int(bool(strict_keys)), row["id"]))
             row = self._group_row(name, version)
         fg = LocalFeatureGroup(self, row)
-        if (pk and pk != fg.primary_key) or (et is not None and et != fg.event_time):
-            raise SchemaError(
-                f"feature group {name} v{version} exists with primary key {fg.primary_key} and "
-                f"event time {fg.event_time!r}, not {pk} / {et!r}; use those, or a new version"
-            )
+        check_existing_group_keys(name, version, pk, et, fg.primary_key, fg.event_time)
         return fg
 
     def create_feature_group(self, name: str, version: int, **kwargs: Any) -> LocalFeatureGroup:
@@ -149,14 +145,8 @@ class LocalFeatureStore(FeatureStore):
         row = self._view_row(name, version)
         if row is None:
             if not isinstance(query, LocalQuery):
-                raise SchemaError(f"query must come from this feature store, e.g. "
-                                  f"fg.select_all(); got {type(query).__name__}")
-            names = [f.name for f in query.features]
-            label_names = [feature_name(x) for x in ([labels] if isinstance(labels, str)
-                                                     else labels or [])]
-            missing = [x for x in label_names if x not in names]
-            if missing:
-                raise NotFoundError(f"label of feature view {name}", ", ".join(missing), names)
+                raise foreign_query(query)
+            label_names = view_labels(name, labels, [f.name for f in query.features])
             with self.catalog.write() as db:
                 db.execute("INSERT OR IGNORE INTO feature_views (name, version, query, labels, "
                            "description, created) VALUES (?,?,?,?,?,?)",

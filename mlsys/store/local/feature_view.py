@@ -17,14 +17,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from mlsys.errors import IntegrityError, NotFoundError, SchemaError
+from mlsys.errors import ArgumentSchemaError, IntegrityError, NotFoundError
 from mlsys.store.api import Feature, FeatureView, Filter, Logic, TimeLike, TrainingDatasetInfo
-from mlsys.store.api.feature_store import check_dataframe_type, serving_keys_of
 from mlsys.store.local import filters as flt
 from mlsys.store.local.catalog import dumps, now_iso
 from mlsys.store.local.query import LocalQuery, ReadContext
 from mlsys.store.local.serving import Serving
-from mlsys.store.local.times import to_utc
+from mlsys.store.rules import splits, views
+from mlsys.store.rules.arguments import check_dataframe_type, check_filter, serving_keys_of
+from mlsys.store.rules.times import to_utc
 
 if TYPE_CHECKING:
     import sqlite3
@@ -85,6 +86,10 @@ class LocalFeatureView(FeatureView):
         return f"LocalFeatureView({self.name!r}, version={self.version})"
 
     @property
+    def _where(self) -> str:
+        return f"feature view {self.name} v{self.version}"
+
+    @property
     def query(self) -> LocalQuery:
         if self._query is None:
             self._query = LocalQuery.from_spec(self._fs, self._spec)
@@ -106,18 +111,13 @@ class LocalFeatureView(FeatureView):
 
     # -- shaping
     def _x_columns(self, primary_key: bool, event_time: bool) -> list[str]:
-        """X's columns: the view's features without labels; key columns in front on request
-        (a key the user chose as a feature stays in X either way, as in hsfs)."""
         pk, et = self.query.key_outputs()
-        names = [f.name for f in self.features if f.name not in self.labels]
-        wanted = [*(pk if primary_key else []), *(et if event_time else [])]
-        return [*(k for k in wanted if k not in names), *names]
+        return views.x_columns([f.name for f in self.features], self.labels, pk, et,
+                               primary_key, event_time)
 
     def _xy(self, frame: pd.DataFrame, primary_key: bool, event_time: bool
             ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        x = frame[self._x_columns(primary_key, event_time)].reset_index(drop=True)
-        y = frame[self.labels].reset_index(drop=True) if self.labels else None
-        return x, y
+        return views.xy(frame, self._x_columns(primary_key, event_time), self.labels)
 
     def _frame(self, extra_filter: Filter | Logic | None = None, start: TimeLike = None,
                end: TimeLike = None, versions: dict[str, int | None] | None = None,
@@ -126,13 +126,14 @@ class LocalFeatureView(FeatureView):
         ctx = ReadContext(versions=versions)
         frame = self.query.run(ctx)
         if extra_filter is not None:
-            frame = frame.loc[flt.mask(frame, flt.check(extra_filter))]
+            frame = frame.loc[flt.mask(frame, check_filter(extra_filter))]
         lo, hi = to_utc(start, "start_time"), to_utc(end, "end_time")
         if lo is not None or hi is not None:
             et = self.query.key_outputs()[1]
             if not et:
-                raise SchemaError(f"feature view {self.name} v{self.version} has no event time, "
-                                  "so start_time/end_time cannot filter it")
+                raise ArgumentSchemaError(f"feature view {self.name} v{self.version} has no "
+                                          "event time, so start_time/end_time cannot filter "
+                                          "it")
             t = frame[et[0]]
             keep = np.ones(len(frame), dtype=bool)
             if lo is not None:
@@ -172,46 +173,19 @@ class LocalFeatureView(FeatureView):
                          primary_key: bool = False, event_time: bool = False,
                          seed: int | None = None, stratify: bool = False, **kwargs: Any,
                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        check_dataframe_type(kwargs.pop("dataframe_type", "default"))
-        if kwargs:
-            raise SchemaError(f"train_test_split got unsupported argument(s) {sorted(kwargs)}; "
-                              "the local backend takes test_size, seed, stratify, extra_filter")
-        if isinstance(test_size, bool) or not isinstance(test_size, int | float) \
-                or not 0 < test_size < 1:
-            raise SchemaError(f"test_size {test_size!r} is not a fraction; give e.g. 0.2")
-        if not self.labels:
-            raise SchemaError(f"feature view {self.name} v{self.version} has no labels; create "
-                              "it with labels=[...] to split into X and y")
+        fraction = splits.split_arguments(test_size, self.labels, kwargs, self._where)
         frame, versions = self._frame(extra_filter)
-        train, test = self._split(frame, float(test_size), seed, stratify)
-        self._record(description, float(test_size), seed, stratify, train, test, versions,
+        train, test = self._split(frame, fraction, seed, stratify)
+        self._record(description, fraction, seed, stratify, train, test, versions,
                      {"extra_filter": flt.to_spec(extra_filter) if extra_filter else None})
-        x_train, y_train = self._xy(train, primary_key, event_time)
-        x_test, y_test = self._xy(test, primary_key, event_time)
-        assert y_train is not None and y_test is not None  # labels checked above
-        return x_train, x_test, y_train, y_test
+        return views.split_xy(train, test, self._x_columns(primary_key, event_time), self.labels)
 
     def _split(self, frame: pd.DataFrame, test_size: float, seed: int | None,
                stratify: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-        from sklearn.model_selection import train_test_split  # heavy: only when splitting
-
-        if len(frame) < 2:
-            raise SchemaError(f"feature view {self.name} v{self.version} has {len(frame)} "
-                              "row(s); a split needs at least 2")
-        # the rows in key order: Delta hands them back in file order, which differs between two
-        # stores holding the same data, and a seeded split must pick the same rows in both
-        frame = frame.sort_values(self._keys(), kind="stable").reset_index(drop=True)
-        frame = _with_occurrence(frame, self._keys())
-        strata = None
-        if stratify:
-            strata = frame[self.labels].astype(str).agg("|".join, axis=1).to_numpy()
-        try:
-            train_idx, test_idx = train_test_split(np.arange(len(frame)), test_size=test_size,
-                                                   random_state=seed, stratify=strata)
-        except ValueError as err:
-            raise SchemaError(f"cannot split feature view {self.name} v{self.version}: {err}"
-                              ) from None
-        return frame.iloc[train_idx], frame.iloc[test_idx]
+        # the one canonical order and split of both backends (see mlsys.store.rules.splits)
+        frame = _with_occurrence(splits.canonical_order(frame, self._keys(), self._where),
+                                 self._keys())
+        return splits.split(frame, self.labels, test_size, seed, stratify, self._where)
 
     def _recorded(self, version: int) -> sqlite3.Row:
         row = self._fs.catalog.one("SELECT * FROM training_datasets WHERE feature_view_id = ? "
@@ -250,15 +224,11 @@ class LocalFeatureView(FeatureView):
         v = training_dataset_version
         row = self._recorded(v)
         if row["test_keys"] is None:
-            raise SchemaError(f"training dataset {v} of feature view {self.name} was made by "
-                              f"training_data(), not a split; use get_training_data({v})")
+            raise splits.not_a_split(v, self._where)
         frame, _ = self._frame(versions=json.loads(row["table_versions"]))
         train = self._rows_by_keys(frame, row, "train_keys")
         test = self._rows_by_keys(frame, row, "test_keys")
-        x_train, y_train = self._xy(train, primary_key, event_time)
-        x_test, y_test = self._xy(test, primary_key, event_time)
-        assert y_train is not None and y_test is not None
-        return x_train, x_test, y_train, y_test
+        return views.split_xy(train, test, self._x_columns(primary_key, event_time), self.labels)
 
     def training_data(self, start_time: TimeLike = None, end_time: TimeLike = None,
                       description: str = "", extra_filter: Filter | Logic | None = None,

@@ -9,23 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlsys.errors import NotFoundError, SchemaError
+from mlsys.errors import ArgumentSchemaError, NotFoundError
 from mlsys.store.api import Filter, Logic
-from mlsys.store.local.times import to_utc
-
-_OPS = ("<", "<=", ">", ">=", "==", "!=", "in", "like")
-
-
-def check(f: object) -> Filter | Logic:
-    """``f`` if it is a filter; else SchemaError saying how to build one."""
-    if not isinstance(f, Filter | Logic):
-        raise SchemaError(
-            f"{f!r} is not a filter; build one from features, e.g. fg.filter(fg['x'] > 5) "
-            "or (fg['a'] >= 1) & (fg['b'] == 'x')"
-        )
-    if isinstance(f, Filter) and f.op not in _OPS:
-        raise SchemaError(f"filter operator {f.op!r} is not known; use one of {_OPS}")
-    return f
+from mlsys.store.rules.times import to_utc
 
 
 def features_of(f: Filter | Logic) -> list[str]:
@@ -62,7 +48,7 @@ def mask(frame: pd.DataFrame, f: Filter | Logic) -> np.ndarray:
             result = {"<": s.lt, "<=": s.le, ">": s.gt, ">=": s.ge, "==": s.eq,
                       "!=": s.ne}[f.op](v)
     except TypeError as err:
-        raise SchemaError(
+        raise ArgumentSchemaError(
             f"filter {f.feature} {f.op} {f.value!r} cannot compare a {s.dtype} feature with "
             f"{type(f.value).__name__} ({err}); give a value of the feature's type"
         ) from None
@@ -82,8 +68,8 @@ def _enc(v: Any) -> Any:
         return {"$list": [_enc(x) for x in v]}
     if v is None or isinstance(v, str | int | float | bool):
         return v
-    raise SchemaError(f"filter value {v!r} ({type(v).__name__}) cannot be stored in a feature "
-                      "view; use numbers, strings, booleans, dates or datetimes")
+    raise ArgumentSchemaError(f"filter value {v!r} ({type(v).__name__}) cannot be stored in a "
+                              "feature view; use numbers, strings, booleans, dates or datetimes")
 
 
 def _dec(v: Any) -> Any:

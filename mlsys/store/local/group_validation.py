@@ -118,7 +118,7 @@ class GroupValidation:
                  validation_options: dict[str, Any] | None = None,
                  ingestion_result: str = "UNKNOWN") -> ValidationReport:
         """Validate ``dataframe`` (default: the group's rows) against the attached suite."""
-        from mlsys.store.local.frames import normalise
+        from mlsys.store.rules.frames import normalise
 
         suite = self._suite(self._row())
         if suite is None:

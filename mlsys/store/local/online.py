@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mlsys.store.local.catalog import enable_wal
-from mlsys.store.local.frames import ARROW_TYPES, Column
+from mlsys.store.rules.frames import ARROW_TYPES, Column
 
 _SQL_TYPES = {"bigint": "INTEGER", "double": "REAL", "boolean": "INTEGER", "string": "TEXT",
               "timestamp": "INTEGER", "date": "INTEGER", "binary": "BLOB"}

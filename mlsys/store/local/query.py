@@ -15,18 +15,23 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from mlsys.errors import NotFoundError, SchemaError
+from mlsys.errors import ArgumentSchemaError, NotFoundError, SchemaError
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, Filter, Logic, Query, TimeLike
 from mlsys.store.local import filters as flt
-from mlsys.store.local.times import to_utc
+from mlsys.store.rules.arguments import (
+    check_dataframe_type,
+    check_filter,
+    foreign_query,
+    join_keys,
+)
+from mlsys.store.rules.times import to_utc
 
 if TYPE_CHECKING:
     from mlsys.store.local.feature_group import LocalFeatureGroup
     from mlsys.store.local.feature_store import LocalFeatureStore
 
 _ROW, _HIT, _RET = "__mlsys_row", "__mlsys_hit", "__mlsys_right_event_time"
-JOIN_TYPES = ("inner", "left", "right", "full", "outer")
 
 
 def _unique(names: Sequence[str]) -> list[str]:
@@ -89,22 +94,11 @@ class LocalQuery(Query):
              join_type: Literal["inner", "left", "right", "full", "outer"] = "left",
              prefix: str | None = None) -> LocalQuery:
         if not isinstance(sub_query, LocalQuery):
-            raise SchemaError(f"join expects a query of this store, e.g. fg.select_all(); got "
-                              f"{type(sub_query).__name__}")
-        if join_type not in JOIN_TYPES:
-            raise SchemaError(f"join_type {join_type!r} is not known; use one of {JOIN_TYPES}")
-        if on is not None and (left_on is not None or right_on is not None):
-            raise SchemaError("give either on=[...] or left_on=/right_on=, not both")
-        if on is not None:
-            lk = rk = [feature_name(k) for k in on]
-        elif left_on is not None or right_on is not None:
-            if left_on is None or right_on is None or len(left_on) != len(right_on):
-                raise SchemaError("left_on and right_on must both be given, of equal length")
-            lk, rk = [feature_name(k) for k in left_on], [feature_name(k) for k in right_on]
-        else:
-            lk = rk = list(sub_query._fg.primary_key)
+            raise foreign_query(sub_query, "join expects a query of this store")
+        given = join_keys(join_type, on, left_on, right_on)
+        lk, rk = given if given is not None else (list(sub_query._fg.primary_key),) * 2
         if not lk:
-            raise SchemaError("a join needs at least one key column")
+            raise ArgumentSchemaError("a join needs at least one key column")
         if prefix is not None and prefix != "":
             feature_name(prefix + "x")  # a prefix must make valid feature names
         new = Join(sub_query, tuple(lk), tuple(rk), join_type, prefix or None)
@@ -113,7 +107,7 @@ class LocalQuery(Query):
         return query
 
     def filter(self, f: Filter | Logic) -> LocalQuery:
-        return self._copy(filters=(*self._filters, flt.check(f)))
+        return self._copy(filters=(*self._filters, check_filter(f)))
 
     def as_of(self, wallclock_time: TimeLike = None,
               exclude_until: TimeLike = None) -> LocalQuery:
@@ -143,8 +137,7 @@ class LocalQuery(Query):
                 raise SchemaError(
                     f"feature {new!r} of {right_fg.name} v{right_fg.version} clashes with a "
                     f"feature already in the query; pass join(..., prefix='{right_fg.name}_') "
-                    "or select fewer features"
-                )
+                    "or select fewer features", column=new, reason=SchemaError.NAME_CLASH)
             taken.add(new)
             out.append((f.name, new))
         return out
@@ -187,8 +180,6 @@ class LocalQuery(Query):
     # -- reading
     def read(self, online: bool = False, dataframe_type: str = "pandas",
              read_options: dict[str, Any] | None = None) -> pd.DataFrame:
-        from mlsys.store.local.feature_group import check_dataframe_type
-
         check_dataframe_type(dataframe_type)
         frame = self.run(ReadContext(online=online))
         return frame[[f.name for f in self._output()]].reset_index(drop=True)
@@ -233,7 +224,7 @@ class LocalQuery(Query):
                 how = "outer" if j.join_type == "full" else j.join_type
                 return frame.merge(r, on=keys, how=how)  # type: ignore[arg-type]
             if j.join_type not in ("left", "inner"):
-                raise SchemaError(
+                raise ArgumentSchemaError(
                     f"a point-in-time join (both groups have an event time) supports join_type "
                     f"'left' or 'inner', not {j.join_type!r}"
                 )

@@ -9,12 +9,9 @@ leaves either nothing registered or a complete version.
 from __future__ import annotations
 
 import json
-import math
-import numbers
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -23,10 +20,10 @@ import pandas as pd
 
 from mlsys.errors import (
     AlreadyExistsError,
+    ArgumentSchemaError,
     IntegrityError,
     InvalidNameError,
     NotFoundError,
-    SchemaError,
 )
 from mlsys.names import model_name, version_number
 from mlsys.store.api import FeatureView, Model, ModelApi, ModelRegistry, ModelSchema
@@ -36,30 +33,9 @@ from mlsys.store.local.catalog import Catalog, dumps, now_iso
 from mlsys.store.local.config import LocalConfig
 from mlsys.store.local.housekeeping import remove_stale, staging_name
 from mlsys.store.local.paths import tree_inside
+from mlsys.store.rules.metrics import best_model, check_direction, check_metrics
 
 STAGING_PREFIX = ".staging-"  # a save's copy, renamed into place as the version's folder
-
-
-def check_metrics(metrics: Mapping[str, Any] | None) -> dict[str, float]:
-    """Metrics as floats; a bool, string or non-finite value raises SchemaError."""
-    if metrics is None:
-        return {}
-    if not isinstance(metrics, Mapping):
-        raise SchemaError(f"metrics must be a dict of name -> number, got "
-                          f"{type(metrics).__name__}")
-    out = {}
-    for k, v in metrics.items():
-        if not isinstance(k, str) or not k:
-            raise SchemaError(f"metric name {k!r} is not a non-empty string")
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or type(v).__name__ == "bool_":
-            raise SchemaError(
-                f"metric {k!r} has value {v!r} ({type(v).__name__}); metrics must be numbers "
-                "(int or float). Put other facts in the description or a file of the model"
-            )
-        if not math.isfinite(float(v)):
-            raise SchemaError(f"metric {k!r} is {v!r}; metrics must be finite numbers")
-        out[k] = float(v)
-    return out
 
 
 def _jsonable(example: Any) -> Any:
@@ -140,8 +116,9 @@ class LocalModelApi(ModelApi):
         given = model_schema_arg(model_schema, kwargs)
         schema = given.to_dict() if isinstance(given, ModelSchema) else given
         if feature_view is not None and not isinstance(feature_view, FeatureView):
-            raise SchemaError(f"feature_view must be a feature view object "
-                              f"(fs.get_feature_view(name, version)), not {feature_view!r}")
+            raise ArgumentSchemaError(f"feature_view must be a feature view object "
+                                      f"(fs.get_feature_view(name, version)), not "
+                                      f"{feature_view!r}")
         fv = (feature_view.name, feature_view.version) if feature_view is not None else None
         return LocalModel(self._registry, name, self.framework, version, check_metrics(metrics),
                           description or "", schema, _jsonable(input_example), fv,
@@ -260,11 +237,5 @@ class LocalModelRegistry(ModelRegistry):
 
     def get_best_model(self, name: str, metric: str,
                        direction: Literal["max", "min"]) -> LocalModel | None:
-        if direction not in ("max", "min"):
-            raise SchemaError(f"direction {direction!r} is not known; use 'max' or 'min'")
-        scored = [m for m in self._versions(name) if metric in m.training_metrics]
-        if not scored:
-            return None
-        sign = 1.0 if direction == "max" else -1.0
-        # Ties go to the newest version: compare (score, version).
-        return max(scored, key=lambda m: (sign * m.training_metrics[metric], m.version or 0))
+        check_direction(direction)
+        return best_model(self._versions(name), metric, direction)

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mlsys.errors import NotFoundError, SchemaError
+from mlsys.errors import ArgumentSchemaError, NotFoundError, SchemaError
 from mlsys.names import feature_name
-from mlsys.store.local.times import to_utc
+from mlsys.store.rules.times import to_utc
 
 if TYPE_CHECKING:
     from mlsys.store.local.online import OnlineStore
@@ -67,9 +67,10 @@ class Serving:
             norm = {feature_name(k): v for k, v in entry.items()}
             missing = [k for k in self._pk if k not in norm]
             if missing:
-                raise SchemaError(f"entry {entry!r} lacks primary key(s) {missing}; give "
-                                  f"{{{', '.join(repr(k) + ': ...' for k in self._pk)}}}"
-                                  ) from None
+                raise ArgumentSchemaError(
+                    f"entry {entry!r} lacks primary key(s) {missing}; give "
+                    f"{{{', '.join(repr(k) + ': ...' for k in self._pk)}}}",
+                    column=missing[0]) from None
             return self._key(norm)
 
     def _vector(self, entry: dict[str, Any], allow_missing: bool) -> list[Any]:
@@ -98,8 +99,8 @@ class Serving:
             return pd.DataFrame(vectors, columns=self._view_columns)
         if kind == "numpy":
             return np.array(vectors, dtype=object)
-        raise SchemaError(f"return_type {return_type!r} is not supported; use 'list', "
-                          "'pandas' or 'numpy'")
+        raise ArgumentSchemaError(f"return_type {return_type!r} is not supported; use "
+                                  "'list', 'pandas' or 'numpy'")
 
     def vector(self, entry: dict[str, Any], return_type: str, allow_missing: bool) -> Any:
         out = self._shape([self._vector(entry, allow_missing)], return_type)

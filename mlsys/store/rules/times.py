@@ -1,4 +1,7 @@
-"""Points in time as Hopsworks accepts them, turned into UTC timestamps."""
+"""Points in time as Hopsworks accepts them, turned into UTC timestamps (both backends).
+
+A bad point in time is an argument error: :class:`~mlsys.errors.ArgumentSchemaError`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pandas as pd
 
-from mlsys.errors import SchemaError
+from mlsys.errors import ArgumentSchemaError
 from mlsys.store.api import TimeLike
 
 
@@ -20,7 +23,8 @@ def to_utc(value: TimeLike, what: str = "time") -> pd.Timestamp | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise SchemaError(f"{what} {value!r} is not a point in time; give a datetime or date")
+        raise ArgumentSchemaError(f"{what} {value!r} is not a point in time; give a datetime "
+                                  "or date")
     if isinstance(value, pd.Timestamp | datetime | np.datetime64):
         ts = pd.Timestamp(value)
     elif isinstance(value, date):
@@ -31,13 +35,19 @@ def to_utc(value: TimeLike, what: str = "time") -> pd.Timestamp | None:
         try:
             ts = pd.Timestamp(datetime.fromisoformat(value.strip()))
         except ValueError:
-            raise SchemaError(
+            raise ArgumentSchemaError(
                 f"{what} {value!r} is not a date or time; use e.g. '2024-01-31' or "
                 "'2024-01-31 12:00:00' (UTC), a datetime, or epoch milliseconds"
             ) from None
     else:
-        raise SchemaError(
+        raise ArgumentSchemaError(
             f"{what} {value!r} ({type(value).__name__}) is not a point in time; give a "
             "datetime, date, 'YYYY-MM-DD[ HH:MM:SS]' string or epoch milliseconds"
         )
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def utc(value: TimeLike, what: str) -> datetime | None:
+    """``value`` as :func:`to_utc` reads it, as an aware ``datetime`` (what hsfs takes)."""
+    ts = to_utc(value, what)
+    return None if ts is None else ts.to_pydatetime()

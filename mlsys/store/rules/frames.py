@@ -1,5 +1,8 @@
 """Frames going into a feature group: name normalisation, schema checks, conversion to Arrow.
 
+Both backends check every frame with these rules before writing it, so a bad frame raises the
+same :class:`~mlsys.errors.SchemaError` (with its ``column`` and ``reason``) on each.
+
 Everything here works on whole columns (pyarrow casts, pandas hashing); no per-row Python.
 Feature types are the Hopsworks/Hive names below; each maps to one Arrow type, so a group's
 data has stable dtypes whatever frames were inserted.
@@ -69,8 +72,8 @@ def normalise(df: object, where: str) -> pd.DataFrame:
     if not isinstance(df, pd.DataFrame):
         raise SchemaError(
             f"{where} expects a pandas DataFrame, got {type(df).__name__}; "
-            "build one with pandas.DataFrame(...)"
-        )
+            "build one with pandas.DataFrame(...)",
+            reason=SchemaError.NOT_A_FRAME)
     names = [feature_name(c) for c in df.columns]
     if len(set(names)) != len(names):
         seen: dict[str, list[object]] = {}
@@ -79,8 +82,8 @@ def normalise(df: object, where: str) -> pd.DataFrame:
         clashes = {k: v for k, v in seen.items() if len(v) > 1}
         raise SchemaError(
             f"{where}: columns {clashes} become the same feature name after normalisation "
-            "(lower case, spaces to '_'); rename or drop one of each"
-        )
+            "(lower case, spaces to '_'); rename or drop one of each",
+            column=str(next(iter(clashes))), reason=SchemaError.NAME_CLASH)
     if names == list(df.columns):
         return df
     out = df.copy(deep=False)
@@ -102,8 +105,9 @@ def check_columns(df: pd.DataFrame, expected: Sequence[str], where: str) -> None
         raise SchemaError(
             f"{where}: the frame {' and '.join(parts)}; the group's features are "
             f"{list(expected)}. Add/drop/rename columns to match, or create a new version of "
-            "the group for a new schema"
-        )
+            "the group for a new schema",
+            column=str((missing or extra)[0]),
+            reason=SchemaError.MISSING_COLUMN if missing else SchemaError.EXTRA_COLUMN)
 
 
 def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str,
@@ -118,15 +122,15 @@ def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str,
         if k not in df.columns:
             raise SchemaError(
                 f"{where}: the frame has no column {k!r}, which is part of the group's primary "
-                f"key / event time {list(keys)}; add it"
-            )
+                f"key / event time {list(keys)}; add it",
+                column=k, reason=SchemaError.MISSING_COLUMN)
     for k in keys:
         nulls = int(df[k].isna().sum())
         if nulls:
             raise SchemaError(
                 f"{where}: key column {k!r} has {nulls} null value(s); primary key and event "
-                "time must be set on every row"
-            )
+                "time must be set on every row",
+                column=k, reason=SchemaError.NULL_KEY)
     try:
         # One unique column makes the whole key unique; checking one column is ~10x cheaper.
         if any(df[k].is_unique for k in keys[:1]):
@@ -141,8 +145,8 @@ def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str,
         bad = [k for k in keys if df[k].map(lambda v: not isinstance(v, Hashable)).any()]
         raise SchemaError(
             f"{where}: key column(s) {bad} hold unhashable values (lists or dicts); a primary "
-            "key / event time holds plain numbers, strings or timestamps"
-        ) from None
+            "key / event time holds plain numbers, strings or timestamps",
+            column=bad[0] if bad else None, reason=SchemaError.UNHASHABLE_KEY) from None
     if not dup.any():
         return 0
     repeats = int(df.duplicated(list(keys)).sum())
@@ -151,8 +155,8 @@ def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str,
         raise SchemaError(
             f"{where}: {int(dup.sum())} rows share a primary key + event time {list(keys)}, "
             f"e.g. {examples}, and this group rejects duplicate keys (reject_duplicate_keys); "
-            f"keep one row per key (e.g. df.drop_duplicates({list(keys)}, keep='last'))"
-        )
+            f"keep one row per key (e.g. df.drop_duplicates({list(keys)}, keep='last'))",
+            column=keys[0], reason=SchemaError.DUPLICATE_KEY)
     return repeats
 
 
@@ -177,8 +181,8 @@ def _to_arrow_column(s: pd.Series, name: str, where: str) -> pa.Array | pa.Chunk
     except (pa.ArrowException, OverflowError, TypeError, ValueError) as err:
         raise SchemaError(
             f"{where}: column {name!r} (dtype {s.dtype}) holds values of mixed or unsupported "
-            f"types ({err}); give it one type, e.g. with df[{name!r}].astype(...)"
-        ) from None
+            f"types ({err}); give it one type, e.g. with df[{name!r}].astype(...)",
+            column=name, reason=SchemaError.WRONG_TYPE) from None
 
 
 def _cast(arr: Any, target: str, name: str, where: str) -> Any:
@@ -194,8 +198,8 @@ def _cast(arr: Any, target: str, name: str, where: str) -> Any:
     if not ok:
         raise SchemaError(
             f"{where}: column {name!r} has type {arr.type} ({src or 'unsupported'}), but feature "
-            f"{name!r} is {target}; convert it, e.g. df[{name!r}] = df[{name!r}].astype(...)"
-        )
+            f"{name!r} is {target}; convert it, e.g. df[{name!r}] = df[{name!r}].astype(...)",
+            column=name, reason=SchemaError.WRONG_TYPE)
     want = ARROW_TYPES[target]
     if target == "string" or target == "binary" or arr.type == want:
         return arr  # any string/binary flavour is stored as is; Delta normalises them
@@ -206,8 +210,8 @@ def _cast(arr: Any, target: str, name: str, where: str) -> Any:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
         raise SchemaError(
             f"{where}: column {name!r} cannot be stored as {target} without losing values "
-            f"({err}); fix the values or the dtype"
-        ) from None
+            f"({err}); fix the values or the dtype",
+            column=name, reason=SchemaError.WRONG_TYPE) from None
 
 
 def to_arrow(df: pd.DataFrame, columns: Sequence[Column] | None, event_time: str | None,
@@ -232,18 +236,18 @@ def _infer(name: str, arr: Any, event_time: str | None, where: str) -> Column:
     if pa.types.is_null(arr.type):
         raise SchemaError(
             f"{where}: column {name!r} holds only nulls, so its type is unknown; give it a "
-            f"dtype for the first insert, e.g. df[{name!r}] = df[{name!r}].astype('float64')"
-        )
+            f"dtype for the first insert, e.g. df[{name!r}] = df[{name!r}].astype('float64')",
+            column=name, reason=SchemaError.UNKNOWN_TYPE)
     if t is None:
         raise SchemaError(
             f"{where}: column {name!r} has type {arr.type}, which mlsys cannot store; use "
-            f"one of {sorted(ARROW_TYPES)}"
-        )
+            f"one of {sorted(ARROW_TYPES)}",
+            column=name, reason=SchemaError.UNKNOWN_TYPE)
     if name == event_time:
         if t not in ("timestamp", "date"):
             raise SchemaError(
                 f"{where}: event time column {name!r} has type {arr.type}; give datetimes, "
-                f"e.g. df[{name!r}] = pd.to_datetime(df[{name!r}], utc=True)"
-            )
+                f"e.g. df[{name!r}] = pd.to_datetime(df[{name!r}], utc=True)",
+                column=name, reason=SchemaError.WRONG_TYPE)
         t = "timestamp"  # event times are stored as UTC microsecond timestamps
     return Column(name, t)
