@@ -172,7 +172,17 @@ def cmd_daily(a: dict[str, Any]) -> None:
     _done(t0, f"added={len(r.added)}")
 
 
-COMMANDS = {"insert": cmd_insert, "batches": cmd_batches, "writer": cmd_writer,
+def cmd_delete(a: dict[str, Any]) -> None:
+    """``fg.delete()`` of a group (``force`` when views use it)."""
+    import mlsys
+
+    fg = mlsys.login(home=a["home"]).get_feature_store().get_feature_group(a["group"], 1)
+    t0 = _ready()
+    fg.delete(force=bool(a.get("force")))
+    _done(t0)
+
+
+COMMANDS = {"insert": cmd_insert, "delete": cmd_delete, "batches": cmd_batches, "writer": cmd_writer,
             "save_model": cmd_save_model, "upload": cmd_upload, "daily": cmd_daily}
 
 

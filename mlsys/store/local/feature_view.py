@@ -22,6 +22,7 @@ from mlsys.store.api import Feature, FeatureView, Filter, Logic, TimeLike, Train
 from mlsys.store.api.feature_store import check_dataframe_type, serving_keys_of
 from mlsys.store.local import filters as flt
 from mlsys.store.local.catalog import dumps, now_iso
+from mlsys.store.local.feature_group import point_in_time
 from mlsys.store.local.query import LocalQuery, ReadContext
 from mlsys.store.local.serving import Serving
 from mlsys.store.local.times import to_utc
@@ -121,13 +122,15 @@ class LocalFeatureView(FeatureView):
 
     def _frame(self, extra_filter: Filter | Logic | None = None, start: TimeLike = None,
                end: TimeLike = None, versions: dict[str, int | None] | None = None,
-               ) -> tuple[pd.DataFrame, dict[str, int | None]]:
-        """The view's rows (with key columns), and the Delta version read of each group."""
-        ctx = ReadContext(versions=versions)
+               ids: dict[str, str] | None = None,
+               ) -> tuple[pd.DataFrame, ReadContext]:
+        """The view's rows (with key columns), and what was read: the Delta version (and the
+        table identity) of each group; pinned ``versions`` are checked against ``ids``."""
+        ctx = ReadContext(versions=versions, expected_ids=ids)
         frame = self.query.run(ctx)
         if extra_filter is not None:
             frame = frame.loc[flt.mask(frame, flt.check(extra_filter))]
-        lo, hi = to_utc(start, "start_time"), to_utc(end, "end_time")
+        lo, hi = point_in_time(start, "start_time"), point_in_time(end, "end_time")
         if lo is not None or hi is not None:
             et = self.query.key_outputs()[1]
             if not et:
@@ -140,12 +143,12 @@ class LocalFeatureView(FeatureView):
             if hi is not None:
                 keep &= (t < hi).to_numpy()
             frame = frame.loc[keep]
-        return frame.reset_index(drop=True), ctx.read
+        return frame.reset_index(drop=True), ctx
 
     # -- training datasets
     def _record(self, description: str, test_size: float | None, seed: int | None,
                 stratify: bool, train: pd.DataFrame, test: pd.DataFrame | None,
-                versions: dict[str, int | None], extra: dict[str, Any]) -> int:
+                read: ReadContext, extra: dict[str, Any]) -> int:
         keys = self._keys()
         with self._fs.catalog.write() as db:
             last = db.execute("SELECT max(version) FROM training_datasets WHERE "
@@ -154,15 +157,17 @@ class LocalFeatureView(FeatureView):
             db.execute(
                 "INSERT INTO training_datasets (feature_view_id, version, description, "
                 "test_size, seed, stratify, row_count, created, extra, table_versions, "
-                "key_columns, train_keys, test_keys) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "key_columns, train_keys, test_keys, table_ids) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (self.id, version, description, test_size, seed, int(stratify),
                  len(train) + (len(test) if test is not None else 0), now_iso(), dumps(extra),
-                 dumps(versions), dumps(keys),
+                 dumps(read.read), dumps(keys),
                  # training_data() takes every row of the pinned versions through the recorded
                  # filters, so re-reading reproduces it and its keys need not be stored
                  _keys_blob(train[_recorded_keys(train, keys)]) if test is not None
                  else _ALL_ROWS,
-                 _keys_blob(test[_recorded_keys(test, keys)]) if test is not None else None))
+                 _keys_blob(test[_recorded_keys(test, keys)]) if test is not None else None,
+                 dumps(read.ids)))
         self._last_td = version
         return version
 
@@ -182,9 +187,9 @@ class LocalFeatureView(FeatureView):
         if not self.labels:
             raise SchemaError(f"feature view {self.name} v{self.version} has no labels; create "
                               "it with labels=[...] to split into X and y")
-        frame, versions = self._frame(extra_filter)
+        frame, read = self._frame(extra_filter)
         train, test = self._split(frame, float(test_size), seed, stratify)
-        self._record(description, float(test_size), seed, stratify, train, test, versions,
+        self._record(description, float(test_size), seed, stratify, train, test, read,
                      {"extra_filter": flt.to_spec(extra_filter) if extra_filter else None})
         x_train, y_train = self._xy(train, primary_key, event_time)
         x_test, y_test = self._xy(test, primary_key, event_time)
@@ -212,6 +217,13 @@ class LocalFeatureView(FeatureView):
             raise SchemaError(f"cannot split feature view {self.name} v{self.version}: {err}"
                               ) from None
         return frame.iloc[train_idx], frame.iloc[test_idx]
+
+    def _pinned(self, row: sqlite3.Row) -> dict[str, Any]:
+        """The read a training dataset recorded: pinned versions, and the tables' identities
+        (None for a dataset recorded by an older mlsys, which is not checked)."""
+        ids = row["table_ids"]
+        return {"versions": json.loads(row["table_versions"]),
+                "ids": json.loads(ids) if ids else None}
 
     def _recorded(self, version: int) -> sqlite3.Row:
         row = self._fs.catalog.one("SELECT * FROM training_datasets WHERE feature_view_id = ? "
@@ -252,7 +264,7 @@ class LocalFeatureView(FeatureView):
         if row["test_keys"] is None:
             raise SchemaError(f"training dataset {v} of feature view {self.name} was made by "
                               f"training_data(), not a split; use get_training_data({v})")
-        frame, _ = self._frame(versions=json.loads(row["table_versions"]))
+        frame, _ = self._frame(**self._pinned(row))
         train = self._rows_by_keys(frame, row, "train_keys")
         test = self._rows_by_keys(frame, row, "test_keys")
         x_train, y_train = self._xy(train, primary_key, event_time)
@@ -267,8 +279,8 @@ class LocalFeatureView(FeatureView):
                       dataframe_type: str = "default",
                       ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         check_dataframe_type(dataframe_type)
-        frame, versions = self._frame(extra_filter, start_time, end_time)
-        self._record(description, None, None, False, frame, None, versions,
+        frame, read = self._frame(extra_filter, start_time, end_time)
+        self._record(description, None, None, False, frame, None, read,
                      {"extra_filter": flt.to_spec(extra_filter) if extra_filter else None,
                       "start_time": str(to_utc(start_time)) if start_time else None,
                       "end_time": str(to_utc(end_time)) if end_time else None})
@@ -283,10 +295,9 @@ class LocalFeatureView(FeatureView):
             extra = json.loads(row["extra"])
             spec = extra.get("extra_filter")
             rows, _ = self._frame(flt.from_spec(spec) if spec else None, extra.get("start_time"),
-                                  extra.get("end_time"),
-                                  versions=json.loads(row["table_versions"]))
+                                  extra.get("end_time"), **self._pinned(row))
         else:
-            frame, _ = self._frame(versions=json.loads(row["table_versions"]))
+            frame, _ = self._frame(**self._pinned(row))
             rows = self._rows_by_keys(frame, row, "train_keys")
         return self._xy(rows, primary_key, event_time)
 

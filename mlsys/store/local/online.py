@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mlsys.store.local.catalog import enable_wal
+from mlsys.store.local.catalog import enable_wal, rollback
 from mlsys.store.local.frames import ARROW_TYPES, Column
 
 _SQL_TYPES = {"bigint": "INTEGER", "double": "REAL", "boolean": "INTEGER", "string": "TEXT",
@@ -146,7 +146,7 @@ class OnlineStore:
                 conn.execute("INSERT OR REPLACE INTO _mlsys_meta VALUES ('delta_version', ?)",
                              (delta_version,))
             except BaseException:
-                conn.execute("ROLLBACK")
+                rollback(conn)
                 raise
             conn.execute("COMMIT")
 
@@ -174,6 +174,18 @@ class OnlineStore:
     def get(self, key: Sequence[Any]) -> list[Any] | None:
         row = self.get_raw(key)
         return None if row is None else self.decode(row)
+
+    def stored_rows(self) -> list[tuple[Any, ...]]:
+        """Every stored row as stored, in primary-key order (what :meth:`_rows` would write)."""
+        order = ", ".join(map(_q, self.primary_key))
+        names = ", ".join(_q(c.name) for c in self.columns)
+        with self._lock:
+            return self._connection().execute(
+                f"SELECT {names} FROM {_q(self.table)} ORDER BY {order}").fetchall()
+
+    def expected_rows(self, data: pa.Table) -> list[tuple[Any, ...]]:
+        """The rows a rebuild from ``data`` (the offline table) would store, in key order."""
+        return list(self._rows(data))
 
     def count(self) -> int:
         with self._lock:

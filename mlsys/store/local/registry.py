@@ -14,8 +14,9 @@ import numbers
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +24,7 @@ import pandas as pd
 
 from mlsys.errors import (
     AlreadyExistsError,
+    ArtefactMovedWarning,
     IntegrityError,
     InvalidNameError,
     NotFoundError,
@@ -38,6 +40,20 @@ from mlsys.store.local.housekeeping import remove_stale, staging_name
 from mlsys.store.local.paths import tree_inside
 
 STAGING_PREFIX = ".staging-"  # a save's copy, renamed into place as the version's folder
+ORPHANED = ".orphaned-"  # an unregistered version folder moved out of a save's way
+
+
+def move_aside(folder: Path) -> Path:
+    """Rename an unregistered version folder to ``<version>.orphaned-<UTC time>`` (a saver that
+    died before its catalog commit left it, or a catalog restored from an older backup no
+    longer lists it); warn naming both paths. Its files are kept for the user to judge."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    aside = folder.with_name(f"{folder.name}{ORPHANED}{stamp}")
+    folder.rename(aside)
+    warnings.warn(f"{str(folder)!r} held files no registered model version owns; they were "
+                  f"moved to {str(aside)!r} (not deleted). Delete that folder once you know "
+                  "you do not need them", ArtefactMovedWarning, stacklevel=4)
+    return aside
 
 
 def check_metrics(metrics: Mapping[str, Any] | None) -> dict[str, float]:
@@ -176,8 +192,8 @@ class LocalModelRegistry(ModelRegistry):
                                              "version=None for the next one")
                 version = model.version or max(versions, default=0) + 1
                 target = self.config.model_dir(model.name, version)
-                if target.exists():  # left by a saver that died before its catalog commit
-                    shutil.rmtree(target)
+                if target.exists():  # not registered: never deleted, it may be all that is left
+                    move_aside(target)
                 staging.rename(target)
                 created = now_iso()
                 cur = db.execute(
