@@ -178,7 +178,7 @@ def cmd_delete(a: dict[str, Any]) -> None:
 
     fg = mlsys.login(home=a["home"]).get_feature_store().get_feature_group(a["group"], 1)
     t0 = _ready()
-    fg.delete(force=bool(a.get("force")))
+    fg.delete(**({"force": True} if a.get("force") else {}))
     _done(t0)
 
 
