@@ -182,8 +182,9 @@ def cmd_delete(a: dict[str, Any]) -> None:
     _done(t0)
 
 
-COMMANDS = {"insert": cmd_insert, "delete": cmd_delete, "batches": cmd_batches, "writer": cmd_writer,
-            "save_model": cmd_save_model, "upload": cmd_upload, "daily": cmd_daily}
+COMMANDS = {"insert": cmd_insert, "delete": cmd_delete, "batches": cmd_batches,
+            "writer": cmd_writer, "save_model": cmd_save_model, "upload": cmd_upload,
+            "daily": cmd_daily}
 
 
 def main() -> None:

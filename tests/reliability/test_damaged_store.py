@@ -176,7 +176,7 @@ def test_old_catalog_files_still_open(tmp_path: Path) -> None:
     fg = fs.get_or_create_feature_group("old", 1, primary_key=["id"])
     fg.insert(make_frame(0, 40, 0, seed=1).assign(label=lambda d: d["id"] % 2))
     fv = fs.get_or_create_feature_view("old_view", 1, fg.select_all(), labels=["label"])
-    x_train, x_test, _, _ = fv.train_test_split(test_size=0.25, seed=3)
+    x_train, _, _, _ = fv.train_test_split(test_size=0.25, seed=3)
     catalog = project.config.catalog_path
     project.close()
     with sqlite3.connect(catalog) as db:  # back to what migration 3 left
@@ -187,7 +187,7 @@ def test_old_catalog_files_still_open(tmp_path: Path) -> None:
     db.close()
     reopened = mlsys.login(home=home)
     view = reopened.get_feature_store().get_feature_view("old_view", 1)
-    x2, t2, _, _ = view.get_train_test_split(1)
+    x2, _, _, _ = view.get_train_test_split(1)
     pd.testing.assert_frame_equal(x2, x_train.reset_index(drop=True))
     result = reopened.verify()
     assert result.ok, result.lines()

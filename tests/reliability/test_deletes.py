@@ -5,21 +5,21 @@ recorded training dataset.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from rel_support import fingerprint, line_value, make_frame, run_child, spawn
 
 import mlsys
-from mlsys.errors import InUseError, IntegrityError, NotFoundError
+from mlsys.errors import IntegrityError, InUseError, NotFoundError
 from mlsys.store.local.project import LocalProject
 
 GROUP = "doomed"
 
 
-def _labelled(start: int, n: int, gen: int, seed: int):  # noqa: ANN202 - a frame
+def _labelled(start: int, n: int, gen: int, seed: int) -> pd.DataFrame:
     return make_frame(start, n, gen, seed).assign(label=lambda d: (d["id"] + gen) % 2)
 
 
@@ -129,6 +129,5 @@ def test_a_delete_killed_at_every_step_is_finished_or_undone(tmp_path: Path) -> 
         proc.communicate(timeout=300)
         assert proc.returncode == -9, f"crash point {k} did not kill the child"
         states.append(_check_after_kill(home, before, kept))
-    # the catalog row is dropped after the files moved aside, before they are removed
-    assert "gone" in states, states
-    assert os.path.isdir(template)
+    # the aside folder exists before the first step, so the next open finishes every delete
+    assert set(states) == {"gone"}, states
