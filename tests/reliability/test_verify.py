@@ -14,11 +14,13 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
+from deltalake import DeltaTable
 from rel_support import child_env, make_frame
 
 import mlsys
-from mlsys.errors import IntegrityError
+from mlsys.errors import IntegrityError, StoreDamagedError
 from mlsys.store.local.project import LocalProject
 
 GROUP = "checked"
@@ -62,7 +64,8 @@ def test_flipped_bytes_in_a_parquet_file_are_found(tmp_path: Path) -> None:
     home = tmp_path / "home"
     project = build(home, tmp_path)
     table = project.config.table_dir(GROUP, 1)
-    victim = sorted(table.glob("*.parquet"))[0]
+    latest = pa.table(DeltaTable(str(table)).get_add_actions(flatten=True))["path"]
+    victim = table / sorted(latest.to_pylist())[0]  # a file the latest version reads
     data = bytearray(victim.read_bytes())
     data[len(data) // 2] ^= 0xFF  # one flipped byte in the middle of the file
     victim.write_bytes(bytes(data))
@@ -121,6 +124,8 @@ def test_a_damaged_online_store_is_rebuilt_by_repair(tmp_path: Path) -> None:
     for suffix in ("-wal", "-shm"):
         Path(f"{online}{suffix}").unlink(missing_ok=True)
     third = mlsys.login(home=home)
+    with pytest.raises(StoreDamagedError, match="verify --repair"):
+        third.get_feature_store().get_feature_group(GROUP, 1).read(online=True)
     assert any("online store" in p.what for p in third.verify().problems)
     repaired = third.verify(repair=True)
     assert repaired.ok and repaired.repaired, repaired.lines()
@@ -136,3 +141,18 @@ def test_a_changed_model_file_is_found(tmp_path: Path) -> None:
     texts = [p.damage for p in result.problems if p.what == "model m v1"]
     assert any("model.pkl" in t for t in texts) and any("extra.txt" in t for t in texts), texts
     assert cli_verify(home).returncode == 1
+
+
+def test_gc_keeps_a_store_verifiable(tmp_path: Path) -> None:
+    """Compaction adds files (recorded like an insert's), vacuum removes unneeded ones."""
+    project = build(tmp_path / "home", tmp_path)
+    daily = project.get_feature_store().get_or_create_feature_group("daily", 1,
+                                                                   primary_key=["id"])
+    for day in range(5):  # one small file a day, as a daily pipeline writes them
+        daily.insert(make_frame(day * 10, 10, day, seed=day))
+    gc = project.gc(retention_hours=0)
+    assert any(t.files_compacted > 0 for t in gc.tables), gc.lines()
+    result = project.verify()
+    assert result.ok and not result.unverified, result.lines()
+    view = project.get_feature_store().get_feature_view("checked_view", 1)
+    assert len(view.get_train_test_split(1)[0]) > 0  # the recorded split still reads

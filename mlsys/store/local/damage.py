@@ -31,7 +31,8 @@ _FULL = ("database or disk is full", "disk i/o error", "readonly database", "att
          "readonly")
 
 
-def sqlite_error(err: sqlite3.Error, path: Path, what: str) -> MlsysError | None:
+def sqlite_error(err: sqlite3.Error, path: Path, what: str,
+                 fix: str = RESTORE) -> MlsysError | None:
     """The MlsysError for a SQLite failure on ``path`` that means damage or a refusing disk;
     None for every other error (constraints, a bug), which the caller re-raises."""
     text = str(err).lower()
@@ -39,8 +40,8 @@ def sqlite_error(err: sqlite3.Error, path: Path, what: str) -> MlsysError | None
         return StoreWriteError(
             f"{what} {str(path)!r} could not be written ({err}); nothing of this change was "
             "kept. Free disk space (or make the folder writable) and run the command again")
-    if any(s in text for s in _DAMAGED) or (path.is_dir() and not what.startswith("online")):
-        return StoreDamagedError(f"{what} {str(path)!r} is damaged ({err}); {RESTORE}")
+    if any(s in text for s in _DAMAGED) or path.is_dir():
+        return StoreDamagedError(f"{what} {str(path)!r} is damaged ({err}); {fix}")
     return None
 
 

@@ -19,7 +19,6 @@ import pyarrow as pa
 
 from mlsys.errors import (
     DuplicateKeyWarning,
-    IntegrityError,
     InvalidArgumentError,
     MlsysError,
     NotFoundError,
@@ -32,8 +31,7 @@ from mlsys.store.api.feature_store import check_insert_operation, reject_duplica
 from mlsys.store.local import frames, tables
 from mlsys.store.local.catalog import dumps
 from mlsys.store.local.checksums import record_commits
-from mlsys.store.local.damage import RESTORE, reading_table, table_damaged, writing_table
-from mlsys.store.local.damage import table_read_errors as damage_errors
+from mlsys.store.local.damage import reading_table, table_damaged, writing_table
 from mlsys.store.local.group_validation import GroupValidation
 from mlsys.store.local.locks import file_lock
 from mlsys.store.local.online import OnlineStore
@@ -307,7 +305,8 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
             version = ctx.versions[self._key]
             if version is None:
                 return _empty(self._columns(), columns)
-            table = self._recorded_snapshot(version, (ctx.expected_ids or {}).get(self._key))
+            table = tables.recorded_snapshot(self._path, self._where, version,
+                                             (ctx.expected_ids or {}).get(self._key))
             ctx.read[self._key] = version
             with reading_table(self._path, self._where):
                 return tables.read_snapshot(table, columns)
@@ -330,27 +329,6 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
                                       how="left")
                     df = df.loc[marked["__mlsys_old"].isna().to_numpy()]
         return df
-
-    def _recorded_snapshot(self, version: int, expected_id: str | None) -> Any:
-        """The table at a version a training dataset recorded; IntegrityError when that
-        version is gone from the log or the table is not the one recorded (the group was
-        deleted and created again under the same name and version)."""
-        try:
-            table = tables.open_table(self._path, version)
-        except damage_errors() as err:
-            raise IntegrityError(
-                f"{self._where}: version {version}, which a training dataset recorded, can no "
-                f"longer be read ({type(err).__name__}: {str(err).splitlines()[0][:200]}); its "
-                f"commit or files were lost. {RESTORE}, or make a new training dataset"
-            ) from None
-        found = tables.table_id(table)
-        if expected_id is not None and found != expected_id:
-            raise IntegrityError(
-                f"{self._where} is not the table the training dataset read (table id "
-                f"{found}, recorded {expected_id}): the group was deleted and created again "
-                "under the same name and version, so its version numbers name other rows. "
-                "Make a new training dataset from the new group")
-        return table
 
     def select_all(self, include_primary_key: bool = True,
                    include_event_time: bool = True) -> LocalQuery:

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mlsys.store.local.catalog import enable_wal, rollback
+from mlsys.store.local.damage import sqlite_error
 from mlsys.store.local.frames import ARROW_TYPES, Column
 
 _SQL_TYPES = {"bigint": "INTEGER", "double": "REAL", "boolean": "INTEGER", "string": "TEXT",
@@ -71,20 +72,32 @@ class OnlineStore:
     # -- connection
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None or self._pid != os.getpid():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                   timeout=self._busy_ms / 1000, cached_statements=64)
-            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
-            enable_wal(conn, self._busy_ms / 1000)
-            conn.execute("PRAGMA synchronous = NORMAL")
-            cols = ", ".join(f"{_q(c.name)} {_SQL_TYPES[c.type]}" for c in self.columns)
-            pk = ", ".join(map(_q, self.primary_key))
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {_q(self.table)} ({cols}, "
-                         f"PRIMARY KEY ({pk})) WITHOUT ROWID")
-            conn.execute("CREATE TABLE IF NOT EXISTS _mlsys_meta (key TEXT PRIMARY KEY, "
-                         "value INTEGER) WITHOUT ROWID")
-            self._conn, self._pid = conn, os.getpid()
+            try:
+                return self._open()
+            except sqlite3.Error as err:
+                mapped = sqlite_error(err, self.path, "the online store",
+                                      "`mlsys verify --repair` rebuilds it from the offline "
+                                      "table (nothing is lost: the offline table holds every row)")
+                if mapped is None:
+                    raise
+                raise mapped from None
         return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                               timeout=self._busy_ms / 1000, cached_statements=64)
+        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
+        enable_wal(conn, self._busy_ms / 1000)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        cols = ", ".join(f"{_q(c.name)} {_SQL_TYPES[c.type]}" for c in self.columns)
+        pk = ", ".join(map(_q, self.primary_key))
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {_q(self.table)} ({cols}, "
+                     f"PRIMARY KEY ({pk})) WITHOUT ROWID")
+        conn.execute("CREATE TABLE IF NOT EXISTS _mlsys_meta (key TEXT PRIMARY KEY, "
+                     "value INTEGER) WITHOUT ROWID")
+        self._conn, self._pid = conn, os.getpid()
+        return conn
 
     def close(self) -> None:
         with self._lock:

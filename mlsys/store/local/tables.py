@@ -52,6 +52,31 @@ def table_id(table: DeltaTable) -> str:
     return str(table.metadata().id)
 
 
+def recorded_snapshot(path: Path, where: str, version: int,
+                      expected_id: str | None) -> DeltaTable:
+    """The table at a version a training dataset recorded; IntegrityError when that version is
+    gone from the log or the table is not the one recorded (the group was deleted and created
+    again under the same name and version)."""
+    from mlsys.errors import IntegrityError
+    from mlsys.store.local.damage import RESTORE, table_read_errors
+
+    try:
+        table = open_table(path, version)
+    except table_read_errors() as err:
+        raise IntegrityError(
+            f"{where}: version {version}, which a training dataset recorded, can no longer be "
+            f"read ({type(err).__name__}: {str(err).splitlines()[0][:200]}); its commit or "
+            f"files were lost. {RESTORE}, or make a new training dataset") from None
+    found = table_id(table)
+    if expected_id is not None and found != expected_id:
+        raise IntegrityError(
+            f"{where} is not the table the training dataset read (table id {found}, recorded "
+            f"{expected_id}): the group was deleted and created again under the same name and "
+            "version, so its version numbers name other rows. Make a new training dataset "
+            "from the new group")
+    return table
+
+
 def added_files(path: Path, version: int) -> list[str]:
     """The data files (relative paths) commit ``version`` added, from its log entry."""
     from urllib.parse import unquote
