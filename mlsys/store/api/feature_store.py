@@ -255,7 +255,12 @@ class FeatureGroup(ABC):
 
     @abstractmethod
     def delete(self) -> None:
-        """Drop the group, its data, suite and reports."""
+        """Drop the group, its data, suite and reports.
+
+        The local backend refuses while feature views read the group (``InUseError`` naming
+        them) unless called as ``delete(force=True)``, and is crash-safe: a delete killed
+        mid-way is finished when the store is next opened.
+        """
 
 
 class FeatureView(ABC):
