@@ -426,6 +426,36 @@ def gc(
         _say(line)
 
 
+@app.command()
+def verify(
+    repair: Annotated[bool, typer.Option(
+        "--repair", help="Also do the safe repairs (rebuild online stores from their tables)",
+    )] = False,
+) -> None:
+    """Check every table's log and data files, model file and online store of the local store
+    against what its catalog recorded; print each damaged part and its repair. Exit 1 when
+    damage remains.
+
+    Example: mlsys verify --repair
+    """
+    from mlsys.store.local.verify import check
+
+    result = _run(lambda: check(_project(create=False), repair))
+    for line in result.lines():
+        _say(line)
+    if not result.ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _unexpected(err: Exception) -> int:
+    """The last resort for an exception no command expected: one line, never a traceback."""
+    detail = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
+    typer.secho(f"error: unexpected {type(err).__name__}{': ' + detail if detail else ''}. "
+                f"This is a bug in mlsys or a damaged store (try `mlsys verify`); please report "
+                "it, with the command you ran", err=True, fg=typer.colors.RED)
+    return EXIT_FAILED
+
+
 def main() -> None:
     """Console entry point: runs the command, then exits with its code without interpreter
     teardown.
@@ -448,6 +478,8 @@ def main() -> None:
     try:
         app()
         code = 0
+    except Exception as err:  # the last resort: a message, not a traceback
+        code = _unexpected(err)
     except SystemExit as done:  # click ends every command with sys.exit(code)
         if isinstance(done.code, int) or done.code is None:
             code = done.code or 0

@@ -142,6 +142,33 @@ class IntegrityError(MlsysError):
     """A stored artefact does not match the sha256 recorded when it was saved; it is not loaded."""
 
 
+class StoreDamagedError(MlsysError):
+    """A file of the store is damaged or missing (a zeroed catalog, a table whose log or data
+    files were changed or lost); the message names the file and how to restore it.
+
+    The store is never opened as empty over existing data: nothing is overwritten while it is
+    in this state. The CLI exits 1.
+    """
+
+
+class StoreWriteError(MlsysError, OSError):
+    """A write could not finish because the disk refused it (full, read-only, I/O error).
+
+    The message says what did commit before the failure (e.g. "rows committed as version 3;
+    the online store will be rebuilt") so nothing is written twice.
+    """
+
+
+class InUseError(MlsysError):
+    """An entity cannot be deleted while others use it (a feature group read by feature views);
+    the message names them and the way out."""
+
+
+class ArtefactMovedWarning(UserWarning):
+    """A folder that no registry entry owned was in the way of a save; it was moved aside
+    (``<version>.orphaned-<time>``), never deleted. The warning names both paths."""
+
+
 class ConcurrencyError(MlsysError):
     """A write could not be committed because of concurrent writers, even after retries."""
 
@@ -153,6 +180,7 @@ class PipelineError(MlsysError):
 __all__ = [
     "AlreadyExistsError",
     "ArgumentSchemaError",
+    "ArtefactMovedWarning",
     "BackendUnavailableError",
     "ConcurrencyError",
     "ConfigurationError",
@@ -160,6 +188,7 @@ __all__ = [
     "DataValidationException",
     "DuplicateKeyWarning",
     "ExpectationSuiteError",
+    "InUseError",
     "IntegrityError",
     "InvalidArgumentError",
     "InvalidNameError",
@@ -168,4 +197,6 @@ __all__ = [
     "NotFoundError",
     "PipelineError",
     "SchemaError",
+    "StoreDamagedError",
+    "StoreWriteError",
 ]

@@ -172,8 +172,19 @@ def cmd_daily(a: dict[str, Any]) -> None:
     _done(t0, f"added={len(r.added)}")
 
 
-COMMANDS = {"insert": cmd_insert, "batches": cmd_batches, "writer": cmd_writer,
-            "save_model": cmd_save_model, "upload": cmd_upload, "daily": cmd_daily}
+def cmd_delete(a: dict[str, Any]) -> None:
+    """``fg.delete()`` of a group (``force`` when views use it)."""
+    import mlsys
+
+    fg = mlsys.login(home=a["home"]).get_feature_store().get_feature_group(a["group"], 1)
+    t0 = _ready()
+    fg.delete(**({"force": True} if a.get("force") else {}))
+    _done(t0)
+
+
+COMMANDS = {"insert": cmd_insert, "delete": cmd_delete, "batches": cmd_batches,
+            "writer": cmd_writer, "save_model": cmd_save_model, "upload": cmd_upload,
+            "daily": cmd_daily}
 
 
 def main() -> None:

@@ -252,7 +252,12 @@ class FeatureGroup(ABC):
     def delete(self) -> None:
         """Drop the group, its data, suite and reports.
 
-        Raises: no error of its own (a group never written is a no-op on Hopsworks)."""
+        The local backend refuses while feature views read the group (``InUseError`` naming
+        them) unless called as ``delete(force=True)``, and is crash-safe: a delete killed
+        mid-way is finished when the store is next opened.
+
+        Raises: InUseError (local, views read the group); otherwise no error of its own (a
+        group never written is a no-op on Hopsworks)."""
 
 
 class FeatureView(ABC):

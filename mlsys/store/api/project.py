@@ -7,6 +7,7 @@ from typing import Any
 
 from mlsys.store.api.feature_store import FeatureStore
 from mlsys.store.api.registry import ModelRegistry
+from mlsys.store.api.verify import VerifyResult
 
 
 class DatasetApi(ABC):
@@ -86,6 +87,21 @@ class Project(ABC):
         """The project's dataset API.
 
         Raises: BackendUnavailableError (the backend cannot be reached)."""
+
+    def verify(self, repair: bool = False) -> VerifyResult:
+        """Check the store against what its catalog recorded: every table's log and data files
+        (sha256 recorded at commit), every model file, each online store against its offline
+        table. Returns the problems, each with the damaged part and its repair; ``repair`` also
+        does the safe repairs (rebuild an online store from its offline table).
+
+        The embedded store implements it; a Hopsworks cluster checks its own storage, so its
+        adapter raises :class:`~mlsys.errors.InvalidArgumentError`.
+        """
+        from mlsys.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            f"verify checks the local (embedded) store; the {self.backend} backend keeps and "
+            "checks its own storage. Run it with MLSYS_BACKEND=local")
 
     def close(self) -> None:  # noqa: B027 - optional hook, a no-op for embedded stores
         """Release connections (optional).

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mlsys.errors import ConfigurationError
+from mlsys.store.local.damage import sqlite_error
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -108,6 +109,23 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE feature_groups ADD COLUMN reject_duplicate_keys INTEGER NOT NULL DEFAULT 0;
     """,
+    # 4: what `verify` compares against, and what a recorded training dataset read: the sha256
+    # of every data file a commit added (recorded at commit time), and the Delta table's
+    # identity (its metadata id) beside the recorded versions, so a group deleted and re-created
+    # under the same name and version is not taken for the one the dataset read (NULL: recorded
+    # by an older mlsys, not checked)
+    """
+    CREATE TABLE table_files (
+        feature_group_id INTEGER NOT NULL REFERENCES feature_groups(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,                 -- relative to the table folder
+        commit_version INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        PRIMARY KEY (feature_group_id, path)
+    );
+    ALTER TABLE feature_groups ADD COLUMN table_id TEXT;
+    ALTER TABLE training_datasets ADD COLUMN table_ids TEXT;
+    """,
 )
 
 
@@ -129,6 +147,14 @@ def enable_wal(conn: sqlite3.Connection, timeout_s: float) -> None:
             delay = min(delay * 2, 0.2)
 
 
+def rollback(conn: sqlite3.Connection) -> None:
+    """Roll back the open transaction, if SQLite has not already: on a full disk it rolls back
+    by itself, and a second ROLLBACK would replace the real error by "no transaction is
+    active"."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
 def now_iso() -> str:
     """The current UTC time as stored in the catalog."""
     return datetime.now(UTC).isoformat()
@@ -148,19 +174,33 @@ class Catalog:
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
 
+    def _mapped(self, err: sqlite3.Error) -> BaseException:
+        """A damaged catalog or a refusing disk as an MlsysError naming the file."""
+        return sqlite_error(err, self.path, "the catalog") or err
+
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None or self._pid != os.getpid():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                   timeout=self._busy_ms / 1000)
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
-            enable_wal(conn, self._busy_ms / 1000)
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            self._migrate(conn)
-            self._conn, self._pid = conn, os.getpid()
+            try:
+                return self._open()
+            except sqlite3.Error as err:
+                mapped = self._mapped(err)
+                if mapped is err:
+                    raise
+                raise mapped from None
         return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                               timeout=self._busy_ms / 1000)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
+        enable_wal(conn, self._busy_ms / 1000)
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        self._migrate(conn)
+        self._conn, self._pid = conn, os.getpid()
+        return conn
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
@@ -178,13 +218,19 @@ class Catalog:
                 conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Rows of a read-only statement."""
         with self._lock:
-            return self._connection().execute(sql, params).fetchall()
+            try:
+                return self._connection().execute(sql, params).fetchall()
+            except sqlite3.Error as err:
+                mapped = self._mapped(err)
+                if mapped is err:
+                    raise
+                raise mapped from None
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         rows = self.query(sql, params)
@@ -195,13 +241,23 @@ class Catalog:
         """A write transaction (``BEGIN IMMEDIATE``): committed on exit, rolled back on error."""
         with self._lock:
             conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    rollback(conn)
+                    raise
+                try:
+                    conn.execute("COMMIT")
+                except BaseException:
+                    rollback(conn)
+                    raise
+            except sqlite3.Error as err:
+                mapped = self._mapped(err)
+                if mapped is err:
+                    raise
+                raise mapped from None
 
     def close(self) -> None:
         with self._lock:

@@ -8,7 +8,6 @@ conflicting commit. Readers take no lock: each read is one Delta snapshot.
 from __future__ import annotations
 
 import json
-import shutil
 import warnings
 from collections.abc import Sequence
 from datetime import datetime
@@ -18,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 
-from mlsys.errors import DuplicateKeyWarning, MlsysError, NotFoundError
+from mlsys.errors import DuplicateKeyWarning, MlsysError, NotFoundError, StoreWriteError
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, FeatureGroup, Job, TimeLike
 from mlsys.store.local import tables
 from mlsys.store.local.catalog import dumps
+from mlsys.store.local.checksums import record_commits
+from mlsys.store.local.damage import reading_table, table_damaged, writing_table
 from mlsys.store.local.group_validation import GroupValidation
 from mlsys.store.local.locks import file_lock
 from mlsys.store.local.online import OnlineStore
@@ -164,32 +165,55 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
                 report = self._run_suite(df, suite)
                 if not report.success and row["ingestion_policy"] == IngestionPolicy.STRICT:
                     raise self._reject(report)
-            before = tables.current_version(self._path)
+            with reading_table(self._path, self._where):
+                before = tables.current_version(self._path)
             self.restore_reports()  # a writer that died after its commit left one behind
             meta = self.report_metadata(report)  # the report travels inside the commit
             if repeats:  # before the write: a warnings filter of "error" then writes nothing
                 warnings.warn(frames.duplicate_key_message(where, repeats, self.keys,
                                                          self.event_time),
                               DuplicateKeyWarning, stacklevel=2)
-            stored = data
-            if tables.has_order(self._path):  # we hold the lock: the next version is ours
-                stored = tables.with_order(data, 0 if before is None else before + 1)
-            if before is None:
-                version = tables.create(self._path, stored, self._key, meta)
-            elif overwrite:
-                version = tables.overwrite(self._path, stored, meta)
-            else:
-                try:
-                    version, _ = tables.merge(self._path, stored, self.keys, meta)
-                except tables.RepeatedMatchError:  # only a frame with repeats gets here
-                    version = tables.replace_keys(self._path, stored, self.keys, meta)
-            if row["features"] is None:
-                self._save_columns(columns)
-            if self.online_enabled:
-                self._update_online(columns, data, before, version, replaced=overwrite)
-            if report is not None:  # only now that the rows are committed
-                report = self._store_report(report, IngestionResult.INGESTED, version)
+            with writing_table(self._path, where):
+                version = self._commit(data, before, overwrite, meta)
+            try:
+                report = self._after_commit(row, columns, data, before, version, overwrite,
+                                            report)
+            except Exception as err:
+                raise StoreWriteError(
+                    f"{where}: the rows committed as version {version}, but recording them "
+                    f"afterwards failed ({type(err).__name__}: {err}); do not insert them again. "
+                    "The online store will be rebuilt from the table and the validation report "
+                    "restored from the commit on the next read or insert") from err
         return Job(job, rows=len(df), commit_version=version), report
+
+    def _commit(self, data: pa.Table, before: int | None, overwrite: bool,
+                meta: dict[str, str] | None) -> int:
+        """One Delta commit of ``data``: create, overwrite or merge; its version."""
+        stored = data
+        if tables.has_order(self._path):  # we hold the lock: the next version is ours
+            stored = tables.with_order(data, 0 if before is None else before + 1)
+        if before is None:
+            return tables.create(self._path, stored, self._key, meta)
+        if overwrite:
+            return tables.overwrite(self._path, stored, meta)
+        try:
+            return tables.merge(self._path, stored, self.keys, meta)[0]
+        except tables.RepeatedMatchError:  # only a frame with repeats gets here
+            return tables.replace_keys(self._path, stored, self.keys, meta)
+
+    def _after_commit(self, row: sqlite3.Row, columns: list[frames.Column], data: pa.Table,
+                      before: int | None, version: int, overwrite: bool,
+                      report: ValidationReport | None) -> ValidationReport | None:
+        """What follows an insert's commit: each step is redone by a later reader or writer if
+        it fails (schema from the table, online rebuild, report from the commit, hashes)."""
+        if row["features"] is None:
+            self._save_columns(columns)
+        record_commits(self._catalog, self.id, self._path, version)
+        if self.online_enabled:
+            self._update_online(columns, data, before, version, replaced=overwrite)
+        if report is not None:  # only now that the rows are committed
+            report = self._store_report(report, IngestionResult.INGESTED, version)
+        return report
 
     # -- online store
     def online_store(self, columns: Sequence[frames.Column] | None = None) -> OnlineStore:
@@ -238,14 +262,17 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
             return store.read_all() if store is not None else _empty(None)
         version = None
         when = to_utc(wallclock_time, "wallclock_time")
-        if when is not None:
-            version = tables.version_at(self._path, when)
-            if version is None:
-                return _empty(self._columns())
-        try:
-            return tables.read(self._path, version)
-        except tables.TableNotFoundError:
-            return _empty(self._columns())
+        with reading_table(self._path, self._where):
+            if when is not None:
+                version = tables.version_at(self._path, when)
+                if version is None:
+                    return _empty(self._columns())
+            try:
+                return tables.read(self._path, version)
+            except tables.TableNotFoundError:
+                if tables.exists(self._path) or self._row()["features"] is None:
+                    return _empty(self._columns())
+                raise  # rows were inserted, yet the table is gone: damage, not an empty group
 
     def read_columns(self, columns: Sequence[str], ctx: ReadContext) -> pd.DataFrame:
         """``columns`` as a query run asks for them (pinned version, time travel, online)."""
@@ -256,20 +283,31 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
             if self._key not in ctx.versions:
                 raise NotFoundError("recorded table version", self._key, list(ctx.versions))
             version = ctx.versions[self._key]
-        elif ctx.wallclock is not None:
-            version = tables.version_at(self._path, ctx.wallclock)
-        else:
-            version = tables.current_version(self._path)
-        ctx.read[self._key] = version
-        if version is None:
-            return _empty(self._columns(), columns)
-        df = tables.read(self._path, version, columns)
-        if ctx.exclude_until is not None and ctx.versions is None:
-            old = tables.version_at(self._path, ctx.exclude_until)
-            if old is not None:  # only rows written (inserted or changed) after exclude_until
-                before = tables.read(self._path, old, columns).drop_duplicates()
-                marked = df.merge(before.assign(__mlsys_old=True), on=list(columns), how="left")
-                df = df.loc[marked["__mlsys_old"].isna().to_numpy()]
+            if version is None:
+                return _empty(self._columns(), columns)
+            table = tables.recorded_snapshot(self._path, self._where, version,
+                                             (ctx.expected_ids or {}).get(self._key))
+            ctx.read[self._key] = version
+            with reading_table(self._path, self._where):
+                return tables.read_snapshot(table, columns)
+        with reading_table(self._path, self._where):
+            if ctx.wallclock is not None:
+                version = tables.version_at(self._path, ctx.wallclock)
+            else:
+                version = tables.current_version(self._path)
+            ctx.read[self._key] = version
+            if version is None:
+                return _empty(self._columns(), columns)
+            table = tables.open_table(self._path, version)
+            ctx.ids[self._key] = tables.table_id(table)
+            df = tables.read_snapshot(table, columns)
+            if ctx.exclude_until is not None:
+                old = tables.version_at(self._path, ctx.exclude_until)
+                if old is not None:  # only rows written (inserted or changed) after it
+                    before = tables.read(self._path, old, columns).drop_duplicates()
+                    marked = df.merge(before.assign(__mlsys_old=True), on=list(columns),
+                                      how="left")
+                    df = df.loc[marked["__mlsys_old"].isna().to_numpy()]
         return df
 
     def select_all(self, include_primary_key: bool = True,
@@ -301,10 +339,15 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
     def commit_details(self, wallclock_time: TimeLike = None,
                        limit: int | None = None) -> dict[int, dict[str, Any]]:
         if not tables.exists(self._path):
+            if self._row()["features"] is not None:  # rows were inserted: damage, not empty
+                raise table_damaged(self._path, self._where,
+                                    FileNotFoundError("no Delta log (_delta_log) found"))
             return {}
         cutoff = to_utc(wallclock_time, "wallclock_time")
         out: dict[int, dict[str, Any]] = {}
-        for info in tables.history(self._path):
+        with reading_table(self._path, self._where):
+            history = tables.history(self._path)
+        for info in history:
             summary = tables.commit_summary(info)
             committed: datetime = summary["committed_on"]
             if cutoff is not None and committed > cutoff:
@@ -314,13 +357,14 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
                 break
         return out
 
-    def delete(self) -> None:
-        with file_lock(self._lock_path, self._fs.config.lock_timeout_s, self._where):
-            self._fs.forget_online_store(self.name, self.version)
-            online = self._fs.config.online_path(self.name, self.version)
-            for p in (online, Path(f"{online}-wal"), Path(f"{online}-shm")):
-                p.unlink(missing_ok=True)
-            shutil.rmtree(self._path, ignore_errors=True)
-            with self._catalog.write() as db:
-                db.execute("DELETE FROM feature_groups WHERE id = ?", (self.id,))
-        self._lock_path.unlink(missing_ok=True)
+    def delete(self, force: bool = False) -> None:
+        """Drop the group, its data, suite and reports, crash-safely (see ``deletes``).
+
+        A group that feature views read is refused with an :class:`~mlsys.errors.InUseError`
+        naming them (their recorded training datasets would silently stop reading), unless
+        ``force=True``.
+        """
+        from mlsys.store.local.deletes import delete_group
+
+        self._fs.forget_online_store(self.name, self.version)  # its connection closes first
+        delete_group(self._fs.config, self._catalog, self.id, force)

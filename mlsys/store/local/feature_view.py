@@ -121,9 +121,11 @@ class LocalFeatureView(FeatureView):
 
     def _frame(self, extra_filter: Filter | Logic | None = None, start: TimeLike = None,
                end: TimeLike = None, versions: dict[str, int | None] | None = None,
-               ) -> tuple[pd.DataFrame, dict[str, int | None]]:
-        """The view's rows (with key columns), and the Delta version read of each group."""
-        ctx = ReadContext(versions=versions)
+               ids: dict[str, str] | None = None,
+               ) -> tuple[pd.DataFrame, ReadContext]:
+        """The view's rows (with key columns), and what was read: the Delta version (and the
+        table identity) of each group; pinned ``versions`` are checked against ``ids``."""
+        ctx = ReadContext(versions=versions, expected_ids=ids)
         frame = self.query.run(ctx)
         if extra_filter is not None:
             frame = frame.loc[flt.mask(frame, check_filter(extra_filter))]
@@ -141,12 +143,12 @@ class LocalFeatureView(FeatureView):
             if hi is not None:
                 keep &= (t < hi).to_numpy()
             frame = frame.loc[keep]
-        return frame.reset_index(drop=True), ctx.read
+        return frame.reset_index(drop=True), ctx
 
     # -- training datasets
     def _record(self, description: str, test_size: float | None, seed: int | None,
                 stratify: bool, train: pd.DataFrame, test: pd.DataFrame | None,
-                versions: dict[str, int | None], extra: dict[str, Any]) -> int:
+                read: ReadContext, extra: dict[str, Any]) -> int:
         keys = self._keys()
         with self._fs.catalog.write() as db:
             last = db.execute("SELECT max(version) FROM training_datasets WHERE "
@@ -155,15 +157,17 @@ class LocalFeatureView(FeatureView):
             db.execute(
                 "INSERT INTO training_datasets (feature_view_id, version, description, "
                 "test_size, seed, stratify, row_count, created, extra, table_versions, "
-                "key_columns, train_keys, test_keys) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "key_columns, train_keys, test_keys, table_ids) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (self.id, version, description, test_size, seed, int(stratify),
                  len(train) + (len(test) if test is not None else 0), now_iso(), dumps(extra),
-                 dumps(versions), dumps(keys),
+                 dumps(read.read), dumps(keys),
                  # training_data() takes every row of the pinned versions through the recorded
                  # filters, so re-reading reproduces it and its keys need not be stored
                  _keys_blob(train[_recorded_keys(train, keys)]) if test is not None
                  else _ALL_ROWS,
-                 _keys_blob(test[_recorded_keys(test, keys)]) if test is not None else None))
+                 _keys_blob(test[_recorded_keys(test, keys)]) if test is not None else None,
+                 dumps(read.ids)))
         self._last_td = version
         return version
 
@@ -174,9 +178,9 @@ class LocalFeatureView(FeatureView):
                          seed: int | None = None, stratify: bool = False, **kwargs: Any,
                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         fraction = splits.split_arguments(test_size, self.labels, kwargs, self._where)
-        frame, versions = self._frame(extra_filter)
+        frame, read = self._frame(extra_filter)
         train, test = self._split(frame, fraction, seed, stratify)
-        self._record(description, fraction, seed, stratify, train, test, versions,
+        self._record(description, fraction, seed, stratify, train, test, read,
                      {"extra_filter": flt.to_spec(extra_filter) if extra_filter else None})
         return views.split_xy(train, test, self._x_columns(primary_key, event_time), self.labels)
 
@@ -186,6 +190,13 @@ class LocalFeatureView(FeatureView):
         frame = _with_occurrence(splits.canonical_order(frame, self._keys(), self._where),
                                  self._keys())
         return splits.split(frame, self.labels, test_size, seed, stratify, self._where)
+
+    def _pinned(self, row: sqlite3.Row) -> dict[str, Any]:
+        """The read a training dataset recorded: pinned versions, and the tables' identities
+        (None for a dataset recorded by an older mlsys, which is not checked)."""
+        ids = row["table_ids"]
+        return {"versions": json.loads(row["table_versions"]),
+                "ids": json.loads(ids) if ids else None}
 
     def _recorded(self, version: int) -> sqlite3.Row:
         row = self._fs.catalog.one("SELECT * FROM training_datasets WHERE feature_view_id = ? "
@@ -225,7 +236,7 @@ class LocalFeatureView(FeatureView):
         row = self._recorded(v)
         if row["test_keys"] is None:
             raise splits.not_a_split(v, self._where)
-        frame, _ = self._frame(versions=json.loads(row["table_versions"]))
+        frame, _ = self._frame(**self._pinned(row))
         train = self._rows_by_keys(frame, row, "train_keys")
         test = self._rows_by_keys(frame, row, "test_keys")
         return views.split_xy(train, test, self._x_columns(primary_key, event_time), self.labels)
@@ -237,8 +248,8 @@ class LocalFeatureView(FeatureView):
                       dataframe_type: str = "default",
                       ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         check_dataframe_type(dataframe_type)
-        frame, versions = self._frame(extra_filter, start_time, end_time)
-        self._record(description, None, None, False, frame, None, versions,
+        frame, read = self._frame(extra_filter, start_time, end_time)
+        self._record(description, None, None, False, frame, None, read,
                      {"extra_filter": flt.to_spec(extra_filter) if extra_filter else None,
                       "start_time": str(to_utc(start_time)) if start_time else None,
                       "end_time": str(to_utc(end_time)) if end_time else None})
@@ -253,10 +264,9 @@ class LocalFeatureView(FeatureView):
             extra = json.loads(row["extra"])
             spec = extra.get("extra_filter")
             rows, _ = self._frame(flt.from_spec(spec) if spec else None, extra.get("start_time"),
-                                  extra.get("end_time"),
-                                  versions=json.loads(row["table_versions"]))
+                                  extra.get("end_time"), **self._pinned(row))
         else:
-            frame, _ = self._frame(versions=json.loads(row["table_versions"]))
+            frame, _ = self._frame(**self._pinned(row))
             rows = self._rows_by_keys(frame, row, "train_keys")
         return self._xy(rows, primary_key, event_time)
 

@@ -80,7 +80,12 @@ class GroupValidation:
         from mlsys.validation.suite_io import check_suite_columns, parse_suite
 
         policy = IngestionPolicy.parse(validation_ingestion_policy)
-        suite = parse_suite(expectation_suite)
+        try:
+            suite = parse_suite(expectation_suite)
+        except RecursionError:  # JSON nested thousands deep: no suite looks like that
+            raise ExpectationSuiteError(
+                "the expectation suite is nested too deeply to be a suite (JSON or dict "
+                "thousands of levels deep); give {'name': ..., 'expectations': [...]}") from None
         check_suite_columns(suite, [f.name for f in self.features],
                             f"feature group {self.name} v{self.version}")
         with self._catalog.write() as db:

@@ -185,7 +185,9 @@ def gc(config: LocalConfig, catalog: Catalog,
     hooks = PostCommitHookProperties(create_checkpoint=True, cleanup_expired_logs=False)
     keep = recorded_versions(catalog)
     done: list[TableGc] = []
-    for r in catalog.query("SELECT name, version FROM feature_groups ORDER BY name, version"):
+    from mlsys.store.local.checksums import record_commits
+
+    for r in catalog.query("SELECT id, name, version FROM feature_groups ORDER BY name, version"):
         name, version = str(r["name"]), int(r["version"])
         path = config.table_dir(name, version)
         if not tables.exists(path):
@@ -197,6 +199,8 @@ def gc(config: LocalConfig, catalog: Catalog,
             before = table.version()
             metrics = table.optimize.compact(post_commithook_properties=hooks)
             table = DeltaTable(str(path))
+            if table.version() != before:  # the compacted files are verified like any other
+                record_commits(catalog, int(r["id"]), path, table.version())
             table.create_checkpoint()
             kept = sorted(v for v in keep.get(key, set()) if v <= before)
             vacuumed = table.vacuum(retention_hours=retention_hours, dry_run=False,
@@ -206,6 +210,9 @@ def gc(config: LocalConfig, catalog: Catalog,
         done.append(TableGc(key, before, int(metrics.get("numFilesRemoved", 0)),
                             len(vacuumed), tuple(kept)))
     removed = sweep_staging(config)
+    from mlsys.store.local.deletes import finish_deletes
+
+    removed += finish_deletes(config, catalog)  # deletes a killed process left half-done
     models = [str(m["name"]) for m in catalog.query("SELECT DISTINCT name FROM models")]
     removed += sweep_temp_copies(models)
     return GcResult(tuple(done), tuple(str(p) for p in removed), retention_hours)

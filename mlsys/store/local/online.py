@@ -24,7 +24,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mlsys.store.local.catalog import enable_wal
+from mlsys.store.local.catalog import enable_wal, rollback
+from mlsys.store.local.damage import sqlite_error
 from mlsys.store.rules.frames import ARROW_TYPES, Column
 
 _SQL_TYPES = {"bigint": "INTEGER", "double": "REAL", "boolean": "INTEGER", "string": "TEXT",
@@ -71,20 +72,32 @@ class OnlineStore:
     # -- connection
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None or self._pid != os.getpid():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                   timeout=self._busy_ms / 1000, cached_statements=64)
-            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
-            enable_wal(conn, self._busy_ms / 1000)
-            conn.execute("PRAGMA synchronous = NORMAL")
-            cols = ", ".join(f"{_q(c.name)} {_SQL_TYPES[c.type]}" for c in self.columns)
-            pk = ", ".join(map(_q, self.primary_key))
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {_q(self.table)} ({cols}, "
-                         f"PRIMARY KEY ({pk})) WITHOUT ROWID")
-            conn.execute("CREATE TABLE IF NOT EXISTS _mlsys_meta (key TEXT PRIMARY KEY, "
-                         "value INTEGER) WITHOUT ROWID")
-            self._conn, self._pid = conn, os.getpid()
+            try:
+                return self._open()
+            except sqlite3.Error as err:
+                mapped = sqlite_error(err, self.path, "the online store",
+                                      "`mlsys verify --repair` rebuilds it from the offline "
+                                      "table (nothing is lost: the offline table holds every row)")
+                if mapped is None:
+                    raise
+                raise mapped from None
         return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                               timeout=self._busy_ms / 1000, cached_statements=64)
+        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
+        enable_wal(conn, self._busy_ms / 1000)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        cols = ", ".join(f"{_q(c.name)} {_SQL_TYPES[c.type]}" for c in self.columns)
+        pk = ", ".join(map(_q, self.primary_key))
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {_q(self.table)} ({cols}, "
+                     f"PRIMARY KEY ({pk})) WITHOUT ROWID")
+        conn.execute("CREATE TABLE IF NOT EXISTS _mlsys_meta (key TEXT PRIMARY KEY, "
+                     "value INTEGER) WITHOUT ROWID")
+        self._conn, self._pid = conn, os.getpid()
+        return conn
 
     def close(self) -> None:
         with self._lock:
@@ -146,7 +159,7 @@ class OnlineStore:
                 conn.execute("INSERT OR REPLACE INTO _mlsys_meta VALUES ('delta_version', ?)",
                              (delta_version,))
             except BaseException:
-                conn.execute("ROLLBACK")
+                rollback(conn)
                 raise
             conn.execute("COMMIT")
 
@@ -174,6 +187,18 @@ class OnlineStore:
     def get(self, key: Sequence[Any]) -> list[Any] | None:
         row = self.get_raw(key)
         return None if row is None else self.decode(row)
+
+    def stored_rows(self) -> list[tuple[Any, ...]]:
+        """Every stored row as stored, in primary-key order (what :meth:`_rows` would write)."""
+        order = ", ".join(map(_q, self.primary_key))
+        names = ", ".join(_q(c.name) for c in self.columns)
+        with self._lock:
+            return self._connection().execute(
+                f"SELECT {names} FROM {_q(self.table)} ORDER BY {order}").fetchall()
+
+    def expected_rows(self, data: pa.Table) -> list[tuple[Any, ...]]:
+        """The rows a rebuild from ``data`` (the offline table) would store, in key order."""
+        return list(self._rows(data))
 
     def count(self) -> int:
         with self._lock:

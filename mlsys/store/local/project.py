@@ -7,9 +7,12 @@ from typing import Any
 from mlsys.config import Settings
 from mlsys.errors import ConfigurationError
 from mlsys.store.api import Project
+from mlsys.store.api.verify import VerifyResult
 from mlsys.store.local.catalog import Catalog
 from mlsys.store.local.config import LocalConfig
+from mlsys.store.local.damage import check_catalog
 from mlsys.store.local.datasets import LocalDatasetApi
+from mlsys.store.local.deletes import finish_deletes
 from mlsys.store.local.feature_store import LocalFeatureStore
 from mlsys.store.local.housekeeping import DEFAULT_RETENTION_HOURS, GcResult, gc, sweep_staging
 from mlsys.store.local.registry import LocalModelRegistry
@@ -31,12 +34,14 @@ class LocalProject(Project):
                 raise ConfigurationError(
                     f"cannot use {d} for the local store ({err.strerror}); point MLSYS_HOME at "
                     "a writable directory") from None
+        check_catalog(config)  # a lost catalog is not an empty store
         self.catalog = Catalog(config.catalog_path, config.busy_timeout_ms)
         self.catalog.query("SELECT 1")  # create / migrate the catalog now, not mid-pipeline
         self._fs = LocalFeatureStore(config, self.catalog)
         self._mr = LocalModelRegistry(config, self.catalog)
         self._datasets = LocalDatasetApi(config.datasets_dir, config.root)
         sweep_staging(config)  # copies left by killed saves and uploads (never a live one's)
+        finish_deletes(config, self.catalog)  # group deletes a killed process left half-done
 
     def __repr__(self) -> str:
         return f"LocalProject({self.name!r}, root={str(self.config.root)!r})"
@@ -55,6 +60,13 @@ class LocalProject(Project):
         version a training dataset recorded; remove stale staging and temporary copies."""
         return gc(self.config, self.catalog, retention_hours)
 
+    def verify(self, repair: bool = False) -> VerifyResult:
+        """Check every table, online store and model against what the catalog recorded; with
+        ``repair``, also do the safe repairs (rebuild an online store from its offline table)."""
+        from mlsys.store.local.verify import verify
+
+        return verify(self, repair)
+
     def close(self) -> None:
         self._fs.close()
         self.catalog.close()
@@ -63,6 +75,7 @@ class LocalProject(Project):
 def connect(settings: Settings, **options: Any) -> LocalProject:
     """Open (creating if needed, unless ``settings.create`` is False) the local project."""
     config = LocalConfig.from_settings(settings, **options)
+    check_catalog(config)  # before "no store": a lost catalog over data is damage, not absence
     if not settings.create and not config.catalog_path.is_file():
         raise ConfigurationError(
             f"no mlsys store at {config.root} (MLSYS_HOME={config.home}); make one with "

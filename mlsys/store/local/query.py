@@ -47,6 +47,8 @@ class ReadContext:
     wallclock: pd.Timestamp | None = None
     exclude_until: pd.Timestamp | None = None
     read: dict[str, int | None] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)  # table identity of each version read
+    expected_ids: dict[str, str] | None = None  # recorded with pinned versions (None: unknown)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ import json
 import os
 import shutil
 import tempfile
-from datetime import datetime
+import warnings
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +22,7 @@ import pandas as pd
 from mlsys.errors import (
     AlreadyExistsError,
     ArgumentSchemaError,
+    ArtefactMovedWarning,
     IntegrityError,
     InvalidNameError,
     NotFoundError,
@@ -36,6 +38,20 @@ from mlsys.store.local.paths import tree_inside
 from mlsys.store.rules.metrics import best_model, check_direction, check_metrics
 
 STAGING_PREFIX = ".staging-"  # a save's copy, renamed into place as the version's folder
+ORPHANED = ".orphaned-"  # an unregistered version folder moved out of a save's way
+
+
+def move_aside(folder: Path) -> Path:
+    """Rename an unregistered version folder to ``<version>.orphaned-<UTC time>`` (a saver that
+    died before its catalog commit left it, or a catalog restored from an older backup no
+    longer lists it); warn naming both paths. Its files are kept for the user to judge."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    aside = folder.with_name(f"{folder.name}{ORPHANED}{stamp}")
+    folder.rename(aside)
+    warnings.warn(f"{str(folder)!r} held files no registered model version owns; they were "
+                  f"moved to {str(aside)!r} (not deleted). Delete that folder once you know "
+                  "you do not need them", ArtefactMovedWarning, stacklevel=4)
+    return aside
 
 
 def _jsonable(example: Any) -> Any:
@@ -153,8 +169,8 @@ class LocalModelRegistry(ModelRegistry):
                                              "version=None for the next one")
                 version = model.version or max(versions, default=0) + 1
                 target = self.config.model_dir(model.name, version)
-                if target.exists():  # left by a saver that died before its catalog commit
-                    shutil.rmtree(target)
+                if target.exists():  # not registered: never deleted, it may be all that is left
+                    move_aside(target)
                 staging.rename(target)
                 created = now_iso()
                 cur = db.execute(

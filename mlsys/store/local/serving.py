@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from mlsys.errors import ArgumentSchemaError, NotFoundError, SchemaError
+from mlsys.errors import ArgumentSchemaError, InvalidArgumentError, NotFoundError, SchemaError
 from mlsys.names import feature_name
 from mlsys.store.rules.times import to_utc
 
@@ -22,6 +23,26 @@ def _encoder(type_name: str) -> Callable[[Any], Any]:
     if type_name == "timestamp":
         return lambda v: int(to_utc(v, "key").value // 1000)  # type: ignore[union-attr]
     return lambda v: v.item() if isinstance(v, np.generic) else v
+
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _scalar(key: str, value: Any) -> Any:
+    """A primary-key value as a lookup can use it: one scalar, an int within int64."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, int) and not isinstance(value, bool) and \
+            not _INT64[0] <= value <= _INT64[1]:
+        raise InvalidArgumentError(
+            f"primary key {key!r} value {value} is outside the 64-bit integer range the store "
+            "holds, so no row has it; give the key as stored")
+    if value is not None and not isinstance(value, str | int | float | bytes | date | datetime):
+        raise InvalidArgumentError(
+            f"primary key {key!r} value {str(value)[:100]!r} is a {type(value).__name__}; a "
+            "lookup takes one value per key, e.g. {" + repr(key) + ": 1}. For several rows use "
+            "get_feature_vectors([{...}, {...}])")
+    return value
 
 
 class Serving:
@@ -62,7 +83,8 @@ class Serving:
 
     def _key(self, entry: dict[str, Any]) -> tuple[Any, ...]:
         try:
-            return tuple(enc(entry[k]) for enc, k in zip(self._pk_enc, self._pk, strict=True))
+            return tuple(enc(_scalar(k, entry[k]))
+                         for enc, k in zip(self._pk_enc, self._pk, strict=True))
         except KeyError:
             norm = {feature_name(k): v for k, v in entry.items()}
             missing = [k for k in self._pk if k not in norm]

@@ -15,6 +15,7 @@ Tables written before the column existed are read in Delta's file order.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +44,57 @@ def open_table(path: Path, version: int | None = None) -> DeltaTable:
 def current_version(path: Path) -> int | None:
     """The latest committed version, or None when no table exists yet."""
     return open_table(path).version() if exists(path) else None
+
+
+def table_id(table: DeltaTable) -> str:
+    """The table's identity (its Delta metadata id): fixed at creation, kept by every later
+    commit, new when a table is deleted and created again under the same path."""
+    return str(table.metadata().id)
+
+
+def recorded_snapshot(path: Path, where: str, version: int,
+                      expected_id: str | None) -> DeltaTable:
+    """The table at a version a training dataset recorded; IntegrityError when that version is
+    gone from the log or the table is not the one recorded (the group was deleted and created
+    again under the same name and version)."""
+    from mlsys.errors import IntegrityError
+    from mlsys.store.local.damage import RESTORE, table_read_errors
+
+    try:
+        table = open_table(path, version)
+    except table_read_errors() as err:
+        raise IntegrityError(
+            f"{where}: version {version}, which a training dataset recorded, can no longer be "
+            f"read ({type(err).__name__}: {str(err).splitlines()[0][:200]}); its commit or "
+            f"files were lost. {RESTORE}, or make a new training dataset") from None
+    found = table_id(table)
+    if expected_id is not None and found != expected_id:
+        raise IntegrityError(
+            f"{where} is not the table the training dataset read (table id {found}, recorded "
+            f"{expected_id}): the group was deleted and created again under the same name and "
+            "version, so its version numbers name other rows. Make a new training dataset "
+            "from the new group")
+    return table
+
+
+def added_files(path: Path, version: int) -> list[str]:
+    """The data files (relative paths) commit ``version`` added, from its log entry."""
+    from urllib.parse import unquote
+
+    entry = path / "_delta_log" / f"{version:020d}.json"
+    out = []
+    for line in entry.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            add = json.loads(line).get("add")
+            if add:
+                out.append(unquote(str(add["path"])))
+    return out
+
+
+def data_files(table: DeltaTable) -> list[str]:
+    """The data files (relative paths) of the table's version."""
+    return [str(p) for p in pa.table(table.get_add_actions(flatten=True)).column("path")
+            .to_pylist()]
 
 
 def _names(table: DeltaTable) -> list[str]:
@@ -139,7 +191,11 @@ def read(path: Path, version: int | None = None,
          columns: Sequence[str] | None = None) -> pd.DataFrame:
     """The table (at ``version`` if given) as pandas, from one consistent snapshot, oldest
     commit first (see the module doc); the hidden ORDER column is not returned."""
-    table = open_table(path, version)
+    return read_snapshot(open_table(path, version), columns)
+
+
+def read_snapshot(table: DeltaTable, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """:func:`read` of a table already opened at the wanted version."""
     if ORDER not in _names(table):
         return table.to_pandas(columns=list(columns) if columns else None)
     wanted = [*columns, ORDER] if columns else None

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pandas as pd
 
-from mlsys.errors import ArgumentSchemaError
+from mlsys.errors import ArgumentSchemaError, InvalidArgumentError, MlsysError
 from mlsys.store.api import TimeLike
 
 
@@ -19,7 +19,19 @@ def to_utc(value: TimeLike, what: str = "time") -> pd.Timestamp | None:
 
     Accepts datetimes (naive ones are UTC), dates (midnight UTC), epoch milliseconds and
     ISO strings such as ``"2024-01-31"`` or ``"2024-01-31 12:00:00"`` (UTC unless zoned).
+    Values outside what a table can hold (``10**20`` ms, year 10000) are refused by name.
     """
+    try:
+        return _to_utc(value, what)
+    except MlsysError:
+        raise
+    except (OverflowError, OSError, ValueError) as err:
+        raise InvalidArgumentError(
+            f"{what} {value!r} is outside the times a table can hold ({err}); give a datetime "
+            "between the years 1678 and 2262, or epoch milliseconds in that range") from None
+
+
+def _to_utc(value: TimeLike, what: str) -> pd.Timestamp | None:
     if value is None:
         return None
     if isinstance(value, bool):

@@ -1,0 +1,234 @@
+"""``mlsys verify``: the local store checked against what its catalog recorded.
+
+Per feature group: the table's log still reaches every commit the catalog recorded (a deleted
+latest commit silently rolls a group back), the table is the one recorded (its metadata id),
+every data file the latest version and each recorded training dataset read is present and has
+the sha256 recorded at its commit, and the online store holds exactly the latest row per key of
+the offline table. Per model: every file matches its recorded sha256. The catalog itself gets
+SQLite's ``quick_check``. Only the online store is repaired in place (rebuilt from the offline
+table); everything else names the file to restore from a backup.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlsys.errors import MlsysError
+from mlsys.store.api.verify import Problem, VerifyResult
+from mlsys.store.local import tables
+from mlsys.store.local.checksums import file_sha256, recorded_files
+from mlsys.store.local.damage import RESTORE, table_damaged, table_read_errors
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from mlsys.store.local.project import LocalProject
+
+
+class _Run:
+    """The state of one verify run."""
+
+    def __init__(self, project: LocalProject, repair: bool) -> None:
+        self.project = project
+        self.config = project.config
+        self.catalog = project.catalog
+        self.repair = repair
+        self.problems: list[Problem] = []
+        self.repaired: list[Problem] = []
+        self.checked: list[str] = []
+        self.unverified: list[str] = []
+
+    def problem(self, what: str, damage: str, repair: str = RESTORE) -> None:
+        self.problems.append(Problem(what, damage, repair))
+
+    def result(self) -> VerifyResult:
+        return VerifyResult(tuple(self.problems), tuple(self.repaired), tuple(self.checked),
+                            tuple(self.unverified))
+
+
+def _recorded_reads(catalog: Any) -> dict[str, list[tuple[str, int]]]:
+    """Table key -> (training dataset label, Delta version it read)."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for r in catalog.query("SELECT v.name, v.version AS vv, t.version, t.table_versions FROM "
+                           "training_datasets t JOIN feature_views v ON v.id = t.feature_view_id"):
+        label = f"training dataset {r['version']} of feature view {r['name']} v{r['vv']}"
+        for key, version in json.loads(r["table_versions"] or "{}").items():
+            if version is not None:
+                out.setdefault(str(key), []).append((label, int(version)))
+    return out
+
+
+def _check_catalog(run: _Run) -> None:
+    run.checked.append("catalog")
+    found = [str(r[0]) for r in run.catalog.query("PRAGMA quick_check")]
+    if found != ["ok"]:
+        run.problem(f"the catalog {run.config.catalog_path}", "; ".join(found[:5]))
+
+
+def _check_group(run: _Run, row: sqlite3.Row, reads: dict[str, list[tuple[str, int]]]) -> None:
+    name, version, group_id = str(row["name"]), int(row["version"]), int(row["id"])
+    what = f"feature group {name} v{version}"
+    run.checked.append(what)
+    path = run.config.table_dir(name, version)
+    files = recorded_files(run.catalog, group_id)
+    commits = [c for c, _, _ in files.values()]
+    commits += [int(r["v"]) for r in run.catalog.query(
+        "SELECT commit_version AS v FROM validation_reports WHERE feature_group_id = ? AND "
+        "commit_version IS NOT NULL", (group_id,))]
+    if not tables.exists(path):
+        if row["features"] is not None or commits:
+            run.problem(what, f"its table {str(path)!r} is missing or has no readable log")
+        return
+    try:
+        table = tables.open_table(path)
+    except table_read_errors() as err:
+        run.problem(what, str(table_damaged(path, what, err)))
+        return
+    current = table.version()
+    if commits and current < max(commits):
+        run.problem(what, f"its log ends at version {current}, but commits up to "
+                          f"{max(commits)} were recorded: the newest commit file(s) in "
+                          f"{str(path / '_delta_log')!r} were deleted, so the group reads as "
+                          "of an older version")
+    if row["table_id"] and tables.table_id(table) != row["table_id"]:
+        run.problem(what, f"the table at {str(path)!r} is not the one recorded (table id "
+                          f"{tables.table_id(table)}, recorded {row['table_id']}): it was "
+                          "replaced by another table's folder")
+    needed = {f: "the latest version" for f in tables.data_files(table)}
+    for label, v in reads.get(f"{name}_{version}", []):
+        try:
+            for f in tables.data_files(tables.open_table(path, v)):
+                needed.setdefault(f, label)
+        except table_read_errors():
+            run.problem(what, f"version {v}, which {label} read, is gone from the log",
+                        f"{RESTORE}; or make a new training dataset")
+    for rel, used in sorted(needed.items()):
+        _check_file(run, what, path, rel, used, files.get(rel))
+    for rel in sorted(set(files) - set(needed)):  # older versions' files, until gc removes them
+        if (path / rel).is_file():
+            _check_file(run, what, path, rel, "an older version (time travel)", files[rel])
+    if row["online_enabled"] and row["features"] is not None:
+        _check_online(run, name, version, current)
+
+
+def _check_file(run: _Run, what: str, table: Path, rel: str, used: str,
+                recorded: tuple[int, int, str] | None) -> None:
+    f = table / rel
+    if not f.is_file():
+        run.problem(what, f"data file {rel!r} of {used} is missing")
+        return
+    if recorded is None:
+        run.unverified.append(f"{table.name}/{rel}")
+        return
+    commit, size, sha = recorded
+    got_size, got_sha = file_sha256(f)
+    if (got_size, got_sha) != (size, sha):
+        run.problem(what, f"data file {rel!r} (of {used}, added by commit {commit}) has "
+                          f"sha256 {got_sha[:12]}... ({got_size} bytes), but {sha[:12]}... "
+                          f"({size} bytes) was recorded: it changed after its commit, so "
+                          "reads return other data")
+
+
+def _norm(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row comparable with ``==`` (NaN equals NaN here)."""
+    return tuple("NaN" if isinstance(v, float) and math.isnan(v) else v for v in row)
+
+
+def _check_online(run: _Run, name: str, version: int, current: int) -> None:
+    what = f"the online store of feature group {name} v{version}"
+    fs = run.project.get_feature_store()
+    path = run.config.table_dir(name, version)
+    fg = fs.get_feature_group(name, version)
+    try:
+        store = fg.online_store()
+        synced = store.synced_version()
+        stored = Counter(map(_norm, store.stored_rows()))
+        expected = Counter(map(_norm, store.expected_rows(tables.read_arrow(path, current))))
+        if stored == expected:  # a lagging version with the same rows (gc's compaction
+            return              # commit) is caught up by the next online read
+        damage = (f"it holds {sum(stored.values())} row(s) (as of table version {synced}), "
+                  f"the offline table's latest rows per key are {sum(expected.values())} (version "
+                  f"{current}); {sum((stored - expected).values())} stored row(s) differ")
+    except (MlsysError, OSError) as err:
+        damage = f"it cannot be read ({err})"
+    except Exception as err:  # sqlite3.DatabaseError of a damaged file
+        damage = f"it cannot be read ({type(err).__name__}: {err})"
+    problem = Problem(what, damage, "mlsys verify --repair rebuilds it from the offline table",
+                      repairable=True)
+    if not run.repair:
+        run.problems.append(problem)
+        return
+    _rebuild_online(run, name, version)
+    run.repaired.append(problem)
+
+
+def _rebuild_online(run: _Run, name: str, version: int) -> None:
+    from mlsys.store.local.locks import file_lock
+
+    fs = run.project.get_feature_store()
+    fg = fs.get_feature_group(name, version)
+    with file_lock(run.config.table_lock(name, version), run.config.lock_timeout_s,
+                   f"feature group {name} v{version}"):
+        fs.forget_online_store(name, version)
+        online = run.config.online_path(name, version)
+        for p in (online, Path(f"{online}-wal"), Path(f"{online}-shm")):
+            p.unlink(missing_ok=True)  # a damaged file is replaced, not patched
+        path = run.config.table_dir(name, version)
+        current = tables.current_version(path)
+        if current is not None:
+            fg.online_store().rebuild(tables.read_arrow(path, current), current)
+
+
+def _check_model(run: _Run, row: sqlite3.Row) -> None:
+    from mlsys.store.local.artefacts import stored_files
+
+    name, version = str(row["name"]), int(row["version"])
+    what = f"model {name} v{version}"
+    run.checked.append(what)
+    root = run.config.model_dir(name, version)
+    records = {str(r["path"]): (int(r["size"]), str(r["sha256"])) for r in run.catalog.query(
+        "SELECT path, size, sha256 FROM model_files WHERE model_id = ?", (int(row["id"]),))}
+    fix = f"re-save the model, or restore {str(root)!r} from a backup"
+    on_disk = stored_files(root) if root.is_dir() else set()
+    missing, extra = sorted(set(records) - on_disk), sorted(on_disk - set(records))
+    if missing:
+        run.problem(what, f"file(s) {missing} are missing from {str(root)!r}", fix)
+    if extra:
+        run.problem(what, f"file(s) {extra} in {str(root)!r} were not registered", fix)
+    for rel in sorted(set(records) & on_disk):
+        size, sha = file_sha256(root / rel)
+        if (size, sha) != records[rel]:
+            run.problem(what, f"file {rel!r} has sha256 {sha[:12]}... ({size} bytes), but "
+                              f"{records[rel][1][:12]}... ({records[rel][0]} bytes) was "
+                              "recorded at save", fix)
+
+
+def verify(project: LocalProject, repair: bool = False) -> VerifyResult:
+    """Check the whole store (see the module doc); with ``repair``, rebuild online stores."""
+    run = _Run(project, repair)
+    _check_catalog(run)
+    reads = _recorded_reads(run.catalog)
+    for row in run.catalog.query("SELECT * FROM feature_groups ORDER BY name, version"):
+        _check_group(run, row, reads)
+    for row in run.catalog.query("SELECT id, name, version FROM models ORDER BY name, version"):
+        _check_model(run, row)
+    return run.result()
+
+
+def check(project: object, repair: bool = False) -> VerifyResult:
+    """``verify`` of a project opened with ``mlsys.login()`` (other backends: their own
+    ``verify`` refuses), closing it afterwards."""
+    from mlsys.store.api import Project
+
+    assert isinstance(project, Project)
+    try:
+        return project.verify(repair)
+    finally:
+        project.close()
+
+
+__all__ = ["check", "verify"]
