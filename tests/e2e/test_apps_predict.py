@@ -12,17 +12,13 @@ import pytest
 from apps_support import Store
 
 from mlsys.apps.neighbours import INDEX_NEIGHBOURS, MODEL_NEIGHBOURS, neighbour_finder
-from mlsys.apps.predict import (
-    iris_examples,
-    iris_fields,
-    predict_iris,
-    predict_wine,
-    wine_fields,
-    wine_fields_from,
-)
 from mlsys.errors import SchemaError
 from mlsys.serving import LoadedModel, ModelCache, load_best_model
 from mlsys.systems import get_system
+from mlsys.systems.iris.app import predict_iris
+from mlsys.systems.iris.inputs import iris_examples, iris_fields
+from mlsys.systems.wine.app import predict_wine
+from mlsys.systems.wine.inputs import wine_fields, wine_fields_from
 
 IRIS = get_system("iris")
 WINE = get_system("wine")
