@@ -117,9 +117,9 @@ def _code_strings(path: Path) -> list[tuple[int, str]]:
     out = []
     tokens = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
     for tok in tokens:
-        if tok.type in (tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", -1)):
-            if tok.start[0] not in docstrings:
-                out.append((tok.start[0], tok.string))
+        strings = (tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", -1))
+        if tok.type in strings and tok.start[0] not in docstrings:
+            out.append((tok.start[0], tok.string))
     return out
 
 
