@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from benchmarks.context import python
 from benchmarks.harness import BenchmarkError, Case, Figure, Goal, compare
+from mlsys.systems.base import MODEL_FILE  # the one file name the registry's loader reads
 
 if TYPE_CHECKING:
     from benchmarks.context import Context
     from mlsys.store.api import Model
 
 MODEL_NAME = "wine_model"  # the wine system's registry name, so load_best_model finds it
-MODEL_FILE = "model.pkl"
 
 
 def register(ctx: Context, model: Any, f1: float, workdir: Path) -> Model:
