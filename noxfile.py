@@ -38,6 +38,13 @@ def _extra(name: str) -> list[str]:
     return list(extras[name])
 
 
+def _systems(session: nox.Session) -> list[str]:
+    """The registered systems, as the installed ``mlsys systems`` lists them (one registry,
+    read in the session's venv, so nox itself needs none of mlsys's dependencies)."""
+    out = session.run("mlsys", "systems", silent=True, env=_env())
+    return str(out).split() if out else []  # None: --install-only ran nothing
+
+
 def _env() -> dict[str, str]:
     env = {"MLSYS_HOME": STORE, "GX_ANALYTICS_ENABLED": "False",
            "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "MPLBACKEND": "Agg"}
@@ -92,27 +99,27 @@ def validate(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def backfill(session: nox.Session) -> None:
-    """Load the real data of both systems into their feature groups (idempotent)."""
+    """Load the real data of every system into its feature group (idempotent)."""
     _install(session, "")
-    for system in ("iris", "wine"):
+    for system in _systems(session):
         session.run("mlsys", "backfill", system, env=_env())
 
 
 @nox.session(python=PYTHON)
 def train(session: nox.Session) -> None:
-    """Train and register the models of both systems (backfilling first if the store is new)."""
+    """Train and register the models of every system (backfilling first if the store is new)."""
     _install(session, "")
-    for system in ("iris", "wine"):
+    for system in _systems(session):
         session.run("mlsys", "backfill", system, env=_env())  # idempotent
         session.run("mlsys", "train", system, env=_env())
 
 
 @nox.session(python=PYTHON)
 def daily(session: nox.Session) -> None:
-    """Daily features (catching up missed days) then batch inference, for both systems."""
+    """Daily features (catching up missed days) then batch inference, for every system."""
     _install(session, "")
     env = _env()
-    for system in ("iris", "wine"):
+    for system in _systems(session):
         # backfill and train --if-missing do nothing on a running store; on an empty one
         # (a new Hopsworks project, a lost cache) they make the first scheduled run work
         session.run("mlsys", "backfill", system, env=env)

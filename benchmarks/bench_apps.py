@@ -42,7 +42,7 @@ def wine_requests(n: int, seed: int = 5) -> list[tuple[str, dict[str, float]]]:
     """``n`` requests (type, measurements) drawn from the real wines, so all are in range."""
     import numpy as np
 
-    from mlsys.systems import wine
+    from mlsys.systems.wine import data as wine
 
     real = wine.load()
     rows = real.iloc[np.random.default_rng(seed).integers(0, len(real), size=n)]
@@ -53,7 +53,7 @@ def wine_requests(n: int, seed: int = 5) -> list[tuple[str, dict[str, float]]]:
 def _one_row(request: tuple[str, dict[str, float]]) -> pd.DataFrame:
     import pandas as pd
 
-    from mlsys.systems import wine
+    from mlsys.systems.wine import data as wine
 
     kind, values = request
     row = {**values, "type_white": float(kind == "white")}
@@ -62,9 +62,9 @@ def _one_row(request: tuple[str, dict[str, float]]) -> pd.DataFrame:
 
 def bench_predict(ctx: Context) -> list[Figure]:
     """``predict_wine`` (checks + frame + predict_proba) vs ``predict_proba`` on a ready row."""
-    from mlsys.apps.predict import predict_wine
     from mlsys.serving import load_best_model
     from mlsys.systems import get_system
+    from mlsys.systems.wine.app import predict_wine
 
     ensure_registered(ctx)
     model = load_best_model(ctx.project, get_system("wine"))
@@ -142,7 +142,7 @@ def predict_endpoint(client: Any) -> tuple[str, int]:
 
 def http_arguments(request: tuple[str, dict[str, float]]) -> list[Any]:
     """Positional inputs of the wine app: the type, then each measurement in field order."""
-    from mlsys.apps.predict import wine_fields
+    from mlsys.systems.wine.inputs import wine_fields
 
     kind, values = request
     return [kind, *(values[f.name] for f in wine_fields())]

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from benchmarks.context import python
 from benchmarks.harness import BenchmarkError, Case, Figure, Goal, compare
+from mlsys.systems.base import MODEL_FILE  # the one file name the registry's loader reads
 
 if TYPE_CHECKING:
     from benchmarks.context import Context
     from mlsys.store.api import Model
 
 MODEL_NAME = "wine_model"  # the wine system's registry name, so load_best_model finds it
-MODEL_FILE = "model.pkl"
 
 
 def register(ctx: Context, model: Any, f1: float, workdir: Path) -> Model:
@@ -24,7 +24,7 @@ def register(ctx: Context, model: Any, f1: float, workdir: Path) -> Model:
     import joblib
 
     from mlsys.store.api import ModelSchema, Schema
-    from mlsys.systems import wine
+    from mlsys.systems.wine import data as wine
 
     workdir.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, workdir / MODEL_FILE)
@@ -123,7 +123,8 @@ def bench_batch(ctx: Context) -> list[Figure]:
     from mlsys.pipelines.common import feature_group
     from mlsys.pipelines.infer import predict_new
     from mlsys.pipelines.train import feature_view
-    from mlsys.systems import get_system, wine
+    from mlsys.systems import get_system
+    from mlsys.systems.wine import data as wine
 
     ensure_registered(ctx)
     system = get_system("wine")

@@ -63,7 +63,7 @@ def sqlite_bulk_insert(path: Path, df: pd.DataFrame) -> sqlite3.Connection:
 
 
 def online_group(ctx: Context, name: str) -> FeatureGroup:
-    from mlsys.systems import wine
+    from mlsys.systems.wine import data as wine
 
     return ctx.project.get_feature_store().get_or_create_feature_group(
         name, 1, primary_key=[KEY], event_time=wine.EVENT_TIME, online_enabled=True)
@@ -106,7 +106,7 @@ def bench_online_lookup(ctx: Context) -> list[Figure]:
     """``get_feature_vector`` for one key vs a SQLite primary-key SELECT, call by call."""
     import numpy as np
 
-    from mlsys.systems import wine
+    from mlsys.systems.wine import data as wine
 
     df = online_frame(ctx)
     if "online_group" not in ctx._cache:  # online_insert did not run: build them untimed

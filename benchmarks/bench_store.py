@@ -50,8 +50,8 @@ def upsert_batch(existing: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    from mlsys.systems import wine
     from mlsys.systems.base import REFERENCE_TIME
+    from mlsys.systems.wine import data as wine
 
     rng = np.random.default_rng(seed)
     half = n // 2
@@ -72,7 +72,7 @@ def bench_upsert(ctx: Context) -> list[Figure]:
     """Upsert a batch (half updates, half new) into the big group vs a bare Delta MERGE."""
     from deltalake import DeltaTable, write_deltalake
 
-    from mlsys.systems import wine
+    from mlsys.systems.wine import data as wine
 
     df = ctx.big_frame()
     fg = ctx.big_group()
@@ -116,7 +116,7 @@ def bench_read(ctx: Context) -> list[Figure]:
     """Read the big group, and a feature view's training data, vs ``DeltaTable.to_pandas``."""
     from deltalake import DeltaTable
 
-    from mlsys.systems import wine
+    from mlsys.systems.wine import data as wine
 
     fg = ctx.big_group()
     path = delta_path(fg)
@@ -152,7 +152,7 @@ def bench_pit(ctx: Context) -> list[Figure]:
     import pandas as pd
     from deltalake import DeltaTable
 
-    from mlsys.systems import wine
+    from mlsys.systems.wine import data as wine
 
     pit = ctx.pit()
     fs = ctx.project.get_feature_store()

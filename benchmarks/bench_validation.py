@@ -44,7 +44,7 @@ def bare_ge_validator(suite_path: str) -> Any:
 
 def bench_validation(ctx: Context) -> list[Figure]:
     """``check_frame`` (wine Pandera schema) + ``validate_frame`` (wine suite) vs bare GE."""
-    from mlsys.systems import wine
+    from mlsys.systems.wine import data as wine
     from mlsys.validation.engine import validate_frame
     from mlsys.validation.schemas import check_frame
     from mlsys.validation.suite_io import load_suite_file, suite_directories

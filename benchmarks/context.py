@@ -128,7 +128,7 @@ class Context:
     def new_group(self, name: str, frame: pd.DataFrame | None = None, online: bool = False,
                   primary_key: tuple[str, ...] | None = None) -> FeatureGroup:
         """A new wine-keyed group ``name`` v1, filled with ``frame`` when given."""
-        from mlsys.systems import wine
+        from mlsys.systems.wine import data as wine
 
         fg = self.project.get_feature_store().get_or_create_feature_group(
             name, 1, primary_key=list(primary_key or wine.PRIMARY_KEY),

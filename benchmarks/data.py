@@ -45,8 +45,8 @@ def wine_rows(n: int, seed: int = 0, start: Any = None, step_s: int = 1) -> pd.D
     import numpy as np
     import pandas as pd
 
-    from mlsys.systems import wine
     from mlsys.systems.base import REFERENCE_TIME
+    from mlsys.systems.wine import data as wine
 
     real = wine.load()
     rng = np.random.default_rng(seed)
@@ -88,8 +88,8 @@ def pit_frames(entity_rows: int, feature_rows: int, seed: int = 1) -> PitFrames:
     import numpy as np
     import pandas as pd
 
-    from mlsys.systems import wine
     from mlsys.systems.base import REFERENCE_TIME
+    from mlsys.systems.wine import data as wine
 
     rng = np.random.default_rng(seed)
     n_entities = max(1, feature_rows // PIT_ROWS_PER_ENTITY)
@@ -120,8 +120,8 @@ def trained_knn() -> tuple[Any, float]:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from mlsys.systems import wine
-    from mlsys.systems.wine_model import split
+    from mlsys.systems.wine import data as wine
+    from mlsys.systems.wine.model import split
 
     x_train, x_test, y_train, y_test = split(wine.load())
     model = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=15))

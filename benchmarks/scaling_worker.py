@@ -61,7 +61,7 @@ def measure(op: str, rows: int, home: Path) -> dict[str, Any]:
 
     import mlsys
     from benchmarks.data import frame_bytes, wine_rows
-    from mlsys.systems import wine
+    from mlsys.systems.wine import data as wine
 
     project = mlsys.login(backend="local", home=home)
     fs = project.get_feature_store()

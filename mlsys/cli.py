@@ -11,12 +11,16 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from mlsys.apps import APPS
+from mlsys.systems import SYSTEMS
+
 if TYPE_CHECKING:
     from mlsys.store.api import Project
 
 app = typer.Typer(
     name="mlsys",
-    help="Serverless ML systems (Iris, Wine Quality) on an embedded or Hopsworks feature store.\n\n"
+    help=f"Serverless ML systems ({', '.join(SYSTEMS.names())}) on an embedded or Hopsworks "
+    "feature store.\n\n"
     "The store is chosen by MLSYS_BACKEND (local | hopsworks) and MLSYS_HOME (local root, "
     "default ~/.mlsys).",
     no_args_is_help=True,
@@ -29,16 +33,9 @@ EXIT_FAILED = 1  # a failed validation or pipeline
 EXIT_USAGE = 2  # bad usage (typer/click use 2 too)
 
 
-class SystemName(StrEnum):
-    iris = "iris"
-    wine = "wine"
-
-
-class AppName(StrEnum):
-    iris = "iris"
-    wine = "wine"
-    iris_dashboard = "iris-dashboard"
-    wine_dashboard = "wine-dashboard"
+# the choices come from the registries (listing them imports no system and no app)
+SystemName = StrEnum("SystemName", [(n, n) for n in SYSTEMS.names()])  # type: ignore[misc]
+AppName = StrEnum("AppName", [(n, n) for n in APPS.names()])  # type: ignore[misc]
 
 
 def _project(create: bool = True) -> Project:
@@ -208,10 +205,13 @@ def eda(
 
     Example: mlsys eda wine --out reports/eda
     """
-    if system is not SystemName.wine:
-        raise typer.BadParameter("only the wine system has an EDA report", param_hint="SYSTEM")
-    from mlsys.systems.wine_eda import write_eda_report
+    from mlsys.systems import get_system
 
+    write_eda_report = _run(lambda: get_system(system.value)).eda
+    if write_eda_report is None:
+        having = _run(lambda: [n for n in SYSTEMS.names() if get_system(n).eda is not None])
+        raise typer.BadParameter(f"the {system.value} system has no EDA report; systems with "
+                                 f"one: {', '.join(having) or 'none'}", param_hint="SYSTEM")
     _say(str(_run(lambda: write_eda_report(out))))
 
 
@@ -259,7 +259,7 @@ def demo(
         min=1, help="Retrain every N days, as the training workflow would (default: once)")
     ] = None,
 ) -> None:
-    """Both systems on their schedule: backfill, train, then day by day the daily data and
+    """Every system on its schedule: backfill, train, then day by day the daily data and
     batch inference (optionally retraining); then the EDA and data-quality reports.
 
     Example: mlsys demo --fresh --days 30
@@ -367,6 +367,16 @@ def space(
     _say("  Space variables: " + " ".join(f"{k}={v}" for k, v in r.variables.items()))
     if push is not None:
         _say(_run(lambda: push_space(r, push, token)))
+
+
+@app.command()
+def systems() -> None:
+    """List the registered systems, one name a line (what the noxfile and workflows loop over).
+
+    Example: mlsys systems
+    """
+    for name in SYSTEMS.names():
+        _say(name)
 
 
 @app.command()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlsys.errors import PipelineError
+from mlsys.systems.base import BEST_METRIC, MODEL_FILE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -16,8 +17,8 @@ if TYPE_CHECKING:
     from mlsys.store.api import Model, Project
     from mlsys.systems.base import System
 
-BEST_METRIC = "macro_f1"
-MODEL_FILE = "model.pkl"
+__all__ = ["BEST_METRIC", "MODEL_FILE", "LoadedModel", "ModelCache", "ModelInfo", "best_model",
+           "load_best_model", "model_info", "scores_description"]
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,10 @@ def load_best_model(project: Project, system: System) -> LoadedModel:
 
 
 def best_model(project: Project, system: System) -> Model | None:
-    """The registered version of the system's model with the best ``BEST_METRIC``, or None."""
-    best = project.get_model_registry().get_best_model(system.model_name, BEST_METRIC, "max")
+    """The registered version of the system's model with the best ``system.best_metric``
+    (higher is better), or None."""
+    best = project.get_model_registry().get_best_model(system.model_name, system.best_metric,
+                                                       "max")
     return None if best is None or best.version is None else best
 
 

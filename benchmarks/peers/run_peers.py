@@ -80,7 +80,7 @@ def feast_figures(ctx: Any, rows: int, reps: int, lookups: int) -> list[PeerFigu
     from benchmarks.bench_online import KEY, online_group
     from benchmarks.data import pit_frames, wine_rows
     from benchmarks.peers import feast_side as feast
-    from mlsys.systems import wine
+    from mlsys.systems.wine import data as wine
 
     features = list(wine.FEATURES)
     frame = wine_rows(rows, seed=0)

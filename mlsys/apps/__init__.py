@@ -1,32 +1,44 @@
-"""The Gradio apps (Iris and Wine predictors, their monitoring dashboards), built on demand.
+"""The Gradio apps (each system's predictor and monitoring dashboard), built on demand.
 
 ``build_app(name, project)`` returns a ``gr.Blocks`` without launching it; the CLI's ``serve``
 and the Spaces under ``spaces/`` launch it. Gradio is imported only when an app is built.
+Every system of :data:`mlsys.systems.SYSTEMS` has two apps, ``<system>`` and
+``<system>-dashboard``, built by ``build_app`` and ``build_dashboard`` of its ``app`` module.
 """
 
 from __future__ import annotations
 
 import errno
-import importlib
 import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mlsys.errors import ConfigurationError, NotFoundError
+from mlsys.errors import ConfigurationError
 from mlsys.extras import missing_extra
+from mlsys.registry import LazyRegistry
+from mlsys.systems import SYSTEMS
 
 if TYPE_CHECKING:
     import gradio as gr
 
     from mlsys.store.api import Project
 
+DASHBOARD_SUFFIX = "-dashboard"
+
+
+def _app_entries() -> dict[str, str]:
+    entries: dict[str, str] = {}
+    for system in SYSTEMS.names():
+        module = SYSTEMS[system][0]
+        entries[system] = f"{module}.app:build_app"
+        entries[f"{system}{DASHBOARD_SUFFIX}"] = f"{module}.app:build_dashboard"
+    return entries
+
+
 # app name -> (module, builder function); the module is imported only when the app is built
-APPS: dict[str, tuple[str, str]] = {
-    "iris": ("mlsys.apps.iris", "build_iris_app"),
-    "wine": ("mlsys.apps.wine", "build_wine_app"),
-    "iris-dashboard": ("mlsys.apps.dashboard", "build_iris_dashboard"),
-    "wine-dashboard": ("mlsys.apps.dashboard", "build_wine_dashboard"),
-}
+APPS: LazyRegistry[Callable[[Project], gr.Blocks]] = LazyRegistry(
+    "app", _app_entries(), Callable,  # type: ignore[arg-type]  # the ABC: any callable
+)
 
 
 def load_app_builder(name: str) -> Callable[[Project], gr.Blocks]:
@@ -34,19 +46,14 @@ def load_app_builder(name: str) -> Callable[[Project], gr.Blocks]:
 
     Imported before any store is opened, so a missing ``ui`` extra is reported first.
     """
-    target = APPS.get(name)
-    if target is None:
-        raise NotFoundError("app", name, APPS)
-    module, builder = target
+    APPS.target(name)  # an unknown name lists the known ones
     try:
-        loaded = importlib.import_module(module)
+        return APPS.load(name)
     except ImportError as err:
         missing = missing_extra(err, f"the {name} app")
         if missing is None:
             raise
         raise missing from None
-    build: Callable[[Project], gr.Blocks] = getattr(loaded, builder)
-    return build
 
 
 def build_app(name: str, project: Project) -> gr.Blocks:

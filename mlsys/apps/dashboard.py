@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -101,7 +102,7 @@ def render(data: DashboardData) -> tuple[Any, ...]:
         if data.drift is not None and data.reference is not None and data.current is not None:
             reference, current = data.reference, data.current
             drift = _png(lambda p: monitoring.drift_png(
-                reference, current, list(system.features), p, report=data.drift,
+                reference, current, list(system.numeric_features), p, report=data.drift,
                 title=f"{system.name}: daily vs real data", reference_name="real",
                 current_name="daily"), work, "drift")
     return (headline(data), latest_text(data), picture, describe_model(data.model, system),
@@ -114,6 +115,11 @@ def render(data: DashboardData) -> tuple[Any, ...]:
 def _image(label: str, elem_id: str) -> gr.Image:
     """An output image of a drawn figure (PNG, so lines and text stay crisp)."""
     return gr.Image(label=label, type="pil", format="png", interactive=False, elem_id=elem_id)
+
+
+def dashboard_for(system: System) -> Callable[[Project], gr.Blocks]:
+    """The one-argument builder of ``system``'s dashboard (what the app registry loads)."""
+    return functools.partial(build_dashboard, system=system)
 
 
 def build_dashboard(project: Project, system: System) -> gr.Blocks:
@@ -155,17 +161,3 @@ def build_dashboard(project: Project, system: System) -> gr.Blocks:
         button.click(refresh, None, outputs, api_name="refresh")
         demo.load(refresh, None, outputs, api_name=False)
     return demo
-
-
-def build_iris_dashboard(project: Project) -> gr.Blocks:
-    """The Iris monitoring dashboard."""
-    from mlsys.systems import get_system
-
-    return build_dashboard(project, get_system("iris"))
-
-
-def build_wine_dashboard(project: Project) -> gr.Blocks:
-    """The Wine Quality monitoring dashboard."""
-    from mlsys.systems import get_system
-
-    return build_dashboard(project, get_system("wine"))

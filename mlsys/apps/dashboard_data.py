@@ -147,11 +147,11 @@ def read_dashboard(project: Project, system: System) -> DashboardData:
         return DashboardData(system, model=_best_model(project, system), missing=(foreign,))
     times = pd.to_datetime(rows[system.event_time], utc=True)
     is_real = (times <= pd.Timestamp(REFERENCE_TIME)).to_numpy()
-    reference = rows.loc[is_real, list(system.features)].reset_index(drop=True)
-    current = rows.loc[~is_real, list(system.features)].reset_index(drop=True)
+    reference = rows.loc[is_real, list(system.numeric_features)].reset_index(drop=True)
+    current = rows.loc[~is_real, list(system.numeric_features)].reset_index(drop=True)
     if current.empty:
         missing.append(f"no daily data yet: run `mlsys daily {system.name} --catch-up`")
-    drift = (feature_drift(reference, current, list(system.features))
+    drift = (feature_drift(reference, current, list(system.numeric_features))
              if not current.empty and not reference.empty else None)
 
     model = _best_model(project, system)

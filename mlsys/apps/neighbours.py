@@ -26,11 +26,10 @@ SHOWN = 5  # neighbours shown in the apps
 MODEL_NEIGHBOURS = "model"  # kind: the served KNN's own neighbours
 INDEX_NEIGHBOURS = "index"  # kind: a NearestNeighbors index on scaled real data
 _ALIGNMENT_CHECKS = 20  # training rows re-found to prove the row order matches the model's
-_NOUNS = {"wine": "wines", "iris": "flowers"}
 
 
 def _noun(system: System) -> str:
-    return _NOUNS.get(system.name, "items")
+    return system.items
 
 
 @dataclass(frozen=True)

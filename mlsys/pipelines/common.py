@@ -19,8 +19,6 @@ IMAGES_DIR = "Resources/images"
 
 def feature_group(project: Project, system: System) -> FeatureGroup:
     """The system's feature group, created on first use with its GE suite attached STRICT."""
-    from mlsys.validation.suite_io import load_suite_file
-
     fs = project.get_feature_store()
     fg = fs.get_or_create_feature_group(
         name=system.feature_group, version=system.version,
@@ -29,7 +27,7 @@ def feature_group(project: Project, system: System) -> FeatureGroup:
         reject_duplicate_keys=True,  # mlsys's own data has unique keys: a repeat is a bug
     )
     if fg.get_expectation_suite() is None or fg.validation_ingestion_policy != "STRICT":
-        fg.save_expectation_suite(load_suite_file(system.suite_file),
+        fg.save_expectation_suite(system.suite(),
                                   validation_ingestion_policy="strict", overwrite=True)
     return fg
 

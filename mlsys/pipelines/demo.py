@@ -2,8 +2,8 @@
 
 Per system: backfill the real data, train on what exists, then day by day the daily feature
 pipeline and batch inference (and a retrain every ``retrain_every`` days, as the training
-workflow would), so every day's row is predicted by a model that never saw it. Then the wine
-EDA and the data-quality report.
+workflow would), so every day's row is predicted by a model that never saw it. Then the EDA
+report of each system that has one and the data-quality report.
 """
 
 from __future__ import annotations
@@ -99,20 +99,22 @@ def _run_system(project: Project, system: System, days: list[date], retrain_ever
     return lines, evaluation
 
 
-def run_demo(project: Project, days: int = 30, systems: Sequence[str] = ("iris", "wine"),
+def run_demo(project: Project, days: int = 30, systems: Sequence[str] | None = None,
              report_dir: Path | None = None, end: date | None = None,
              progress: Progress | None = None, retrain_every: int | None = None) -> DemoResult:
     """Per system backfill, train, then ``days`` days up to ``end`` (default today) of the daily
-    pipeline and batch inference (a retrain every ``retrain_every`` days); then the wine EDA
-    and the data-quality report. ``progress`` shows each step (default: silent)."""
+    pipeline and batch inference (a retrain every ``retrain_every`` days); then each system's
+    EDA report (if it has one) and the data-quality report. ``systems`` defaults to every
+    registered system; ``progress`` shows each step (default: silent)."""
     from mlsys.pipelines.daily import today
     from mlsys.pipelines.validate import validate_all
     from mlsys.progress import SilentProgress
-    from mlsys.systems import get_system
+    from mlsys.systems import SYSTEMS, get_system
 
     if retrain_every is not None and retrain_every < 1:
         raise InvalidArgumentError(f"--retrain-every {retrain_every} is not a number of days; "
                                    "give 1 or more, or leave it out to train once")
+    systems = tuple(SYSTEMS.names() if systems is None else systems)
     progress = progress or SilentProgress()
     end = end or today()
     schedule = [end - timedelta(days=k) for k in range(days - 1, -1, -1)]
@@ -126,14 +128,15 @@ def run_demo(project: Project, days: int = 30, systems: Sequence[str] = ("iris",
         steps.extend(lines)
         if evaluation is not None:
             evaluations[name] = evaluation
-    if "wine" in systems:
-        from mlsys.systems.wine_eda import write_eda_report
-
-        with progress.step("wine: EDA report (charts and the 3- vs 7-class study)") as s:
-            eda = write_eda_report(out / "wine_eda").resolve()
+    for name in systems:
+        system = get_system(name)
+        if system.eda is None:
+            continue
+        with progress.step(f"{name}: EDA report ({system.eda_contents})") as s:
+            eda = system.eda(out / f"{name}_eda").resolve()
             s.done(str(eda))
         reports.append(eda)
-        steps.append(f"wine: EDA report {eda}")
+        steps.append(f"{name}: EDA report {eda}")
     with progress.step("data-quality report (every suite and schema)") as s:
         q = validate_all(project, out / "quality")
         verdict = "all suites and schemas pass" if q.success else "FAILURES, see the report"
@@ -164,6 +167,14 @@ def _quoted(text: str) -> str:
     return shlex.quote(text)
 
 
+def _featured(result: DemoResult) -> str:
+    """The system whose dashboard the closing block suggests: the first with an EDA report
+    (the richest to look at), else the first one run."""
+    eda = [r.parent.name.removesuffix("_eda") for r in result.reports
+           if r.parent.name.endswith("_eda")]
+    return next((n for n in eda if n in result.systems), result.systems[0])
+
+
 def what_next(result: DemoResult, settings: Settings, command: str = "mlsys") -> list[str]:
     """The closing block: the store, the reports as file:// URLs, the commands to look at it
     (``command`` is how this shell runs mlsys, e.g. a virtual environment's path to it)."""
@@ -176,7 +187,7 @@ def what_next(result: DemoResult, settings: Settings, command: str = "mlsys") ->
     for i, report in enumerate(result.reports):
         lines.append(f"  {'reports:' if i == 0 else '        '} {report.as_uri()}")
     lines.append(f"  status:  {env} status")
-    app = "wine-dashboard" if "wine" in result.systems else f"{result.systems[0]}-dashboard"
+    app = f"{_featured(result)}-dashboard"
     if importlib.util.find_spec("gradio") is None:
         lines.append("  serve:   pip install 'mlsys[ui]'   (the apps need gradio), then")
         lines.append(f"           {env} serve {app}")

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from mlsys.errors import PipelineError
 from mlsys.pipelines.common import IMAGES_DIR, existing_feature_group
+from mlsys.systems.base import BEST_METRIC, MODEL_FILE
 
 if TYPE_CHECKING:
     from mlsys.store.api import FeatureView, Model, Project
     from mlsys.systems.base import System
     from mlsys.training import TrainedModel
 
-MODEL_FILE = "model.pkl"
 VIEW_VERSION = 1
 TEST_SIZE = 0.2
 
@@ -42,12 +42,13 @@ class TrainResult:
     models: tuple[RegisteredModel, ...]
     skipped: str = ""  # why nothing was trained (``if_missing`` and a model exists), else ""
     study: str = ""  # the system's training study (wine: 3 classes vs 7 qualities), if any
+    best_metric: str = BEST_METRIC  # the metric that picks the best model (the system's)
 
     @property
     def best(self) -> RegisteredModel:
         if not self.models:
             raise PipelineError(f"{self.system}: no model was trained ({self.skipped})")
-        return max(self.models, key=lambda m: (m.metrics.get("macro_f1", 0.0), m.version))
+        return max(self.models, key=lambda m: (m.metrics.get(self.best_metric, 0.0), m.version))
 
 
 def feature_view(project: Project, system: System) -> FeatureView:
@@ -132,11 +133,11 @@ def train(project: Project, system: System, seed: int = 42,
             registered.append(RegisteredModel(system.model_name, t.name, model.version,
                                               _float_metrics(t.metrics)))
         best = max(zip(trained, registered, strict=True),
-                   key=lambda p: (p[1].metrics.get("macro_f1", 0.0), p[1].version))
+                   key=lambda p: (p[1].metrics.get(system.best_metric, 0.0), p[1].version))
         cm = Path(tmp) / best[0].name / "confusion_matrix.png"
         target = Path(tmp) / f"{system.name}_confusion_matrix_training.png"
         cm.replace(target)
         project.get_dataset_api().upload(str(target), IMAGES_DIR, overwrite=True)
     study = system.training_study(seed) if system.training_study is not None else ""
     return TrainResult(system.name, td_version, len(x_train), len(x_test), tuple(registered),
-                       study=study)
+                       study=study, best_metric=system.best_metric)

@@ -1,23 +1,26 @@
-"""The reference systems (Iris, Wine Quality), each a :class:`~mlsys.systems.base.System` spec."""
+"""The reference systems, each a ``systems/<name>/`` package whose ``SYSTEM`` is its spec.
+
+:data:`SYSTEMS` is the one table of them: the CLI's choices, the apps, the validation run and the
+noxfile's loops (through ``mlsys systems``) all list it, so a new system is a new folder plus
+one line here.
+"""
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING
+from mlsys.registry import LazyRegistry
+from mlsys.systems.base import System
 
-from mlsys.errors import NotFoundError
-
-if TYPE_CHECKING:
-    from mlsys.systems.base import System
-
-# short name -> module holding a module-level ``SYSTEM``; imported on use only
-SYSTEMS: dict[str, str] = {"iris": "mlsys.systems.iris", "wine": "mlsys.systems.wine"}
+# short name -> "module:SYSTEM"; a module is imported only when its system is used
+SYSTEMS: LazyRegistry[System] = LazyRegistry("system", {
+    "iris": "mlsys.systems.iris:SYSTEM",
+    "wine": "mlsys.systems.wine:SYSTEM",
+    "penguins": "mlsys.systems.penguins:SYSTEM",
+}, System)
 
 
 def get_system(name: str) -> System:
     """The system called ``name``; unknown names list the known ones."""
-    module = SYSTEMS.get(name)
-    if module is None:
-        raise NotFoundError("system", name, SYSTEMS)
-    system: System = importlib.import_module(module).SYSTEM
-    return system
+    return SYSTEMS.load(name)
+
+
+__all__ = ["SYSTEMS", "System", "get_system"]

@@ -2,8 +2,8 @@
 
 import mlsys
 from mlsys.apps.common import launch_options
-from mlsys.apps.iris import build_iris_app
+from mlsys.systems.iris.app import build_app
 
 if __name__ == "__main__":
     # binds 127.0.0.1 unless --host or GRADIO_SERVER_NAME says otherwise (Spaces set 0.0.0.0)
-    build_iris_app(mlsys.login()).launch(**launch_options())
+    build_app(mlsys.login()).launch(**launch_options())

@@ -2,8 +2,8 @@
 
 import mlsys
 from mlsys.apps.common import launch_options
-from mlsys.apps.dashboard import build_wine_dashboard
+from mlsys.systems.wine.app import build_dashboard
 
 if __name__ == "__main__":
     # binds 127.0.0.1 unless --host or GRADIO_SERVER_NAME says otherwise (Spaces set 0.0.0.0)
-    build_wine_dashboard(mlsys.login()).launch(**launch_options())
+    build_dashboard(mlsys.login()).launch(**launch_options())

@@ -11,9 +11,13 @@ import pandas as pd
 import pytest
 
 from mlsys.errors import SchemaError
-from mlsys.monitoring import draw_flower, predicted_vs_actual_flower_png, wine_card_png
-from mlsys.monitoring.flower import FlowerSize, variety_colours
-from mlsys.monitoring.wine_card import chemistry_rows
+from mlsys.systems.iris.flower import (
+    FlowerSize,
+    draw_flower,
+    predicted_vs_actual_flower_png,
+    variety_colours,
+)
+from mlsys.systems.wine.card import chemistry_rows, wine_card_png
 
 SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
 VIRGINICA = {"sepal_length": 7.7, "sepal_width": 3.8, "petal_length": 6.7, "petal_width": 2.2}

@@ -13,10 +13,10 @@ from sklearn.datasets import load_iris
 from mlsys.errors import SchemaError
 from mlsys.systems import get_system
 from mlsys.systems.base import REFERENCE_TIME, day_start
-from mlsys.systems.iris import (
+from mlsys.systems.iris import SYSTEM
+from mlsys.systems.iris.data import (
     CLASSES,
     FEATURES,
-    SYSTEM,
     day_key,
     generate,
     schema,

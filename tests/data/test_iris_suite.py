@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from mlsys.systems.base import REFERENCE_TIME
-from mlsys.systems.iris import BOUNDS, CLASSES, FEATURES, SYSTEM, generate, with_keys
+from mlsys.systems.iris import SYSTEM
+from mlsys.systems.iris.data import BOUNDS, CLASSES, FEATURES, generate, with_keys
 from mlsys.validation.engine import validate_frame
 from mlsys.validation.suite_io import load_suite_file
 from mlsys.validation.types import ExpectationSuite, ValidationReport

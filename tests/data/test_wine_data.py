@@ -13,19 +13,19 @@ import pytest
 
 from mlsys.systems import get_system
 from mlsys.systems.base import REFERENCE_TIME
-from mlsys.systems.wine import (
+from mlsys.systems.wine import SYSTEM
+from mlsys.systems.wine.data import (
     CLASSES,
     COLUMNS,
     FEATURES,
     PRIMARY_KEY,
-    SYSTEM,
     clean,
     clean_result,
     feature_schema,
     load,
     read_raw,
 )
-from mlsys.systems.wine_eda import SUITE_MARGIN, SUITE_PATH, build_suite, key_counts, suite_text
+from mlsys.systems.wine.eda import SUITE_MARGIN, SUITE_PATH, build_suite, key_counts, suite_text
 from mlsys.validation.engine import validate_frame
 from mlsys.validation.suite_io import load_suite_file
 

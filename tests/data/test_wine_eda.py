@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlsys.systems.wine import read_raw
-from mlsys.systems.wine_eda import (
+from mlsys.systems.wine.data import read_raw
+from mlsys.systems.wine.eda import (
     correlation_matrix,
     red_white_evidence,
     sulfur_correlation,

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 
 from mlsys.systems.base import day_start
-from mlsys.systems.wine import (
+from mlsys.systems.wine import SYSTEM
+from mlsys.systems.wine.data import (
     COLUMNS,
     DECIMALS,
     MEASUREMENTS,
     PRIMARY_KEY,
-    SYSTEM,
     feature_schema,
     generate,
     load,

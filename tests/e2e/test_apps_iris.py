@@ -15,9 +15,9 @@ from playwright.sync_api import Browser, expect
 
 import mlsys.serving
 from mlsys.apps import build_app
-from mlsys.apps.predict import iris_examples
 from mlsys.serving import LoadedModel, load_best_model
 from mlsys.systems import get_system
+from mlsys.systems.iris.inputs import iris_examples
 
 IRIS = get_system("iris")
 Serve = Callable[[gr.Blocks], str]

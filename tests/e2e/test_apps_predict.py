@@ -12,17 +12,13 @@ import pytest
 from apps_support import Store
 
 from mlsys.apps.neighbours import INDEX_NEIGHBOURS, MODEL_NEIGHBOURS, neighbour_finder
-from mlsys.apps.predict import (
-    iris_examples,
-    iris_fields,
-    predict_iris,
-    predict_wine,
-    wine_fields,
-    wine_fields_from,
-)
 from mlsys.errors import SchemaError
 from mlsys.serving import LoadedModel, ModelCache, load_best_model
 from mlsys.systems import get_system
+from mlsys.systems.iris.app import predict_iris
+from mlsys.systems.iris.inputs import iris_examples, iris_fields
+from mlsys.systems.wine.app import predict_wine
+from mlsys.systems.wine.inputs import wine_fields, wine_fields_from
 
 IRIS = get_system("iris")
 WINE = get_system("wine")
@@ -263,3 +259,28 @@ def test_model_cache_loads_once(iris_store: Store, monkeypatch: pytest.MonkeyPat
     first = cache.get()
     assert all(cache.get() is first for _ in range(5))
     assert len(calls) == 1
+
+
+# --------------------------------------------------------------------------- generic
+
+
+def test_the_generic_predictor_serves_every_system_from_its_spec(
+        iris_model: LoadedModel, wine_model: LoadedModel) -> None:
+    """``predict(model, system, values)`` reads only the spec: it agrees with the hand-made
+    iris and wine predictors, by position or by name, and names a bad field the same way."""
+    from mlsys.apps.predict import predict
+
+    flower = iris_examples()["Virginica"]
+    assert predict(iris_model, IRIS, flower) == predict_iris(iris_model, *flower)
+    row = WINE.load().sample(1, random_state=3).iloc[0]
+    kind, values = _wine(row)
+    by_name = predict(wine_model, WINE, {"type": kind, **values})
+    assert by_name == predict(wine_model, WINE, [kind, *values.values()])
+    assert by_name.label == predict_wine(wine_model, kind, values).label
+    assert by_name.probabilities == predict_wine(wine_model, kind, values).probabilities
+    with pytest.raises(SchemaError, match="wine type must be one of"):
+        predict(wine_model, WINE, {"type": "pink", **values})
+    with pytest.raises(SchemaError, match="unknown wine inputs 'colour'"):
+        predict(wine_model, WINE, {"type": kind, "colour": "red", **values})
+    with pytest.raises(SchemaError, match="sepal length must be greater than 0"):
+        predict(iris_model, IRIS, [-1, *flower[1:]])

@@ -14,9 +14,9 @@ from gradio_client.exceptions import AppError
 from playwright.sync_api import Browser, expect
 
 from mlsys.apps import build_app
-from mlsys.apps.predict import wine_fields
 from mlsys.serving import LoadedModel, load_best_model
 from mlsys.systems import get_system
+from mlsys.systems.wine.inputs import wine_fields
 
 WINE = get_system("wine")
 Serve = Callable[[gr.Blocks], str]

@@ -32,11 +32,12 @@ from mlsys.pipelines.demo import run_demo
 from mlsys.pipelines.infer import infer
 from mlsys.pipelines.train import VIEW_VERSION, train
 from mlsys.store.api import Project
+from mlsys.systems import SYSTEMS as REGISTRY
 from mlsys.systems import get_system
 from mlsys.systems.base import System
 
 DAYS = 3
-SYSTEMS = ("iris", "wine")
+SYSTEMS = REGISTRY.names()  # the demo runs every registered system
 
 
 @dataclass(frozen=True)

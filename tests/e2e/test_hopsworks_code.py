@@ -137,7 +137,7 @@ def _run(args: list[str], cwd: Path, env: dict[str, str],
 
 
 def _iris_csv(path: Path) -> pd.DataFrame:
-    from mlsys.systems.iris import load
+    from mlsys.systems.iris.data import load
 
     real = load()
     df = real[["sepal_length", "sepal_width", "petal_length", "petal_width", "variety"]]

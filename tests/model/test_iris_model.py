@@ -10,7 +10,8 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 from mlsys.errors import SchemaError
-from mlsys.systems.iris import CLASSES, FEATURES, SYSTEM
+from mlsys.systems.iris import SYSTEM
+from mlsys.systems.iris.data import CLASSES, FEATURES
 from mlsys.training import TrainedModel
 
 SEED = 42

@@ -10,8 +10,9 @@ import pytest
 from sklearn.metrics import f1_score
 
 from mlsys.errors import SchemaError
-from mlsys.systems.wine import CLASSES, FEATURES, MEASUREMENTS, PRIMARY_KEY, SYSTEM, load
-from mlsys.systems.wine_model import CHALLENGER, KNN, compare_granularity, split
+from mlsys.systems.wine import SYSTEM
+from mlsys.systems.wine.data import CLASSES, FEATURES, MEASUREMENTS, PRIMARY_KEY, load
+from mlsys.systems.wine.model import CHALLENGER, KNN, compare_granularity, split
 from mlsys.training import TrainedModel, knn_search
 
 SEED = 42

@@ -23,17 +23,15 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 import mlsys
-from mlsys.apps.predict import (
-    Prediction,
-    iris_fields,
-    predict_iris,
-    predict_wine,
-    wine_fields,
-)
+from mlsys.apps.predict import Prediction
 from mlsys.errors import SchemaError
 from mlsys.serving import BEST_METRIC, MODEL_FILE, LoadedModel
 from mlsys.store.api import Project
 from mlsys.systems import get_system
+from mlsys.systems.iris.app import predict_iris
+from mlsys.systems.iris.inputs import iris_fields
+from mlsys.systems.wine.app import predict_wine
+from mlsys.systems.wine.inputs import wine_fields
 
 IRIS, WINE = get_system("iris"), get_system("wine")
 

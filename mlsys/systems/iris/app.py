@@ -1,4 +1,7 @@
-"""The Iris predictor app: four measurements in, variety, class scores and a drawn flower out."""
+"""The Iris predictor app: four measurements in, variety, class scores and a drawn flower out.
+
+The app layer of the system (it imports ``mlsys.apps``): nothing below it imports this module.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +10,36 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from mlsys.apps.common import model_status, served_model, user_errors
-from mlsys.apps.predict import iris_examples, iris_fields, predict_iris
+from mlsys.apps.dashboard import dashboard_for
+from mlsys.apps.predict import Prediction, check_inputs, predict_row
 from mlsys.config import apply_offline_defaults
 from mlsys.serving import ModelCache
+from mlsys.systems.iris import SYSTEM
+from mlsys.systems.iris.data import FEATURES
+from mlsys.systems.iris.inputs import iris_examples, iris_fields
 
 if TYPE_CHECKING:
+    from mlsys.serving import LoadedModel
     from mlsys.store.api import Project
+
+
+def predict_iris(model: LoadedModel, sepal_length: Any, sepal_width: Any, petal_length: Any,
+                 petal_width: Any) -> Prediction:
+    """The variety of one flower (measurements in cm), checked first.
+
+    Example: ``predict_iris(model, 5.1, 3.5, 1.4, 0.2).label == "Setosa"``.
+    """
+    values = check_inputs(iris_fields(), (sepal_length, sepal_width, petal_length, petal_width))
+    return predict_row(model, values, FEATURES)
 
 
 def build_iris_app(project: Project) -> gr.Blocks:
     """The Iris app over ``project``'s best ``iris_model`` (loaded once, on first use)."""
-    from mlsys.monitoring.flower import draw_flower
-    from mlsys.systems import get_system
+    from mlsys.systems.iris.flower import draw_flower
 
     apply_offline_defaults()  # no Gradio analytics, whoever made the project
 
-    system = get_system("iris")
+    system = SYSTEM
     cache = ModelCache(project, system)
     fields = iris_fields()
 
@@ -61,3 +78,8 @@ def build_iris_app(project: Project) -> gr.Blocks:
         # on every page load: after an empty start, a newly registered model shows up
         demo.load(lambda: model_status(cache, system), None, status, api_name=False)
     return demo
+
+
+# what the app registry loads for ``iris`` and ``iris-dashboard``
+build_app = build_iris_app
+build_dashboard = dashboard_for(SYSTEM)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlsys.errors import SchemaError
-from mlsys.systems.wine import CLASSES, FEATURES, LABEL, input_schema, quality_class
+from mlsys.systems.wine.data import CLASSES, FEATURES, LABEL, input_schema, quality_class
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,7 +23,7 @@ def split(frame: pd.DataFrame, seed: int = SEED, test_size: float = TEST_SIZE,
           stratify_on: str = LABEL) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, pd.Series]:
     """``X_train, X_test, y_train, y_test`` of the model features and the class label, stratified.
 
-    ``frame`` has one row per wine (as :func:`mlsys.systems.wine.load` returns), so no wine can
+    ``frame`` has one row per wine (as :func:`mlsys.systems.wine.data.load` returns), so no wine can
     be on both sides.
     """
     from sklearn.model_selection import train_test_split

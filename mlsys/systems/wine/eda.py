@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlsys.systems.wine import (
+from mlsys.systems.wine.data import (
     CLASSES,
     COLUMNS,
     DROPPED,
@@ -29,14 +29,14 @@ from mlsys.validation.types import Expectation, ExpectationSuite
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mlsys.systems.wine_model import GranularityComparison
+    from mlsys.systems.wine.model import GranularityComparison
 
 # Suite ranges: observed [min, max] widened by this share of the span on each side (lower bound
 # clipped at 0: every measurement is a non-negative quantity). Wide enough for synthetic means
 # (which always lie inside the real range) and for new real wines a little beyond it.
 SUITE_MARGIN = 0.10
 # Where the shipped suite lives in a source checkout (pyproject force-includes it in the wheel).
-SUITE_PATH = Path(__file__).resolve().parents[2] / "expectations" / "wine.json"
+SUITE_PATH = Path(__file__).resolve().parents[3] / "expectations" / "wine.json"
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ def build_suite(frame: pd.DataFrame | None = None,
                   f"real wines widened by {margin:.0%} of (max - min) on both sides, lower "
                   "bound clipped at 0, rounded outward to 6 decimals",
         "observed_ranges": {c: list(v) for c, v in ranges.items()},
-        "regenerate": "python -c 'from mlsys.systems.wine_eda import write_suite; write_suite()'",
+        "regenerate": "python -c 'from mlsys.systems.wine.eda import write_suite; write_suite()'",
         "event_time": f"{EVENT_TIME} is checked for nulls only (real rows: 2000-01-01 UTC)",
     }
     return ExpectationSuite("wine", tuple(exps), meta)
@@ -316,7 +316,7 @@ def write_eda_report(out_dir: Path, *, include_models: bool = True, seed: int = 
         "real wines of that type and quality.</p>", _table(plan_frame, "{:.4f}"),
     ]
     if include_models:
-        from mlsys.systems.wine_model import compare_granularity
+        from mlsys.systems.wine.model import compare_granularity
 
         parts += ["<h2>Three classes or seven qualities?</h2>",
                   _comparison_html(compare_granularity(cr.frame, seed))]

@@ -1,4 +1,4 @@
-"""Wine Quality reference system: cleaned, keyed real wines, their schema, synthetic wines."""
+"""Wine Quality data: cleaned, keyed real wines, their schemas, synthetic wines."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlsys.systems.base import REFERENCE_TIME, System, day_start
+from mlsys.systems.base import REFERENCE_TIME, day_start
 
 if TYPE_CHECKING:
     import numpy as np
@@ -20,7 +19,7 @@ RAW_MEASUREMENTS = (
     "fixed_acidity", "volatile_acidity", "citric_acid", "residual_sugar", "chlorides",
     "free_sulfur_dioxide", "total_sulfur_dioxide", "density", "ph", "sulphates", "alcohol",
 )
-# Dropped: it correlates strongly with free sulfur dioxide (see wine_eda.sulfur_correlation).
+# Dropped: it correlates strongly with free sulfur dioxide (see eda.sulfur_correlation).
 DROPPED = "total_sulfur_dioxide"
 MEASUREMENTS = tuple(c for c in RAW_MEASUREMENTS if c != DROPPED)
 # Two wines with the same chemistry are the same wine: the key is every stored measurement.
@@ -333,48 +332,3 @@ def synthesize(day: date, attempt: int = 0) -> pd.DataFrame:
 
     seed = [_SEED_SALT, day.toordinal()] + ([attempt] if attempt else [])
     return _draw(1, np.random.default_rng(seed), [day_start(day)])
-
-
-def _label_study(seed: int) -> str:
-    """Why three classes: the tuned KNN on the 7 raw qualities vs on the 3 classes."""
-    from mlsys.systems.wine_model import compare_granularity
-
-    return compare_granularity(load(), seed).summary
-
-
-def _train(*args: Any, **kwargs: Any) -> Any:
-    from mlsys.systems.wine_model import train
-
-    return train(*args, **kwargs)
-
-
-def draw_wine(row: Any, predicted: str, actual: str | None, path: str | Path) -> Path:
-    """A card of one wine: its chemistry, predicted and actual class (for the dashboard)."""
-    from mlsys.monitoring.wine_card import wine_card_png
-
-    return wine_card_png(row, predicted, actual, path)
-
-
-SYSTEM = System(
-    name="wine",
-    feature_group="wine",
-    version=1,
-    primary_key=PRIMARY_KEY,
-    event_time=EVENT_TIME,
-    label=LABEL,
-    classes=CLASSES,
-    features=FEATURES,
-    suite_file="wine.json",
-    model_name="wine_model",
-    predictions_group="wine_predictions",
-    description="Wine Quality (Cortez et al. 2009): chemistry of red and white vinho verde "
-                "wines and their quality class",
-    load=load,
-    synthesize=synthesize,
-    schema=feature_schema,
-    train=_train,
-    extra_columns=("quality",),
-    draw_item=draw_wine,
-    describe_load=lambda: clean_result().summary(),
-    training_study=_label_study,
-)

@@ -1,16 +1,26 @@
-"""The Wine Quality predictor app: chemistry in, quality class and nearest real wines out."""
+"""The Wine Quality predictor app: chemistry in, quality class and nearest real wines out.
+
+The app layer of the system (it imports ``mlsys.apps``): nothing below it imports this module.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from mlsys.apps.common import model_status, served_model, user_errors
-from mlsys.apps.predict import WINE_TYPES, predict_wine, wine_fields
+from mlsys.apps.dashboard import dashboard_for
+from mlsys.apps.predict import Prediction, check_inputs, predict_row
 from mlsys.config import apply_offline_defaults
+from mlsys.errors import SchemaError
 from mlsys.serving import ModelCache
+from mlsys.systems.base import FieldSpec
+from mlsys.systems.wine import SYSTEM
+from mlsys.systems.wine.data import FEATURES, LABEL
+from mlsys.systems.wine.inputs import WINE_TYPES, wine_fields, wine_type_flag
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,6 +29,27 @@ if TYPE_CHECKING:
     from mlsys.serving import LoadedModel
     from mlsys.store.api import Project
     from mlsys.systems.base import System
+
+
+def predict_wine(model: LoadedModel, wine_type: Any, measurements: Mapping[str, Any],
+                 fields: Sequence[FieldSpec] | None = None) -> Prediction:
+    """The quality class of one wine: its type ("red"/"white") and its measurements by name.
+
+    Every measurement of :func:`wine_fields` (or ``fields``) is required and must lie within the
+    range of the real wines; unknown names are an error rather than silently ignored.
+    """
+    fields = tuple(fields or wine_fields())
+    if not isinstance(measurements, Mapping):
+        raise SchemaError("wine measurements must be a mapping of name -> value, got "
+                          f"{type(measurements).__name__}")
+    known = {f.name for f in fields}
+    unknown = sorted(repr(k) for k in measurements if k not in known)
+    if unknown:
+        raise SchemaError(f"unknown wine measurements {', '.join(unknown)}; the model takes "
+                          f"{sorted(known)}")
+    values = check_inputs(fields, [measurements.get(f.name) for f in fields])
+    values["type_white"] = float(wine_type_flag(wine_type))
+    return predict_row(model, values, FEATURES)
 
 
 class _Finders:
@@ -42,8 +73,6 @@ class _Finders:
 
 def neighbours_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Neighbours as the app shows them: rank, distance, type, quality, class, then chemistry."""
-    from mlsys.systems.wine import LABEL
-
     out = rows.copy()
     out.insert(2, "type", out.pop("type_white").map({0: "red", 1: "white"}))
     first = ["rank", "distance", "type", *[c for c in ("quality", LABEL) if c in out.columns]]
@@ -52,11 +81,10 @@ def neighbours_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 def build_wine_app(project: Project) -> gr.Blocks:
     """The Wine app over ``project``'s best ``wine_model`` (loaded once, on first use)."""
-    from mlsys.systems import get_system
 
     apply_offline_defaults()  # no Gradio analytics, whoever made the project
 
-    system = get_system("wine")
+    system = SYSTEM
     cache = ModelCache(project, system)
     finders = _Finders(project, system)
     fields = wine_fields()
@@ -99,3 +127,8 @@ def build_wine_app(project: Project) -> gr.Blocks:
         # on every page load: after an empty start, a newly registered model shows up
         demo.load(lambda: model_status(cache, system), None, status, api_name=False)
     return demo
+
+
+# what the app registry loads for ``wine`` and ``wine-dashboard``
+build_app = build_wine_app
+build_dashboard = dashboard_for(SYSTEM)

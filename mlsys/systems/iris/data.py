@@ -1,4 +1,4 @@
-"""The Iris reference system: 150 real flowers, a synthetic flower per day, a KNN classifier.
+"""Iris data: 150 real flowers keyed by row, a synthetic flower per day, their schemas.
 
 Key choice. The course keyed a flower by its four measurements, but the real data holds one
 flower twice (rows 101 and 142 of scikit-learn's copy: Virginica, 5.8/2.7/5.1/1.9 cm). Keyed by
@@ -19,17 +19,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from mlsys.systems.base import REFERENCE_TIME, System, day_start
+from mlsys.systems.base import REFERENCE_TIME, day_start
 from mlsys.validation.schemas import check_frame
-
-if TYPE_CHECKING:
-    from mlsys.training import TrainedModel
 
 KEY = "flower_id"
 EVENT_TIME = "event_time"
@@ -88,7 +84,7 @@ def schema(keyed: bool = True) -> Any:
     return pa.DataFrameSchema(columns, strict=True, name="iris" if keyed else "iris_flowers")
 
 
-def _input_schema() -> Any:
+def input_schema() -> Any:
     """Model inputs: exactly the four measurements, in order (what a fitted model expects)."""
     import pandera.pandas as pa
 
@@ -106,7 +102,7 @@ def _input_schema() -> Any:
     )
 
 
-def _label_schema() -> Any:
+def label_schema() -> Any:
     """Labels, as a one-column frame: every value one of :data:`CLASSES`, none null."""
     import pandera.pandas as pa
 
@@ -117,9 +113,9 @@ def _label_schema() -> Any:
     )
 
 
-def _labels(y: pd.Series, what: str) -> pd.Series:
+def labels(y: pd.Series, what: str) -> pd.Series:
     frame = pd.DataFrame({LABEL: pd.Series(y, dtype=str)})
-    checked: pd.Series = check_frame(_label_schema(), frame, what)[LABEL]
+    checked: pd.Series = check_frame(label_schema(), frame, what)[LABEL]
     return checked
 
 
@@ -209,63 +205,3 @@ def synthesize(day: date, attempt: int = 0) -> pd.DataFrame:
     it is accepted for the common signature and changes nothing.
     """
     return with_keys(generate(1, seed=day.toordinal()), [day_key(day)], [day_start(day)])
-
-
-# --------------------------------------------------------------------------- model
-
-
-def train(
-    X_train: pd.DataFrame,  # noqa: N803 (sklearn's X convention)
-    y_train: pd.Series,
-    X_test: pd.DataFrame,  # noqa: N803
-    y_test: pd.Series,
-    seed: int,
-) -> list[TrainedModel]:
-    """A KNN classifier (random search over k, weights and distance on scaled features).
-
-    Metrics on the test split: accuracy, balanced accuracy, macro F1, recall per variety, and
-    the majority-class baseline's accuracy and macro F1 for comparison.
-    """
-    from mlsys.training import TrainedModel, evaluate, knn_search, majority_baseline
-
-    x_train = check_frame(_input_schema(), X_train, "X_train")
-    x_test = check_frame(_input_schema(), X_test, "X_test")
-    y_train = _labels(y_train, "y_train")
-    y_test = _labels(y_test, "y_test")
-    # the varieties are equally common, so no vote balance to search (it only adds ties)
-    estimator, params = knn_search(x_train, y_train, seed=seed, n_iter=20, cv=5, balances=(0.0,))
-    metrics, confusion = evaluate(estimator, x_test, y_test, CLASSES)
-    baseline = majority_baseline(y_train, x_test, y_test, CLASSES)
-    metrics["baseline_accuracy"] = baseline["accuracy"]
-    metrics["baseline_macro_f1"] = baseline["macro_f1"]
-    return [TrainedModel("knn", estimator, metrics, params, confusion, CLASSES)]
-
-
-def draw_flower(row: Any, predicted: str, actual: str | None, path: str | Path) -> Path:
-    """The flower of ``row`` drawn to scale, coloured as predicted and as it is."""
-    from mlsys.monitoring.flower import predicted_vs_actual_flower_png
-
-    return predicted_vs_actual_flower_png(row, predicted, actual, path)
-
-
-SYSTEM = System(
-    name="iris",
-    feature_group="iris",
-    version=1,
-    primary_key=(KEY,),
-    event_time=EVENT_TIME,
-    label=LABEL,
-    classes=CLASSES,
-    features=FEATURES,
-    suite_file="iris.json",
-    model_name="iris_model",
-    predictions_group="iris_predictions",
-    description="Iris flowers: sepal and petal length and width (cm) and the variety; "
-    "150 real flowers plus one synthetic flower per day",
-    load=load,
-    synthesize=synthesize,
-    schema=schema,
-    train=train,
-    draw_item=draw_flower,
-    describe_load=describe_load,
-)
