@@ -7,7 +7,16 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from mlsys.errors import InvalidArgumentError
-from mlsys.store.api.types import Feature, Filter, Job, Logic, TimeLike, TrainingDatasetInfo
+from mlsys.store.api.types import (
+    PAGE_LIMIT_MAX,
+    Feature,
+    Filter,
+    Job,
+    Logic,
+    RowPage,
+    TimeLike,
+    TrainingDatasetInfo,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,6 +73,21 @@ def serving_keys_of(serving_keys: Any, entry: Any) -> Any:
         raise InvalidArgumentError("give the primary key to look up, e.g. "
                                    "get_feature_vector({'id': 1})")
     return chosen
+
+
+def check_page(offset: int, limit: int) -> None:
+    """Refuse a page that starts before the first row or is empty or too large."""
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidArgumentError(f"offset {offset!r} is not a row number; give an int >= 0")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= PAGE_LIMIT_MAX:
+        raise InvalidArgumentError(
+            f"limit {limit!r} is not a page size; give an int from 1 to {PAGE_LIMIT_MAX}")
+
+
+def page_of(df: pd.DataFrame, offset: int, limit: int, commit: int | None) -> RowPage:
+    """The page of a frame already read in full (backends that cannot read less)."""
+    rows = df.iloc[offset:offset + limit].reset_index(drop=True)
+    return RowPage(rows, offset, limit, len(df), commit)
 
 
 class Query(ABC):
@@ -214,6 +238,28 @@ class FeatureGroup(ABC):
                        limit: int | None = None) -> dict[int, dict[str, Any]]:
         """Commit history: ``{commit_version: {"committed_on", "rows_inserted", "rows_updated",
         "rows_deleted", "operation"}}``, newest first."""
+
+    def read_page(self, offset: int = 0, limit: int = 50, commit: int | None = None) -> RowPage:
+        """Rows ``offset`` .. ``offset + limit`` of ``read()`` as of ``commit`` (a key of
+        ``commit_details()``; None: the latest), for paging through a large group (an mlsys
+        addition). This default reads the group at the commit's time and slices it; the local
+        backend overrides it to read only the page."""
+        check_page(offset, limit)
+        if commit is None:
+            return page_of(self.read(), offset, limit, next(iter(self.commit_details(limit=1)),
+                                                            None))
+        when = self.commit_time(commit)
+        return page_of(self.read(wallclock_time=when), offset, limit, commit)
+
+    def commit_time(self, commit: int) -> Any:
+        """When ``commit`` was made; an unknown commit is a NotFoundError listing recent ones."""
+        from mlsys.errors import NotFoundError
+
+        commits = self.commit_details()
+        if commit not in commits:
+            raise NotFoundError(f"commit of {self.name} v{self.version}", str(commit),
+                                [str(c) for c in list(commits)[:10]])
+        return commits[commit]["committed_on"]
 
     # -- data validation
     @abstractmethod

@@ -20,8 +20,12 @@ import pyarrow as pa
 
 from mlsys.errors import DuplicateKeyWarning, MlsysError, NotFoundError, SchemaError
 from mlsys.names import feature_name
-from mlsys.store.api import Feature, FeatureGroup, Job, TimeLike
-from mlsys.store.api.feature_store import check_insert_operation, reject_duplicate_keys
+from mlsys.store.api import Feature, FeatureGroup, Job, RowPage, TimeLike
+from mlsys.store.api.feature_store import (
+    check_insert_operation,
+    check_page,
+    reject_duplicate_keys,
+)
 from mlsys.store.local import frames, tables
 from mlsys.store.local.catalog import dumps
 from mlsys.store.local.group_validation import GroupValidation
@@ -247,6 +251,26 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
             return tables.read(self._path, version)
         except tables.TableNotFoundError:
             return _empty(self._columns())
+
+    def read_page(self, offset: int = 0, limit: int = 50, commit: int | None = None) -> RowPage:
+        """One page of ``read()`` at Delta version ``commit``, reading only that page's rows."""
+        check_page(offset, limit)
+        current = tables.current_version(self._path)
+        if current is None:
+            if commit is not None:
+                raise NotFoundError(f"commit of {self._where}", str(commit), [])
+            return RowPage(_empty(self._columns()), offset, limit, 0, None)
+        if commit is not None and (isinstance(commit, bool) or not isinstance(commit, int)
+                                   or not 0 <= commit <= current):
+            raise NotFoundError(f"commit of {self._where}", str(commit),
+                                [str(v) for v in range(current, max(-1, current - 10), -1)])
+        version = current if commit is None else commit
+        try:
+            rows, total = tables.read_page(self._path, version, offset, limit)
+        except (tables.DeltaError, OSError) as err:  # its files vacuumed by `mlsys gc`
+            raise NotFoundError(f"commit of {self._where}", f"{commit} ({err})",
+                                [str(v) for v in self.commit_details(limit=10)]) from None
+        return RowPage(rows, offset, limit, total, version)
 
     def read_columns(self, columns: Sequence[str], ctx: ReadContext) -> pd.DataFrame:
         """``columns`` as a query run asks for them (pinned version, time travel, online)."""

@@ -25,7 +25,8 @@ import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
-__all__ = ["ORDER", "TableNotFoundError"]  # TableNotFoundError: callers catch it by this name
+# DeltaError, TableNotFoundError: callers catch them by these names
+__all__ = ["ORDER", "DeltaError", "TableNotFoundError"]
 
 ORDER = "_mlsys_order"  # hidden ordering column, never shown to users (see the module doc)
 _ROW_BITS = 32  # rows of one insert; 2**31 versions above them fit an int64
@@ -210,3 +211,31 @@ def commit_summary(info: dict[str, Any]) -> dict[str, Any]:
         "rows_deleted": int(dele),
         "operation": name,
     }
+
+
+def read_page(path: Path, version: int | None, offset: int, limit: int,
+              ) -> tuple[pd.DataFrame, int]:
+    """Rows ``offset`` to ``offset + limit`` of :func:`read` at ``version`` and the table's row
+    count, without reading the whole table: only the ORDER column is scanned to find the page,
+    then the page's rows are fetched by it (row groups outside it are skipped on their statistics).
+    """
+    import pyarrow.compute as pc
+    import pyarrow.dataset as pads
+
+    table = open_table(path, version)
+    data = table.to_pyarrow_dataset()
+    total = data.count_rows()
+    end = min(total, offset + limit)
+    if offset >= end:
+        return data.schema.empty_table().drop_columns(
+            [c for c in data.schema.names if c == ORDER]).to_pandas(), total
+    if ORDER not in data.schema.names:  # an old table: Delta's file order, as read() has it
+        return data.take(pa.array(range(offset, end), type=pa.int64())).to_pandas(), total
+    order = data.to_table(columns=[ORDER])
+    # the end smallest ORDER values (a partial sort), of which the page is the last ones
+    first = order.take(pc.select_k_unstable(order, k=end, sort_keys=[(ORDER, "ascending")]))
+    wanted = pc.sort_indices(first.column(ORDER))[offset:end]
+    keys = first.column(ORDER).take(wanted)
+    rows = data.to_table(filter=pads.field(ORDER).isin(keys))
+    rows = rows.take(pc.sort_indices(rows, [(ORDER, "ascending")])).drop_columns([ORDER])
+    return rows.to_pandas(), total

@@ -1,0 +1,101 @@
+"""Per-feature statistics and distributions of a group at one commit, computed once and kept.
+
+Statistics need every row, so they are not on the group page (which reads one page); they are
+computed on first request per (group, version, commit) and kept in a small cache, since a
+commit's rows never change.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mlsys.store.api import FeatureGroup
+
+BINS = 10  # histogram bins of a numeric feature
+TOP_VALUES = 10  # most frequent values shown for any other feature
+CACHED = 32  # (group, commit) summaries kept
+
+
+@dataclass(frozen=True)
+class FeatureStats:
+    """One feature's figures and its distribution as ``(label, count)`` bars."""
+
+    name: str
+    type: str
+    count: int
+    missing: int
+    distinct: int
+    min: Any
+    max: Any
+    mean: float | None
+    std: float | None
+    distribution: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    rows: int
+    features: tuple[FeatureStats, ...]
+
+
+def feature_stats(name: str, kind: str, s: pd.Series) -> FeatureStats:
+    import numpy as np
+    import pandas as pd
+
+    present = s.dropna()
+    numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+    mean = std = None
+    if numeric and len(present):
+        values = present.to_numpy(dtype="float64")
+        mean, std = float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+        counts, edges = np.histogram(values, bins=BINS)
+        dist = tuple((f"{edges[i]:.4g} – {edges[i + 1]:.4g}", int(c))
+                     for i, c in enumerate(counts))
+    else:
+        top = present.astype(str).value_counts().head(TOP_VALUES)
+        dist = tuple((str(v), int(c)) for v, c in top.items())
+    try:
+        lo, hi = (present.min(), present.max()) if len(present) else (None, None)
+    except TypeError:  # mixed values that do not compare
+        lo = hi = None
+    return FeatureStats(name, kind, len(present), int(len(s) - len(present)),
+                        int(present.astype(str).nunique()) if not numeric else
+                        int(present.nunique()), lo, hi, mean, std, dist)
+
+
+def group_stats(fg: FeatureGroup, commit: int | None) -> GroupStats:
+    """Statistics of every feature of ``fg`` at ``commit`` (None: the latest)."""
+    # a commit is reached through its time, the contract's way of time travel
+    df = fg.read() if commit is None else fg.read(wallclock_time=fg.commit_time(commit))
+    types = {f.name: f.type for f in fg.features}
+    return GroupStats(len(df), tuple(feature_stats(str(c), types.get(str(c), str(df[c].dtype)),
+                                                   df[c]) for c in df.columns))
+
+
+class StatsCache:
+    """Summaries per (group, version, commit), least recently used dropped first."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple[str, int, int | None], GroupStats] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, fg: FeatureGroup, commit: int | None) -> GroupStats:
+        if commit is None:  # the latest commit is named, so a new insert is not hidden
+            commit = next(iter(fg.commit_details(limit=1)), None)
+        key = (fg.name, fg.version, commit)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        stats = group_stats(fg, commit)
+        with self._lock:
+            self._items[key] = stats
+            while len(self._items) > CACHED:
+                self._items.popitem(last=False)
+        return stats
