@@ -94,7 +94,8 @@ def page(title: Any, *body: Any, project: str = "") -> Html:
     return Html("<!DOCTYPE html>" + tag(
         "html", tag("head", Html('<meta charset="utf-8">'), tag("title", f"{title} · mlsys"),
                     Html(f"<style>{STYLE}</style>")),
-        tag("body", tag("header", tag("strong", "mlsys ", project, " "), *nav),
+        tag("body", tag("header", tag("strong", "mlsys", f" · {project}" if project else ""),
+                        " ", *nav),
             tag("main", tag("h1", title), *body)), lang="en"))
 
 
