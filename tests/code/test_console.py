@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,7 +51,8 @@ def test_the_group_list_shows_rows_keys_and_the_last_commit(client: TestClient) 
 
 def test_the_group_page_shows_schema_suite_and_the_failed_validation(client: TestClient) -> None:
     page = client.get("/groups/items/1").text
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page  # escaped, visible
+    assert html.escape(HOSTILE, quote=True) in page  # escaped, so shown as text
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     shown = text(page)
     assert "id bigint primary key" in shown and "ts timestamp event time" in shown
     assert "x_in_range" in shown and "ALWAYS" in shown

@@ -329,7 +329,8 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
             return {}
         cutoff = to_utc(wallclock_time, "wallclock_time")
         out: dict[int, dict[str, Any]] = {}
-        for info in tables.history(self._path):
+        # without a cutoff only the newest ``limit`` entries of the log are needed
+        for info in tables.history(self._path, limit if cutoff is None else None):
             summary = tables.commit_summary(info)
             committed: datetime = summary["committed_on"]
             if cutoff is not None and committed > cutoff:

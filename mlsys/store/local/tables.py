@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pandas as pd
 import pyarrow as pa
@@ -213,29 +214,68 @@ def commit_summary(info: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+
 def read_page(path: Path, version: int | None, offset: int, limit: int,
               ) -> tuple[pd.DataFrame, int]:
-    """Rows ``offset`` to ``offset + limit`` of :func:`read` at ``version`` and the table's row
-    count, without reading the whole table: only the ORDER column is scanned to find the page,
-    then the page's rows are fetched by it (row groups outside it are skipped on their statistics).
+    """Rows ``offset`` to ``offset + limit`` of :func:`read` at ``version``, and the table's
+    row count, without reading the whole table.
+
+    The Delta log records each file's row count and ORDER range, so the files that can hold
+    the page are found without opening any: files whose ORDER ranges overlap form one run (an
+    upsert's rewritten file can span many commits), runs are disjoint, and the page's positions
+    fall in a few consecutive runs. Only those files are read, then sorted by ORDER and sliced.
+    A table without the ORDER column or its statistics is read in full and sliced.
     """
-    import pyarrow.compute as pc
     import pyarrow.dataset as pads
 
     table = open_table(path, version)
-    data = table.to_pyarrow_dataset()
-    total = data.count_rows()
+    full_schema = pa.schema(table.schema().to_arrow())
+    visible = [f.name for f in full_schema if f.name != ORDER]
+    runs = _order_runs(table)
+    if runs is None:  # an old table, or files without statistics
+        full = read(path, table.version())
+        return full.iloc[offset:offset + limit].reset_index(drop=True), len(full)
+    total = sum(n for _, n in runs)
     end = min(total, offset + limit)
     if offset >= end:
-        return data.schema.empty_table().drop_columns(
-            [c for c in data.schema.names if c == ORDER]).to_pandas(), total
-    if ORDER not in data.schema.names:  # an old table: Delta's file order, as read() has it
-        return data.take(pa.array(range(offset, end), type=pa.int64())).to_pandas(), total
-    order = data.to_table(columns=[ORDER])
-    # the end smallest ORDER values (a partial sort), of which the page is the last ones
-    first = order.take(pc.select_k_unstable(order, k=end, sort_keys=[(ORDER, "ascending")]))
-    wanted = pc.sort_indices(first.column(ORDER))[offset:end]
-    keys = first.column(ORDER).take(wanted)
-    rows = data.to_table(filter=pads.field(ORDER).isin(keys))
-    rows = rows.take(pc.sort_indices(rows, [(ORDER, "ascending")])).drop_columns([ORDER])
-    return rows.to_pandas(), total
+        return full_schema.empty_table().select(visible).to_pandas(), total
+    wanted: list[str] = []
+    start = before = 0
+    for files, n in runs:
+        if start + n > offset and start < end:
+            if not wanted:
+                before = start
+            wanted.extend(files)
+        start += n
+    # the page's files only (the log's paths are relative and percent-encoded); building
+    # deltalake's dataset of every file would cost more than reading these
+    rows = pads.dataset([str(path / unquote(f)) for f in wanted], schema=full_schema,
+                        format="parquet").to_table()
+    rows = rows.sort_by([(ORDER, "ascending")]).slice(offset - before, end - offset)
+    return rows.select(visible).to_pandas(), total
+
+
+def _order_runs(table: DeltaTable) -> list[tuple[list[str], int]] | None:
+    """The table's files grouped into runs of overlapping ORDER ranges, in ORDER, each with
+    its row count; None when a file lacks the statistics (or the table the column)."""
+    adds = table.get_add_actions(flatten=True)
+    names = adds.schema.names
+    lo_col, hi_col = f"min.{ORDER}", f"max.{ORDER}"
+    if lo_col not in names or hi_col not in names:
+        return None
+    files = list(zip(adds.column("path").to_pylist(), adds.column("num_records").to_pylist(),
+                     adds.column(lo_col).to_pylist(), adds.column(hi_col).to_pylist(),
+                     strict=True))
+    if any(n is None or lo is None or hi is None for _, n, lo, hi in files):
+        return None
+    runs: list[tuple[list[str], int]] = []
+    top = None
+    for file, n, lo, hi in sorted(files, key=lambda f: f[2]):
+        if top is not None and lo <= top:  # overlaps the run so far: joins it
+            runs[-1][0].append(file)
+            runs[-1] = (runs[-1][0], runs[-1][1] + int(n))
+            top = max(top, hi)
+        else:
+            runs.append(([file], int(n)))
+            top = hi
+    return runs
