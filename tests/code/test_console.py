@@ -168,3 +168,31 @@ def test_bad_links_get_a_clear_page(client: TestClient, path: str, status: int,
                                     message: str) -> None:
     r = client.get(path)
     assert r.status_code == status and message in r.text, r.text
+
+
+def test_cli_ui_refuses_a_busy_port_and_a_missing_store(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from mlsys.cli import app
+
+    runner = CliRunner()
+    monkeypatch.setenv("MLSYS_BACKEND", "local")
+    monkeypatch.setenv("MLSYS_HOME", str(tmp_path / "nowhere"))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = runner.invoke(app, ["ui", "--port", str(port)])
+    assert r.exit_code == 2 and f"port {port}" in r.output and "--port" in r.output
+    r = runner.invoke(app, ["ui", "--port", "0"])
+    assert r.exit_code == 2 and "--port" in r.output
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    r = runner.invoke(app, ["ui", "--port", str(port)])
+    assert r.exit_code == 2 and "no mlsys store at" in r.output, r.output
+    assert not (tmp_path / "nowhere").exists()  # read-only: no empty store was made
+    assert "Example: mlsys ui" in runner.invoke(app, ["ui", "--help"]).output
