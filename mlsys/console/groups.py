@@ -44,7 +44,7 @@ def groups_page(project: Project) -> Html:
     for fg in sorted(project.get_feature_store().get_feature_groups(),
                      key=lambda g: (g.name, g.version)):
         latest = next(iter(fg.commit_details(limit=1).values()), None)
-        total = fg.read_page(0, 1).total_rows if latest is not None else 0
+        total = fg.read_page(0, 0).total_rows if latest is not None else 0  # a count only
         rows.append([link(fg.name, group_href(fg)), fg.version, total,
                      ", ".join(fg.primary_key), fg.event_time or "", "yes" if fg.online_enabled
                      else "no", when(latest["committed_on"]) if latest else "never"])
@@ -156,8 +156,8 @@ def stats_page(project: Project, name: str, version: int, commit: int | None,
     blocks = []
     for s in summary.features:
         facts = table(["count", "missing", "distinct", "min", "max", "mean", "std"],
-                      [[s.count, s.missing, s.distinct, *(cell(v) for v in
-                                                          (s.min, s.max, s.mean, s.std))]])
+                      [[s.count, s.missing, "not counted" if s.distinct is None else s.distinct,
+                        *(cell("" if v is None else v) for v in (s.min, s.max, s.mean, s.std))]])
         blocks.append(section(f"{s.name} ({s.type})", facts, bars(s.distribution)))
     at = "latest commit" if commit is None else f"commit {commit}"
     return page(f"{fg.name} v{fg.version}: statistics", tag(

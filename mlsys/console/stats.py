@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 BINS = 10  # histogram bins of a numeric feature
 TOP_VALUES = 10  # most frequent values shown for any other feature
 CACHED = 32  # (group, commit) summaries kept
+DISTINCT_ROWS = 100_000  # distinct values of a numeric or time feature counted up to this
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class FeatureStats:
     type: str
     count: int
     missing: int
-    distinct: int
+    distinct: int | None  # None: not counted (a numeric feature of a large group)
     min: Any
     max: Any
     mean: float | None
@@ -50,23 +51,37 @@ def feature_stats(name: str, kind: str, s: pd.Series) -> FeatureStats:
 
     present = s.dropna()
     numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+    when = pd.api.types.is_datetime64_any_dtype(s)
     mean = std = None
+    lo = hi = None
+    if (numeric or when) and len(present):
+        lo, hi = present.min(), present.max()
     if numeric and len(present):
         values = present.to_numpy(dtype="float64")
         mean, std = float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
         counts, edges = np.histogram(values, bins=BINS)
         dist = tuple((f"{edges[i]:.4g} – {edges[i + 1]:.4g}", int(c))
                      for i, c in enumerate(counts))
+    elif when and len(present):  # binned on the clock, labelled by date
+        ticks = present.astype("int64").to_numpy()
+        counts, edges = np.histogram(ticks, bins=BINS)
+        unit = getattr(present.dtype, "unit", None) or np.datetime_data(present.dtype)[0]
+        stamp = [pd.Timestamp(int(e), unit=unit, tz="UTC") for e in edges]
+        dist = tuple((f"{stamp[i]:%Y-%m-%d %H:%M} – {stamp[i + 1]:%Y-%m-%d %H:%M}", int(c))
+                     for i, c in enumerate(counts))
     else:
-        top = present.astype(str).value_counts().head(TOP_VALUES)
-        dist = tuple((str(v), int(c)) for v, c in top.items())
-    try:
-        lo, hi = (present.min(), present.max()) if len(present) else (None, None)
-    except TypeError:  # mixed values that do not compare
-        lo = hi = None
-    return FeatureStats(name, kind, len(present), int(len(s) - len(present)),
-                        int(present.astype(str).nunique()) if not numeric else
-                        int(present.nunique()), lo, hi, mean, std, dist)
+        try:
+            top = present.value_counts()
+        except TypeError:  # unhashable values (lists, dicts): counted by their text
+            present = present.astype(str)
+            top = present.value_counts()
+        dist = tuple((str(v), int(c)) for v, c in top.head(TOP_VALUES).items())
+        return FeatureStats(name, kind, len(present), len(s) - len(present), len(top),
+                            None, None, None, None, dist)
+    # distinct numbers cost a hash of every value; past DISTINCT_ROWS they are not counted
+    distinct = int(present.nunique()) if len(present) <= DISTINCT_ROWS else None
+    return FeatureStats(name, kind, len(present), len(s) - len(present), distinct, lo, hi, mean,
+                        std, dist)
 
 
 def group_stats(fg: FeatureGroup, commit: int | None) -> GroupStats:

@@ -38,6 +38,8 @@ def test_pages_are_slices_of_read_in_its_order(project: Project, name: Name) -> 
         _same(page.rows, full.iloc[offset:offset + limit])
         assert (page.offset, page.limit, page.total_rows) == (offset, limit, 25)
     assert fg.read_page(0, 10).has_next and not fg.read_page(20, 10).has_next
+    count = fg.read_page(0, 0)  # limit 0: only the row count
+    assert (count.total_rows, len(count.rows)) == (25, 0)
     past = fg.read_page(30, 10)
     assert past.total_rows == 25 and len(past.rows) == 0
     assert list(past.rows.columns) == list(full.columns)
@@ -68,7 +70,7 @@ def test_an_unknown_commit_or_bad_page_is_refused(project: Project, name: Name) 
     fg = _group(project, name)
     with pytest.raises(NotFoundError, match="commit"):
         fg.read_page(0, 10, commit=987654321)
-    for offset, limit in [(-1, 10), (0, 0), (0, 10_001), ("0", 10)]:
+    for offset, limit in [(-1, 10), (0, -1), (0, 10_001), ("0", 10)]:
         with pytest.raises(InvalidArgumentError):
             fg.read_page(offset, limit)  # type: ignore[arg-type]
 

@@ -79,9 +79,10 @@ def check_page(offset: int, limit: int) -> None:
     """Refuse a page that starts before the first row or is empty or too large."""
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise InvalidArgumentError(f"offset {offset!r} is not a row number; give an int >= 0")
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= PAGE_LIMIT_MAX:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= PAGE_LIMIT_MAX:
         raise InvalidArgumentError(
-            f"limit {limit!r} is not a page size; give an int from 1 to {PAGE_LIMIT_MAX}")
+            f"limit {limit!r} is not a page size; give an int from 0 (only count the rows) to "
+            f"{PAGE_LIMIT_MAX}")
 
 
 def page_of(df: pd.DataFrame, offset: int, limit: int, commit: int | None) -> RowPage:
@@ -242,8 +243,9 @@ class FeatureGroup(ABC):
     def read_page(self, offset: int = 0, limit: int = 50, commit: int | None = None) -> RowPage:
         """Rows ``offset`` .. ``offset + limit`` of ``read()`` as of ``commit`` (a key of
         ``commit_details()``; None: the latest), for paging through a large group (an mlsys
-        addition). This default reads the group at the commit's time and slices it; the local
-        backend overrides it to read only the page."""
+        addition). ``limit=0`` only counts the rows (``total_rows``). This default reads the
+        group at the commit's time and slices it; the local backend overrides it to read only
+        the page."""
         check_page(offset, limit)
         if commit is None:
             return page_of(self.read(), offset, limit, next(iter(self.commit_details(limit=1)),
@@ -252,7 +254,9 @@ class FeatureGroup(ABC):
         return page_of(self.read(wallclock_time=when), offset, limit, commit)
 
     def commit_time(self, commit: int) -> Any:
-        """When ``commit`` was made; an unknown commit is a NotFoundError listing recent ones."""
+        """When ``commit`` (a key of ``commit_details()``) was made, a UTC datetime to give
+        ``read(wallclock_time=...)``; an unknown commit is a NotFoundError listing recent ones
+        (an mlsys addition)."""
         from mlsys.errors import NotFoundError
 
         commits = self.commit_details()
