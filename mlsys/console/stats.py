@@ -65,7 +65,7 @@ def feature_stats(name: str, kind: str, s: pd.Series) -> FeatureStats:
     elif when and len(present):  # binned on the clock, labelled by date
         ticks = present.astype("int64").to_numpy()
         counts, edges = np.histogram(ticks, bins=BINS)
-        unit = getattr(present.dtype, "unit", None) or np.datetime_data(present.dtype)[0]
+        unit = str(present.dt.unit)
         stamp = [pd.Timestamp(int(e), unit=unit, tz="UTC") for e in edges]
         dist = tuple((f"{stamp[i]:%Y-%m-%d %H:%M} – {stamp[i + 1]:%Y-%m-%d %H:%M}", int(c))
                      for i, c in enumerate(counts))
