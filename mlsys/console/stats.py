@@ -101,14 +101,15 @@ class StatsCache:
         self._lock = threading.Lock()
 
     def get(self, fg: FeatureGroup, commit: int | None) -> GroupStats:
-        if commit is None:  # the latest commit is named, so a new insert is not hidden
-            commit = next(iter(fg.commit_details(limit=1)), None)
-        key = (fg.name, fg.version, commit)
+        # the latest commit is keyed by its number, so a new insert is not hidden by the cache,
+        # but read as the latest (no search of the log for its time)
+        latest = next(iter(fg.commit_details(limit=1)), None)
+        key = (fg.name, fg.version, latest if commit is None else commit)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        stats = group_stats(fg, commit)
+        stats = group_stats(fg, None if commit == latest else commit)
         with self._lock:
             self._items[key] = stats
             while len(self._items) > CACHED:

@@ -255,20 +255,17 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
     def read_page(self, offset: int = 0, limit: int = 50, commit: int | None = None) -> RowPage:
         """One page of ``read()`` at Delta version ``commit``, reading only that page's rows."""
         check_page(offset, limit)
-        current = tables.current_version(self._path)
-        if current is None:
+        if commit is not None and (isinstance(commit, bool) or not isinstance(commit, int)):
+            raise NotFoundError(f"commit of {self._where}", repr(commit),
+                                [str(v) for v in self.commit_details(limit=10)])
+        if not tables.exists(self._path):
             if commit is not None:
                 raise NotFoundError(f"commit of {self._where}", str(commit), [])
             return RowPage(_empty(self._columns()), offset, limit, 0, None)
-        if commit is not None and (isinstance(commit, bool) or not isinstance(commit, int)
-                                   or not 0 <= commit <= current):
-            raise NotFoundError(f"commit of {self._where}", str(commit),
-                                [str(v) for v in range(current, max(-1, current - 10), -1)])
-        version = current if commit is None else commit
         try:
-            rows, total = tables.read_page(self._path, version, offset, limit)
-        except (tables.DeltaError, OSError) as err:  # its files vacuumed by `mlsys gc`
-            raise NotFoundError(f"commit of {self._where}", f"{commit} ({err})",
+            rows, total, version = tables.read_page(self._path, commit, offset, limit)
+        except (tables.DeltaError, OSError):  # no such version, or its files vacuumed (gc)
+            raise NotFoundError(f"commit of {self._where}", str(commit),
                                 [str(v) for v in self.commit_details(limit=10)]) from None
         return RowPage(rows, offset, limit, total, version)
 

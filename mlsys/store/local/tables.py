@@ -216,9 +216,9 @@ def commit_summary(info: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_page(path: Path, version: int | None, offset: int, limit: int,
-              ) -> tuple[pd.DataFrame, int]:
-    """Rows ``offset`` to ``offset + limit`` of :func:`read` at ``version``, and the table's
-    row count, without reading the whole table.
+              ) -> tuple[pd.DataFrame, int, int]:
+    """Rows ``offset`` to ``offset + limit`` of :func:`read` at ``version`` (None: the
+    latest), the table's row count and the version read, without reading the whole table.
 
     The Delta log records each file's row count and ORDER range, so the files that can hold
     the page are found without opening any: files whose ORDER ranges overlap form one run (an
@@ -234,11 +234,11 @@ def read_page(path: Path, version: int | None, offset: int, limit: int,
     runs = _order_runs(table)
     if runs is None:  # an old table, or files without statistics
         full = read(path, table.version())
-        return full.iloc[offset:offset + limit].reset_index(drop=True), len(full)
+        return full.iloc[offset:offset + limit].reset_index(drop=True), len(full), table.version()
     total = sum(n for _, n in runs)
     end = min(total, offset + limit)
     if offset >= end:
-        return full_schema.empty_table().select(visible).to_pandas(), total
+        return full_schema.empty_table().select(visible).to_pandas(), total, table.version()
     wanted: list[str] = []
     start = before = 0
     for files, n in runs:
@@ -251,8 +251,11 @@ def read_page(path: Path, version: int | None, offset: int, limit: int,
     # deltalake's dataset of every file would cost more than reading these
     rows = pads.dataset([str(path / unquote(f)) for f in wanted], schema=full_schema,
                         format="parquet").to_table()
-    rows = rows.sort_by([(ORDER, "ascending")]).slice(offset - before, end - offset)
-    return rows.select(visible).to_pandas(), total
+    import pyarrow.compute as pc
+
+    # only the page's rows are gathered: the sort is of the ORDER column alone
+    page = pc.sort_indices(rows.column(ORDER))[offset - before:end - before]
+    return rows.select(visible).take(page).to_pandas(), total, table.version()
 
 
 def _order_runs(table: DeltaTable) -> list[tuple[list[str], int]] | None:
