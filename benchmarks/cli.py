@@ -47,7 +47,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=None,
                    help="repetitions of every benchmark (default: each one's own, 3-10)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON output path")
-    p.add_argument("--full", action="store_true", help="include the 10M-row scaling point")
+    p.add_argument("--full", action="store_true",
+                   help="include the 10M-row scaling point and the console's 1,000-commit group")
     p.add_argument("--profile", nargs="+", default=[], metavar="FIGURE",
                    help="profile the mlsys side of these figures with pyinstrument")
     return p

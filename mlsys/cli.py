@@ -320,6 +320,23 @@ def serve(
     _run(lambda: launch(blocks, host, port))
 
 
+@app.command()
+def ui(
+    host: Annotated[str, typer.Option(help="Address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port")] = 8760,
+) -> None:
+    """Browse the store in a read-only web console: groups, commits, validation, views,
+    training datasets, models and monitoring. Nothing in it can write.
+
+    Example: mlsys ui --port 8760
+    """
+    from mlsys.apps import check_port_free
+    from mlsys.console import serve_console
+
+    _run(lambda: check_port_free(host, port))
+    _run(lambda: serve_console(_project(create=False), host, port, announce=_say))
+
+
 class SpaceBackend(StrEnum):
     local = "local"
     hopsworks = "hopsworks"

@@ -9,6 +9,8 @@ EXTRA_OF: dict[str, str] = {
     "gradio": "ui",
     "gradio_client": "ui",
     "huggingface_hub": "ui",
+    "starlette": "ui",
+    "uvicorn": "ui",
     "hopsworks": "hopsworks",
     "hopsworks_common": "hopsworks",
     "hsfs": "hopsworks",

@@ -320,6 +320,19 @@ def test_commit_details_are_keyed_by_commit_time(
     assert details[1704067200000]["committed_on"].isoformat() == "2024-01-01T00:00:00+00:00"
 
 
+def test_read_page_reads_the_commit_by_its_time_and_pages_the_frame(
+        sdk: SimpleNamespace, ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    """hsfs has no offset: the adapter reads the group as of the commit and slices it."""
+    spy(monkeypatch, sdk.feature_group.FeatureGroup, "commit_details", result={
+        "1704067200000": {"committedOn": "20240101000000", "rowsInserted": 5,
+                          "rowsUpdated": 0, "rowsDeleted": 0}})
+    read = spy(monkeypatch, sdk.feature_group.FeatureGroup, "read", result=_frame(5))
+    page = HopsworksFeatureGroup(iris_group(sdk), ctx).read_page(1, 2, commit=1704067200000)
+    assert (page.offset, page.total_rows, page.commit, len(page.rows)) == (1, 5, 1704067200000, 2)
+    pd.testing.assert_frame_equal(page.rows, _frame(5).iloc[1:3].reset_index(drop=True))
+    assert read.items[0][1]["wallclock_time"].isoformat() == "2024-01-01T00:00:00+00:00"
+
+
 # ----------------------------------------------------------------- suites and reports
 
 

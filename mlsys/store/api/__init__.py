@@ -38,6 +38,7 @@ from mlsys.store.api.types import (
     FilterOp,
     Job,
     Logic,
+    RowPage,
     TimeLike,
     TrainingDatasetInfo,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "ModelSchema",
     "Project",
     "Query",
+    "RowPage",
     "Schema",
     "TensorSpec",
     "TimeLike",

@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from mlsys.errors import NotFoundError
 from mlsys.names import feature_name
-from mlsys.store.api.types import Feature, Filter, Job, Logic, TimeLike, TrainingDatasetInfo
+from mlsys.store.api.pages import check_page, page_of
+from mlsys.store.api.types import (
+    Feature,
+    Filter,
+    Job,
+    Logic,
+    RowPage,
+    TimeLike,
+    TrainingDatasetInfo,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -197,6 +206,31 @@ class FeatureGroup(ABC):
         "rows_deleted", "operation"}}``, newest first.
 
         Raises: InvalidArgumentError (a ``wallclock_time`` that is not a point in time)."""
+
+    def read_page(self, offset: int = 0, limit: int = 50, commit: int | None = None) -> RowPage:
+        """Rows ``offset`` .. ``offset + limit`` of ``read()`` as of ``commit`` (a key of
+        ``commit_details()``; None: the latest), for paging through a large group (an mlsys
+        addition). ``limit=0`` only counts the rows (``total_rows``). This default reads the
+        group at the commit's time and slices it; the local backend overrides it to read only
+        the page."""
+        check_page(offset, limit)
+        if commit is None:
+            return page_of(self.read(), offset, limit, next(iter(self.commit_details(limit=1)),
+                                                            None))
+        when = self.commit_time(commit)
+        return page_of(self.read(wallclock_time=when), offset, limit, commit)
+
+    def commit_time(self, commit: int) -> Any:
+        """When ``commit`` (a key of ``commit_details()``) was made, a UTC datetime to give
+        ``read(wallclock_time=...)``; an unknown commit is a NotFoundError listing recent ones
+        (an mlsys addition)."""
+        from mlsys.errors import NotFoundError
+
+        commits = self.commit_details()
+        if commit not in commits:
+            raise NotFoundError(f"commit of {self.name} v{self.version}", str(commit),
+                                [str(c) for c in list(commits)[:10]])
+        return commits[commit]["committed_on"]
 
     # -- data validation
     @abstractmethod

@@ -117,3 +117,26 @@ class TrainingDatasetInfo:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+
+
+PAGE_LIMIT_MAX = 10_000
+"""The most rows one ``FeatureGroup.read_page`` returns (a page is for showing, not exporting)."""
+
+
+@dataclass(frozen=True)
+class RowPage:
+    """One page of a feature group's rows (``FeatureGroup.read_page``), an mlsys addition.
+
+    ``rows`` are rows ``offset`` .. ``offset + len(rows)`` of ``read()`` at ``commit``, in
+    ``read()``'s order; ``total_rows`` is the group's row count at that commit.
+    """
+
+    rows: Any  # a pandas DataFrame (typed Any so this module stays free of pandas)
+    offset: int
+    limit: int
+    total_rows: int
+    commit: int | None  # the commit read (a key of commit_details()), None before any insert
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + self.limit < self.total_rows

@@ -19,7 +19,8 @@ import pyarrow as pa
 
 from mlsys.errors import DuplicateKeyWarning, MlsysError, NotFoundError, StoreWriteError
 from mlsys.names import feature_name
-from mlsys.store.api import Feature, FeatureGroup, Job, TimeLike
+from mlsys.store.api import Feature, FeatureGroup, Job, RowPage, TimeLike
+from mlsys.store.api.pages import check_page
 from mlsys.store.local import tables
 from mlsys.store.local.catalog import dumps
 from mlsys.store.local.checksums import record_commits
@@ -274,6 +275,23 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
                     return _empty(self._columns())
                 raise  # rows were inserted, yet the table is gone: damage, not an empty group
 
+    def read_page(self, offset: int = 0, limit: int = 50, commit: int | None = None) -> RowPage:
+        """One page of ``read()`` at Delta version ``commit``, reading only that page's rows."""
+        check_page(offset, limit)
+        if commit is not None and (isinstance(commit, bool) or not isinstance(commit, int)):
+            raise NotFoundError(f"commit of {self._where}", repr(commit),
+                                [str(v) for v in self.commit_details(limit=10)])
+        if not tables.exists(self._path):
+            if commit is not None:
+                raise NotFoundError(f"commit of {self._where}", str(commit), [])
+            return RowPage(_empty(self._columns()), offset, limit, 0, None)
+        try:
+            rows, total, version = tables.read_page(self._path, commit, offset, limit)
+        except (tables.DeltaError, OSError):  # no such version, or its files vacuumed (gc)
+            raise NotFoundError(f"commit of {self._where}", str(commit),
+                                [str(v) for v in self.commit_details(limit=10)]) from None
+        return RowPage(rows, offset, limit, total, version)
+
     def read_columns(self, columns: Sequence[str], ctx: ReadContext) -> pd.DataFrame:
         """``columns`` as a query run asks for them (pinned version, time travel, online)."""
         if ctx.online:
@@ -345,8 +363,9 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
             return {}
         cutoff = to_utc(wallclock_time, "wallclock_time")
         out: dict[int, dict[str, Any]] = {}
+        # without a cutoff only the newest ``limit`` entries of the log are needed
         with reading_table(self._path, self._where):
-            history = tables.history(self._path)
+            history = tables.history(self._path, limit if cutoff is None else None)
         for info in history:
             summary = tables.commit_summary(info)
             committed: datetime = summary["committed_on"]

@@ -20,13 +20,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pandas as pd
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
-__all__ = ["ORDER", "TableNotFoundError"]  # TableNotFoundError: callers catch it by this name
+# DeltaError, TableNotFoundError: callers catch them by these names
+__all__ = ["ORDER", "DeltaError", "TableNotFoundError"]
 
 ORDER = "_mlsys_order"  # hidden ordering column, never shown to users (see the module doc)
 _ROW_BITS = 32  # rows of one insert; 2**31 versions above them fit an int64
@@ -266,3 +268,73 @@ def commit_summary(info: dict[str, Any]) -> dict[str, Any]:
         "rows_deleted": int(dele),
         "operation": name,
     }
+
+
+
+def read_page(path: Path, version: int | None, offset: int, limit: int,
+              ) -> tuple[pd.DataFrame, int, int]:
+    """Rows ``offset`` to ``offset + limit`` of :func:`read` at ``version`` (None: the
+    latest), the table's row count and the version read, without reading the whole table.
+
+    The Delta log records each file's row count and ORDER range, so the files that can hold
+    the page are found without opening any: files whose ORDER ranges overlap form one run (an
+    upsert's rewritten file can span many commits), runs are disjoint, and the page's positions
+    fall in a few consecutive runs. Only those files are read, then sorted by ORDER and sliced.
+    A table without the ORDER column or its statistics is read in full and sliced.
+    """
+    import pyarrow.dataset as pads
+
+    table = open_table(path, version)
+    full_schema = pa.schema(table.schema().to_arrow())
+    visible = [f.name for f in full_schema if f.name != ORDER]
+    runs = _order_runs(table)
+    if runs is None:  # an old table, or files without statistics
+        full = read(path, table.version())
+        return full.iloc[offset:offset + limit].reset_index(drop=True), len(full), table.version()
+    total = sum(n for _, n in runs)
+    end = min(total, offset + limit)
+    if offset >= end:
+        return full_schema.empty_table().select(visible).to_pandas(), total, table.version()
+    wanted: list[str] = []
+    start = before = 0
+    for files, n in runs:
+        if start + n > offset and start < end:
+            if not wanted:
+                before = start
+            wanted.extend(files)
+        start += n
+    # the page's files only (the log's paths are relative and percent-encoded); building
+    # deltalake's dataset of every file would cost more than reading these
+    rows = pads.dataset([str(path / unquote(f)) for f in wanted], schema=full_schema,
+                        format="parquet").to_table()
+    import pyarrow.compute as pc
+
+    # only the page's rows are gathered: the sort is of the ORDER column alone
+    page = pc.sort_indices(rows.column(ORDER))[offset - before:end - before]
+    return rows.select(visible).take(page).to_pandas(), total, table.version()
+
+
+def _order_runs(table: DeltaTable) -> list[tuple[list[str], int]] | None:
+    """The table's files grouped into runs of overlapping ORDER ranges, in ORDER, each with
+    its row count; None when a file lacks the statistics (or the table the column)."""
+    adds = table.get_add_actions(flatten=True)
+    names = adds.schema.names
+    lo_col, hi_col = f"min.{ORDER}", f"max.{ORDER}"
+    if lo_col not in names or hi_col not in names:
+        return None
+    files = list(zip(adds.column("path").to_pylist(), adds.column("num_records").to_pylist(),
+                     adds.column(lo_col).to_pylist(), adds.column(hi_col).to_pylist(),
+                     strict=True))
+    if any(n is None or lo is None or hi is None for _, n, lo, hi in files):
+        return None
+    runs: list[tuple[list[str], int]] = []
+    top = None
+    for file, n, lo, hi in sorted(files, key=lambda f: f[2]):
+        if top is not None and lo <= top:  # overlaps the run so far: joins it
+            runs[-1][0].append(file)
+            runs[-1] = (runs[-1][0], runs[-1][1] + int(n))
+            top = max(top, hi)
+        else:
+            runs.append(([file], int(n)))
+            top = hi
+    return runs
