@@ -96,6 +96,8 @@ class Project(ABC):
 
         The embedded store implements it; a Hopsworks cluster checks its own storage, so its
         adapter raises :class:`~mlsys.errors.InvalidArgumentError`.
+
+        Raises: InvalidArgumentError (a backend that checks its own storage).
         """
         from mlsys.errors import InvalidArgumentError
 
