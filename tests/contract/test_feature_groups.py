@@ -180,6 +180,16 @@ def test_delete_drops_the_group_and_its_data(project: Project, name: Name) -> No
     assert len(fresh.read()) == 0 and fresh.features == []
 
 
+def test_delete_takes_force_on_every_backend(project: Project, name: Name) -> None:
+    # code written for the embedded store's in-use check must run unchanged on Hopsworks
+    fs = project.get_feature_store()
+    fg = fs.get_or_create_feature_group(name("forced"), 1, primary_key=["id"], event_time="ts")
+    fg.insert(frame([1], [1.0]))
+    fg.delete(force=True)
+    with pytest.raises(NotFoundError):
+        fs.get_feature_group(name("forced"), 1)
+
+
 def test_layout_on_disk_is_findable_by_name(local_project: Project) -> None:
     fg = local_project.get_feature_store().get_or_create_feature_group(
         "items", 3, primary_key=["id"], event_time="ts", online_enabled=True)

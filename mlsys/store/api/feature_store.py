@@ -283,7 +283,7 @@ class FeatureGroup(ABC):
         return None
 
     @abstractmethod
-    def delete(self) -> None:
+    def delete(self, force: bool = False) -> None:
         """Drop the group, its data, suite and reports.
 
         The local backend refuses while feature views read the group (``InUseError`` naming

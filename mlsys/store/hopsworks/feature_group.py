@@ -335,6 +335,8 @@ class HopsworksFeatureGroup(FeatureGroup):
         reports.sort(key=lambda r: r.validation_time, reverse=True)
         return [to_ge_report(r) for r in reports] if ge_type else reports
 
-    def delete(self) -> None:
+    def delete(self, force: bool = False) -> None:
+        # ``force`` is the embedded store's override of its in-use check; Hopsworks keeps its
+        # own rules for groups that views read, so it is accepted and has no effect here
         if self._saved():
             self._ctx.calls.run(f"delete {self._where}", self.sdk.delete)
