@@ -212,7 +212,10 @@ class FeatureGroup(ABC):
         ``commit_details()``; None: the latest), for paging through a large group (an mlsys
         addition). ``limit=0`` only counts the rows (``total_rows``). This default reads the
         group at the commit's time and slices it; the local backend overrides it to read only
-        the page."""
+        the page.
+
+        Raises: InvalidArgumentError (a negative offset, a limit outside 0..PAGE_LIMIT_MAX),
+        NotFoundError (an unknown commit)."""
         check_page(offset, limit)
         if commit is None:
             return page_of(self.read(), offset, limit, next(iter(self.commit_details(limit=1)),
@@ -223,7 +226,9 @@ class FeatureGroup(ABC):
     def commit_time(self, commit: int) -> Any:
         """When ``commit`` (a key of ``commit_details()``) was made, a UTC datetime to give
         ``read(wallclock_time=...)``; an unknown commit is a NotFoundError listing recent ones
-        (an mlsys addition)."""
+        (an mlsys addition).
+
+        Raises: NotFoundError (an unknown commit)."""
         from mlsys.errors import NotFoundError
 
         commits = self.commit_details()
