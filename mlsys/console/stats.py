@@ -45,6 +45,16 @@ class GroupStats:
     features: tuple[FeatureStats, ...]
 
 
+def _histogram(values: Any) -> tuple[Any, Any]:
+    """``BINS`` equal bins; one bin when every value is the same (numpy cannot widen the range
+    of large equal values, e.g. the one event time of every backfilled row, into ten bins)."""
+    import numpy as np
+
+    if values.min() == values.max():
+        return np.array([len(values)]), np.array([values.min(), values.max()])
+    return np.histogram(values, bins=BINS)
+
+
 def feature_stats(name: str, kind: str, s: pd.Series) -> FeatureStats:
     import numpy as np
     import pandas as pd
@@ -59,12 +69,12 @@ def feature_stats(name: str, kind: str, s: pd.Series) -> FeatureStats:
     if numeric and len(present):
         values = present.to_numpy(dtype="float64")
         mean, std = float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
-        counts, edges = np.histogram(values, bins=BINS)
+        counts, edges = _histogram(values)
         dist = tuple((f"{edges[i]:.4g} – {edges[i + 1]:.4g}", int(c))
                      for i, c in enumerate(counts))
     elif when and len(present):  # binned on the clock, labelled by date
         ticks = present.astype("int64").to_numpy()
-        counts, edges = np.histogram(ticks, bins=BINS)
+        counts, edges = _histogram(ticks)
         unit = str(present.dt.unit)
         stamp = [pd.Timestamp(int(e), unit=unit, tz="UTC") for e in edges]
         dist = tuple((f"{stamp[i]:%Y-%m-%d %H:%M} – {stamp[i + 1]:%Y-%m-%d %H:%M}", int(c))

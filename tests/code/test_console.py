@@ -196,3 +196,19 @@ def test_cli_ui_refuses_a_busy_port_and_a_missing_store(tmp_path: Path,
     assert r.exit_code == 2 and "no mlsys store at" in r.output, r.output
     assert not (tmp_path / "nowhere").exists()  # read-only: no empty store was made
     assert "Example: mlsys ui" in runner.invoke(app, ["ui", "--help"]).output
+
+
+@pytest.mark.parametrize("values", [
+    [946684800000] * 3,  # one large number, as an epoch in milliseconds
+    ["2000-01-01T00:00:00Z"] * 3,  # one event time: every backfilled row has it
+], ids=["number", "time"])
+def test_statistics_of_a_feature_with_one_value_are_one_bin(values: list[object]) -> None:
+    import pandas as pd
+
+    from mlsys.console.stats import feature_stats
+
+    s = pd.Series(values)
+    if isinstance(values[0], str):
+        s = pd.to_datetime(s, utc=True)
+    stats = feature_stats("x", str(s.dtype), s)
+    assert [count for _, count in stats.distribution] == [3]
