@@ -56,7 +56,6 @@ def _histogram(values: Any) -> tuple[Any, Any]:
 
 
 def feature_stats(name: str, kind: str, s: pd.Series) -> FeatureStats:
-    import numpy as np
     import pandas as pd
 
     present = s.dropna()
