@@ -25,7 +25,7 @@ from mlsys.store.local.catalog import dumps, now_iso
 from mlsys.store.local.context import LocalContext
 from mlsys.store.local.query import LocalQuery
 from mlsys.store.local.reading import ReadContext
-from mlsys.store.local.serving import Serving
+from mlsys.store.local.vectors import VectorLookup
 from mlsys.store.rules import splits, views
 from mlsys.store.rules.arguments import check_dataframe_type, check_filter, serving_keys_of
 from mlsys.store.rules.times import to_utc
@@ -85,7 +85,7 @@ class LocalFeatureView(FeatureView):
         self._spec = json.loads(row["query"])
         self._query: LocalQuery | None = None
         self._last_td: int | None = None
-        self._serving: Serving | None = None
+        self._serving: VectorLookup | None = None
 
     def __repr__(self) -> str:
         return f"LocalFeatureView({self.name!r}, version={self.version})"
@@ -299,9 +299,9 @@ class LocalFeatureView(FeatureView):
 
     def init_serving(self, training_dataset_version: int | None = None,
                      **kwargs: Any) -> None:
-        self._serving = Serving(self.query, self._x_columns(False, False))
+        self._serving = VectorLookup(self.query, self._x_columns(False, False))
 
-    def _server(self) -> Serving:
+    def _server(self) -> VectorLookup:
         if self._serving is None:
             self.init_serving()
         assert self._serving is not None

@@ -1,7 +1,7 @@
 """What a query needs of a feature group, and how one query run reads its groups.
 
 ``GroupReader`` is the part of a feature group the query engine and the online lookup use, so
-``query`` and ``serving`` type their group without importing ``feature_group`` (which builds
+``query`` and ``vectors`` type their group without importing ``feature_group`` (which builds
 queries, and would close a circle).
 """
 

@@ -45,7 +45,7 @@ def _scalar(key: str, value: Any) -> Any:
     return value
 
 
-class Serving:
+class VectorLookup:
     """The lookup plan of one view: which store and column gives each vector entry."""
 
     def __init__(self, query: LocalQuery, columns: list[str]) -> None:
