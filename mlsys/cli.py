@@ -447,7 +447,7 @@ def gc(
 
     Example: mlsys gc --retention-hours 168
     """
-    from mlsys.store.local.housekeeping import collect
+    from mlsys.store.local.project import collect
 
     for line in _run(lambda: collect(_project(), retention_hours)).lines():
         _say(line)

@@ -35,6 +35,7 @@ ONLY_FROM: dict[str, tuple[str, ...]] = {
 
 ACYCLIC: list[str] = [
     "mlsys.store.hopsworks",
+    "mlsys.store.local",
     "mlsys.store.rules",
 ]
 """Packages whose modules import one another without a circle."""

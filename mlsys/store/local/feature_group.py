@@ -24,11 +24,13 @@ from mlsys.store.api.pages import check_page
 from mlsys.store.local import tables
 from mlsys.store.local.catalog import dumps
 from mlsys.store.local.checksums import record_commits
+from mlsys.store.local.context import LocalContext
 from mlsys.store.local.damage import reading_table, table_damaged, writing_table
 from mlsys.store.local.group_validation import GroupValidation
 from mlsys.store.local.locks import file_lock
 from mlsys.store.local.online import OnlineStore
-from mlsys.store.local.query import LocalQuery, ReadContext
+from mlsys.store.local.query import LocalQuery
+from mlsys.store.local.reading import ReadContext
 from mlsys.store.rules import frames
 from mlsys.store.rules.arguments import (
     check_dataframe_type,
@@ -40,8 +42,6 @@ from mlsys.validation.types import IngestionPolicy, IngestionResult, ValidationR
 
 if TYPE_CHECKING:
     import sqlite3
-
-    from mlsys.store.local.feature_store import LocalFeatureStore
 
 
 def _empty(columns: Sequence[frames.Column] | None, names: Sequence[str] | None = None
@@ -56,9 +56,9 @@ def _empty(columns: Sequence[frames.Column] | None, names: Sequence[str] | None 
 class LocalFeatureGroup(GroupValidation, FeatureGroup):
     """A feature group of the local backend (see :class:`mlsys.store.api.FeatureGroup`)."""
 
-    def __init__(self, fs: LocalFeatureStore, row: sqlite3.Row) -> None:
-        self._fs = fs
-        self._catalog = fs.catalog
+    def __init__(self, ctx: LocalContext, row: sqlite3.Row) -> None:
+        self._ctx = ctx
+        self._catalog = ctx.catalog
         self.id = int(row["id"])
         self.name = str(row["name"])
         self.version = int(row["version"])
@@ -67,7 +67,7 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         self.description = str(row["description"])
         self.online_enabled = bool(row["online_enabled"])
         self.reject_duplicate_keys = bool(row["reject_duplicate_keys"])
-        cfg = fs.config
+        cfg = ctx.config
         self._path = cfg.table_dir(self.name, self.version)
         self._lock_path = cfg.table_lock(self.name, self.version)
 
@@ -102,7 +102,9 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         row = self._catalog.one("SELECT * FROM feature_groups WHERE id = ?", (self.id,))
         if row is None:
             raise NotFoundError("feature group", f"{self.name} v{self.version} (deleted)",
-                                [f"{g.name} v{g.version}" for g in self._fs.get_feature_groups()])
+                                [f"{r['name']} v{r['version']}" for r in self._catalog.query(
+                                    "SELECT name, version FROM feature_groups "
+                                    "ORDER BY name, version")])
         return row
 
     def _columns(self, row: sqlite3.Row | None = None) -> list[frames.Column] | None:
@@ -150,7 +152,7 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         df = frames.normalise(features, where)
         run_validation = bool((validation_options or {}).get("run_validation", True))
         job = f"{self._key}_insert"
-        with file_lock(self._lock_path, self._fs.config.lock_timeout_s, self._where):
+        with file_lock(self._lock_path, self._ctx.config.lock_timeout_s, self._where):
             row = self._row()
             columns = self._columns(row)
             if columns is not None:
@@ -225,8 +227,8 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         if not columns:
             raise NotFoundError(f"online data of {self._where}", "any row (nothing inserted "
                                 "yet)", [])
-        return self._fs.online_store(self.name, self.version, columns, self.primary_key,
-                                     self.event_time)
+        return self._ctx.online.get(self.name, self.version, columns, self.primary_key,
+                                    self.event_time)
 
     def _update_online(self, columns: Sequence[frames.Column], data: pa.Table,
                        before: int | None, version: int, replaced: bool) -> None:
@@ -246,7 +248,7 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         store = self.online_store()
         current = tables.current_version(self._path)
         if current is not None and store.synced_version() != current:
-            with file_lock(self._lock_path, self._fs.config.lock_timeout_s, self._where):
+            with file_lock(self._lock_path, self._ctx.config.lock_timeout_s, self._where):
                 current = tables.current_version(self._path)
                 if current is not None and store.synced_version() != current:
                     store.rebuild(tables.read_arrow(self._path, current), current)
@@ -385,5 +387,5 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         """
         from mlsys.store.local.deletes import delete_group
 
-        self._fs.forget_online_store(self.name, self.version)  # its connection closes first
-        delete_group(self._fs.config, self._catalog, self.id, force)
+        self._ctx.online.forget(self.name, self.version)  # its connection closes first
+        delete_group(self._ctx.config, self._catalog, self.id, force)

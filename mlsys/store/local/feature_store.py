@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Sequence
 from typing import Any
+
+import pandas as pd
 
 from mlsys.errors import AlreadyExistsError, NotFoundError
 from mlsys.names import entity_name, version_number
 from mlsys.store.api import FeatureGroup, FeatureStore, FeatureView, Query
-from mlsys.store.local.catalog import Catalog, dumps, now_iso
-from mlsys.store.local.config import LocalConfig
+from mlsys.store.local import filters as flt
+from mlsys.store.local.catalog import dumps, now_iso
+from mlsys.store.local.context import LocalContext
 from mlsys.store.local.feature_group import LocalFeatureGroup
 from mlsys.store.local.feature_view import LocalFeatureView
 from mlsys.store.local.online import OnlineStore
-from mlsys.store.local.query import LocalQuery
+from mlsys.store.local.query import Join, LocalQuery
 from mlsys.store.rules.arguments import (
     check_existing_group_keys,
     check_new_group_keys,
@@ -29,13 +31,11 @@ from mlsys.store.rules.frames import Column
 class LocalFeatureStore(FeatureStore):
     """The project's feature store (see :class:`mlsys.store.api.FeatureStore`)."""
 
-    def __init__(self, config: LocalConfig, catalog: Catalog) -> None:
-        self.config = config
-        self.catalog = catalog
-        self.name = f"{config.project}_featurestore"
-        # One online store (one SQLite connection) per group version for the whole project.
-        self._online: dict[tuple[str, int], OnlineStore] = {}
-        self._online_lock = threading.Lock()
+    def __init__(self, ctx: LocalContext) -> None:
+        self._ctx = ctx
+        self.config = ctx.config
+        self.catalog = ctx.catalog
+        self.name = f"{ctx.config.project}_featurestore"
 
     def __repr__(self) -> str:
         return f"LocalFeatureStore({self.name!r}, root={str(self.config.root)!r})"
@@ -43,26 +43,27 @@ class LocalFeatureStore(FeatureStore):
     def online_store(self, name: str, version: int, columns: Sequence[Column],
                      primary_key: Sequence[str], event_time: str | None) -> OnlineStore:
         """The shared online store of group ``name`` v``version``."""
-        with self._online_lock:
-            store = self._online.get((name, version))
-            if store is None:
-                store = OnlineStore(self.config.online_path(name, version), f"{name}_{version}",
-                                    columns, primary_key, event_time,
-                                    self.config.busy_timeout_ms)
-                self._online[(name, version)] = store
-            return store
+        return self._ctx.online.get(name, version, columns, primary_key, event_time)
 
     def forget_online_store(self, name: str, version: int) -> None:
-        with self._online_lock:
-            store = self._online.pop((name, version), None)
-        if store is not None:
-            store.close()
+        self._ctx.online.forget(name, version)
 
     def close(self) -> None:
-        with self._online_lock:
-            stores, self._online = list(self._online.values()), {}
-        for store in stores:
-            store.close()
+        self._ctx.online.close()
+
+    def query_from_spec(self, spec: dict[str, Any]) -> LocalQuery:
+        """The query a feature view stored (``LocalQuery.to_spec``), on this store's groups."""
+        name, version = spec["feature_group"]
+        fg = self.get_feature_group(name, version)
+        joins = [Join(self.query_from_spec(j["query"]), tuple(j["left_on"]),
+                      tuple(j["right_on"]), j["join_type"], j["prefix"]) for j in spec["joins"]]
+        w, e = (pd.Timestamp(t) if t else None for t in spec["as_of"])
+        return LocalQuery(fg, spec["columns"], spec["exclude"],
+                          [flt.from_spec(f) for f in spec["filters"]], joins, (w, e),
+                          spec.get("implicit", ()))
+
+    def _view(self, row: Any) -> LocalFeatureView:
+        return LocalFeatureView(self._ctx, row, self.query_from_spec)
 
     # -- feature groups
     def _group_row(self, name: str, version: int) -> Any:
@@ -94,7 +95,7 @@ class LocalFeatureStore(FeatureStore):
                     (name, version, json.dumps(pk), et, description or "",
                      int(bool(online_enabled)), int(bool(strict_keys)), now_iso()))
             row = self._group_row(name, version)
-            fg = LocalFeatureGroup(self, row)
+            fg = LocalFeatureGroup(self._ctx, row)
             if expectation_suite is not None and fg.get_expectation_suite() is None:
                 fg.save_expectation_suite(expectation_suite, validation_ingestion_policy="always")
             return fg
@@ -104,7 +105,7 @@ class LocalFeatureStore(FeatureStore):
                 db.execute("UPDATE feature_groups SET reject_duplicate_keys = ? WHERE id = ?",
                            (int(bool(strict_keys)), row["id"]))
             row = self._group_row(name, version)
-        fg = LocalFeatureGroup(self, row)
+        fg = LocalFeatureGroup(self._ctx, row)
         check_existing_group_keys(name, version, pk, et, fg.primary_key, fg.event_time)
         return fg
 
@@ -122,7 +123,7 @@ class LocalFeatureStore(FeatureStore):
         row = self._group_row(name, version)
         if row is None:
             raise NotFoundError("feature group", f"{name} v{version}", self._existing_groups())
-        return LocalFeatureGroup(self, row)
+        return LocalFeatureGroup(self._ctx, row)
 
     def get_feature_groups(self, name: str | None = None) -> list[FeatureGroup]:
         if name is None:
@@ -130,7 +131,7 @@ class LocalFeatureStore(FeatureStore):
         else:
             rows = self.catalog.query("SELECT * FROM feature_groups WHERE name = ? "
                                       "ORDER BY version", (entity_name(name),))
-        return [LocalFeatureGroup(self, r) for r in rows]
+        return [LocalFeatureGroup(self._ctx, r) for r in rows]
 
     # -- feature views
     def _view_row(self, name: str, version: int) -> Any:
@@ -153,7 +154,7 @@ class LocalFeatureStore(FeatureStore):
                            (name, version, dumps(query.to_spec()), json.dumps(label_names),
                             description or "", now_iso()))
             row = self._view_row(name, version)
-        return LocalFeatureView(self, row)
+        return self._view(row)
 
     def get_feature_view(self, name: str, version: int | None = None) -> LocalFeatureView:
         entity_name(name, "feature view")
@@ -163,7 +164,7 @@ class LocalFeatureStore(FeatureStore):
             existing = [f"{r['name']} v{r['version']}" for r in
                         self.catalog.query("SELECT name, version FROM feature_views")]
             raise NotFoundError("feature view", f"{name} v{version}", existing)
-        return LocalFeatureView(self, row)
+        return self._view(row)
 
     def get_feature_views(self, name: str | None = None) -> list[FeatureView]:
         if name is None:
@@ -171,4 +172,4 @@ class LocalFeatureStore(FeatureStore):
         else:
             rows = self.catalog.query("SELECT * FROM feature_views WHERE name = ? "
                                       "ORDER BY version", (entity_name(name, "feature view"),))
-        return [LocalFeatureView(self, r) for r in rows]
+        return [self._view(r) for r in rows]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,16 +22,16 @@ from mlsys.errors import ArgumentSchemaError, IntegrityError, NotFoundError
 from mlsys.store.api import Feature, FeatureView, Filter, Logic, TimeLike, TrainingDatasetInfo
 from mlsys.store.local import filters as flt
 from mlsys.store.local.catalog import dumps, now_iso
-from mlsys.store.local.query import LocalQuery, ReadContext
-from mlsys.store.local.serving import Serving
+from mlsys.store.local.context import LocalContext
+from mlsys.store.local.query import LocalQuery
+from mlsys.store.local.reading import ReadContext
+from mlsys.store.local.vectors import VectorLookup
 from mlsys.store.rules import splits, views
 from mlsys.store.rules.arguments import check_dataframe_type, check_filter, serving_keys_of
 from mlsys.store.rules.times import to_utc
 
 if TYPE_CHECKING:
     import sqlite3
-
-    from mlsys.store.local.feature_store import LocalFeatureStore
 
 _ORDER = "__mlsys_order"
 
@@ -70,8 +71,12 @@ def _with_occurrence(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 class LocalFeatureView(FeatureView):
     """A feature view of the local backend (see :class:`mlsys.store.api.FeatureView`)."""
 
-    def __init__(self, fs: LocalFeatureStore, row: sqlite3.Row) -> None:
-        self._fs = fs
+    def __init__(self, ctx: LocalContext, row: sqlite3.Row,
+                 make_query: Callable[[dict[str, Any]], LocalQuery]) -> None:
+        # make_query builds the stored query from its spec (the store looks its groups up);
+        # it runs on first use, so listing views does not open their groups.
+        self._ctx = ctx
+        self._make_query = make_query
         self.id = int(row["id"])
         self.name = str(row["name"])
         self.version = int(row["version"])
@@ -80,7 +85,7 @@ class LocalFeatureView(FeatureView):
         self._spec = json.loads(row["query"])
         self._query: LocalQuery | None = None
         self._last_td: int | None = None
-        self._serving: Serving | None = None
+        self._serving: VectorLookup | None = None
 
     def __repr__(self) -> str:
         return f"LocalFeatureView({self.name!r}, version={self.version})"
@@ -92,7 +97,7 @@ class LocalFeatureView(FeatureView):
     @property
     def query(self) -> LocalQuery:
         if self._query is None:
-            self._query = LocalQuery.from_spec(self._fs, self._spec)
+            self._query = self._make_query(self._spec)
         return self._query
 
     @property
@@ -150,7 +155,7 @@ class LocalFeatureView(FeatureView):
                 stratify: bool, train: pd.DataFrame, test: pd.DataFrame | None,
                 read: ReadContext, extra: dict[str, Any]) -> int:
         keys = self._keys()
-        with self._fs.catalog.write() as db:
+        with self._ctx.catalog.write() as db:
             last = db.execute("SELECT max(version) FROM training_datasets WHERE "
                               "feature_view_id = ?", (self.id,)).fetchone()[0]
             version = int(last or 0) + 1
@@ -199,7 +204,7 @@ class LocalFeatureView(FeatureView):
                 "ids": json.loads(ids) if ids else None}
 
     def _recorded(self, version: int) -> sqlite3.Row:
-        row = self._fs.catalog.one("SELECT * FROM training_datasets WHERE feature_view_id = ? "
+        row = self._ctx.catalog.one("SELECT * FROM training_datasets WHERE feature_view_id = ? "
                                    "AND version = ?", (self.id, version))
         if row is None:
             raise NotFoundError(f"training dataset of feature view {self.name} v{self.version}",
@@ -274,7 +279,7 @@ class LocalFeatureView(FeatureView):
         return self._last_td
 
     def get_training_datasets(self) -> list[TrainingDatasetInfo]:
-        rows = self._fs.catalog.query(
+        rows = self._ctx.catalog.query(
             "SELECT version, description, test_size, seed, stratify, row_count, created, extra "
             "FROM training_datasets WHERE feature_view_id = ? ORDER BY version", (self.id,))
         return [TrainingDatasetInfo(int(r["version"]), r["description"], r["test_size"],
@@ -294,9 +299,9 @@ class LocalFeatureView(FeatureView):
 
     def init_serving(self, training_dataset_version: int | None = None,
                      **kwargs: Any) -> None:
-        self._serving = Serving(self.query, self._x_columns(False, False))
+        self._serving = VectorLookup(self.query, self._x_columns(False, False))
 
-    def _server(self) -> Serving:
+    def _server(self) -> VectorLookup:
         if self._serving is None:
             self.init_serving()
         assert self._serving is not None
@@ -316,5 +321,5 @@ class LocalFeatureView(FeatureView):
                                       bool(kwargs.get("allow_missing")))
 
     def delete(self) -> None:
-        with self._fs.catalog.write() as db:
+        with self._ctx.catalog.write() as db:
             db.execute("DELETE FROM feature_views WHERE id = ?", (self.id,))

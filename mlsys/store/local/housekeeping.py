@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlsys.store.rules.paths import STAGING_PREFIX
+
 if TYPE_CHECKING:
     from mlsys.store.local.catalog import Catalog
     from mlsys.store.local.config import LocalConfig
@@ -34,6 +36,9 @@ DEAD_GRACE_S = 60.0
 
 DEFAULT_RETENTION_HOURS = 168
 """What ``gc`` keeps for time travel: Delta Lake's own default vacuum retention (7 days)."""
+
+MODEL_STAGING_PREFIX = ".staging-"
+"""A model save's copy, renamed into place as the version's folder (``models/<name>/``)."""
 
 TEMP_COPY_PREFIX = "mlsys-"
 """Prefix of the temporary folders ``model.download()`` makes without a path."""
@@ -91,14 +96,11 @@ def remove_stale(folder: Path, prefix: str) -> list[Path]:
 def sweep_staging(config: LocalConfig) -> list[Path]:
     """Stale staging folders of model saves (``models/<name>/``) and uploads (anywhere under
     ``datasets/``), removed; run when a project is opened."""
-    from mlsys.store.local.datasets import STAGING_PREFIX
-    from mlsys.store.local.registry import STAGING_PREFIX as MODEL_STAGING
-
     removed: list[Path] = []
     if config.models_dir.is_dir():
         for name_dir in config.models_dir.iterdir():
             if name_dir.is_dir() and not name_dir.is_symlink():
-                removed += remove_stale(name_dir, MODEL_STAGING)
+                removed += remove_stale(name_dir, MODEL_STAGING_PREFIX)
     for dirpath, dirnames, _ in os.walk(config.datasets_dir):  # links are not followed
         removed += remove_stale(Path(dirpath), STAGING_PREFIX)
         dirnames[:] = [d for d in dirnames if not d.startswith(STAGING_PREFIX)]
@@ -218,30 +220,11 @@ def gc(config: LocalConfig, catalog: Catalog,
     return GcResult(tuple(done), tuple(str(p) for p in removed), retention_hours)
 
 
-
-
-def collect(project: object, retention_hours: int = DEFAULT_RETENTION_HOURS) -> GcResult:
-    """``gc`` of a project opened with ``mlsys.login()``: the local backend only (Hopsworks
-    compacts and vacuums its own tables)."""
-    from mlsys.errors import InvalidArgumentError
-    from mlsys.store.local.project import LocalProject
-
-    if not isinstance(project, LocalProject):
-        raise InvalidArgumentError(
-            f"gc runs on the local store; this project uses the "
-            f"{getattr(project, 'backend', type(project).__name__)} backend, which maintains "
-            "its own tables")
-    try:
-        return project.gc(retention_hours)
-    finally:
-        project.close()
-
-
 __all__ = [
     "DEFAULT_RETENTION_HOURS",
+    "MODEL_STAGING_PREFIX",
     "GcResult",
     "TableGc",
-    "collect",
     "gc",
     "is_stale",
     "remove_stale",

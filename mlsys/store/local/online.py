@@ -8,7 +8,7 @@ Consistency with the offline (Delta) table: the store records the Delta version 
 Inserts update it under the group's write lock right after their Delta commit; if the store is
 not exactly one version behind at that point (a writer died between its commit and this
 update), it is rebuilt from Delta instead. Readers call :meth:`OnlineStore.synced_version` when
-serving starts and rebuild when it lags (see ``feature_group.LocalFeatureGroup.online_store``).
+serving starts and rebuild when it lags (see ``feature_group.LocalFeatureGroup.ensure_online``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -27,6 +27,9 @@ import pyarrow.compute as pc
 from mlsys.store.local.catalog import enable_wal, rollback
 from mlsys.store.local.damage import sqlite_error
 from mlsys.store.rules.frames import ARROW_TYPES, Column
+
+if TYPE_CHECKING:
+    from mlsys.store.local.config import LocalConfig
 
 _SQL_TYPES = {"bigint": "INTEGER", "double": "REAL", "boolean": "INTEGER", "string": "TEXT",
               "timestamp": "INTEGER", "date": "INTEGER", "binary": "BLOB"}
@@ -219,3 +222,38 @@ class OnlineStore:
                 arr = arr.cast(ARROW_TYPES[c.type])
             arrays.append(arr)
         return pa.Table.from_arrays(arrays, names=names).to_pandas()
+
+
+class OnlineStores:
+    """The project's online stores: one per group version (one SQLite connection each), shared
+    by every handle of that group so a lookup never reopens the database."""
+
+    def __init__(self, config: LocalConfig) -> None:
+        self._config = config
+        self._stores: dict[tuple[str, int], OnlineStore] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str, version: int, columns: Sequence[Column],
+            primary_key: Sequence[str], event_time: str | None) -> OnlineStore:
+        """The shared online store of group ``name`` v``version`` (opened on first use)."""
+        with self._lock:
+            store = self._stores.get((name, version))
+            if store is None:
+                store = OnlineStore(self._config.online_path(name, version), f"{name}_{version}",
+                                    columns, primary_key, event_time,
+                                    self._config.busy_timeout_ms)
+                self._stores[(name, version)] = store
+            return store
+
+    def forget(self, name: str, version: int) -> None:
+        """Close and drop the store of ``name`` v``version`` (its file is deleted or rebuilt)."""
+        with self._lock:
+            store = self._stores.pop((name, version), None)
+        if store is not None:
+            store.close()
+
+    def close(self) -> None:
+        with self._lock:
+            stores, self._stores = list(self._stores.values()), {}
+        for store in stores:
+            store.close()

@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from mlsys.config import Settings
-from mlsys.errors import ConfigurationError
+from mlsys.errors import ConfigurationError, InvalidArgumentError
 from mlsys.store.api import Project
 from mlsys.store.api.verify import VerifyResult
 from mlsys.store.local.catalog import Catalog
 from mlsys.store.local.config import LocalConfig
+from mlsys.store.local.context import LocalContext
 from mlsys.store.local.damage import check_catalog
 from mlsys.store.local.datasets import LocalDatasetApi
 from mlsys.store.local.deletes import finish_deletes
 from mlsys.store.local.feature_store import LocalFeatureStore
 from mlsys.store.local.housekeeping import DEFAULT_RETENTION_HOURS, GcResult, gc, sweep_staging
+from mlsys.store.local.online import OnlineStores
 from mlsys.store.local.registry import LocalModelRegistry
+from mlsys.store.local.verify import verify
 
 
 class LocalProject(Project):
@@ -37,7 +40,8 @@ class LocalProject(Project):
         check_catalog(config)  # a lost catalog is not an empty store
         self.catalog = Catalog(config.catalog_path, config.busy_timeout_ms)
         self.catalog.query("SELECT 1")  # create / migrate the catalog now, not mid-pipeline
-        self._fs = LocalFeatureStore(config, self.catalog)
+        self.context = LocalContext(config, self.catalog, OnlineStores(config))
+        self._fs = LocalFeatureStore(self.context)
         self._mr = LocalModelRegistry(config, self.catalog)
         self._datasets = LocalDatasetApi(config.datasets_dir, config.root)
         sweep_staging(config)  # copies left by killed saves and uploads (never a live one's)
@@ -63,13 +67,10 @@ class LocalProject(Project):
     def verify(self, repair: bool = False) -> VerifyResult:
         """Check every table, online store and model against what the catalog recorded; with
         ``repair``, also do the safe repairs (rebuild an online store from its offline table)."""
-        from mlsys.store.local.verify import verify
-
-        return verify(self, repair)
+        return verify(self.config, self.catalog, self._fs, repair)
 
     def close(self) -> None:
-        self._fs.close()
-        self.catalog.close()
+        self.context.close()
 
 
 def connect(settings: Settings, **options: Any) -> LocalProject:
@@ -81,3 +82,17 @@ def connect(settings: Settings, **options: Any) -> LocalProject:
             f"no mlsys store at {config.root} (MLSYS_HOME={config.home}); make one with "
             "`mlsys demo`, or point MLSYS_HOME at the directory that holds it")
     return LocalProject(config)
+
+
+def collect(project: object, retention_hours: int = DEFAULT_RETENTION_HOURS) -> GcResult:
+    """``gc`` of a project opened with ``mlsys.login()``: the local backend only (Hopsworks
+    compacts and vacuums its own tables)."""
+    if not isinstance(project, LocalProject):
+        raise InvalidArgumentError(
+            f"gc runs on the local store; this project uses the "
+            f"{getattr(project, 'backend', type(project).__name__)} backend, which maintains "
+            "its own tables")
+    try:
+        return project.gc(retention_hours)
+    finally:
+        project.close()

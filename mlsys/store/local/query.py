@@ -9,8 +9,8 @@ sees the future.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ from mlsys.errors import ArgumentSchemaError, NotFoundError, SchemaError
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, Filter, Logic, Query, TimeLike
 from mlsys.store.local import filters as flt
+from mlsys.store.local.reading import GroupReader, ReadContext
 from mlsys.store.rules.arguments import (
     check_dataframe_type,
     check_filter,
@@ -27,28 +28,11 @@ from mlsys.store.rules.arguments import (
 )
 from mlsys.store.rules.times import to_utc
 
-if TYPE_CHECKING:
-    from mlsys.store.local.feature_group import LocalFeatureGroup
-    from mlsys.store.local.feature_store import LocalFeatureStore
-
 _ROW, _HIT, _RET = "__mlsys_row", "__mlsys_hit", "__mlsys_right_event_time"
 
 
 def _unique(names: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(names))
-
-
-@dataclass
-class ReadContext:
-    """How a query run reads its groups, and which Delta version of each it read."""
-
-    online: bool = False
-    versions: dict[str, int | None] | None = None  # pinned versions (a recorded training set)
-    wallclock: pd.Timestamp | None = None
-    exclude_until: pd.Timestamp | None = None
-    read: dict[str, int | None] = field(default_factory=dict)
-    ids: dict[str, str] = field(default_factory=dict)  # table identity of each version read
-    expected_ids: dict[str, str] | None = None  # recorded with pinned versions (None: unknown)
 
 
 @dataclass(frozen=True)
@@ -65,7 +49,7 @@ class Join:
 class LocalQuery(Query):
     """A lazy, immutable query over one feature group and the groups joined to it."""
 
-    def __init__(self, fg: LocalFeatureGroup, columns: Sequence[str] | None = None,
+    def __init__(self, fg: GroupReader, columns: Sequence[str] | None = None,
                  exclude: Sequence[str] = (), filters: Sequence[Filter | Logic] = (),
                  joins: Sequence[Join] = (),
                  as_of: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None),
@@ -89,6 +73,16 @@ class LocalQuery(Query):
     def __repr__(self) -> str:
         joins = "".join(f" JOIN {j.query._fg.name}" for j in self._joins)
         return f"LocalQuery({self._fg.name} v{self._fg.version}{joins})"
+
+    @property
+    def group(self) -> GroupReader:
+        """The left feature group."""
+        return self._fg
+
+    @property
+    def joins(self) -> tuple[Join, ...]:
+        """The joins, in order."""
+        return self._joins
 
     # -- building
     def join(self, sub_query: Query, on: Sequence[str] | None = None,
@@ -117,14 +111,14 @@ class LocalQuery(Query):
                                  to_utc(exclude_until, "exclude_until")))
 
     # -- what comes out
-    def _own_columns(self) -> list[str]:
+    def own_columns(self) -> list[str]:
         """The left group's output columns."""
         names = [f.name for f in self._fg.features]
         if self._columns is not None:
             return list(self._columns)
         return [n for n in names if n not in self._exclude]
 
-    def _join_columns(self, j: Join, taken: set[str]) -> list[tuple[str, str]]:
+    def join_columns(self, j: Join, taken: set[str]) -> list[tuple[str, str]]:
         """``(right output name, name in the result)`` of each column a join adds."""
         right_fg = j.query._fg
         out = []
@@ -155,7 +149,7 @@ class LocalQuery(Query):
     def _plan(self) -> list[tuple[Feature, bool]]:
         """Each output feature, and whether the user chose it (False: a key added for joins)."""
         types = {f.name: f for f in self._fg.features}
-        own = self._own_columns()
+        own = self.own_columns()
         out = [(types.get(n, Feature(n, "unknown")), n not in self._implicit) for n in own]
         taken = set(own) | set(self._fg.keys)
         for j in self._joins:
@@ -165,7 +159,7 @@ class LocalQuery(Query):
                     raise NotFoundError(f"join key of {self._fg.name} v{self._fg.version}",
                                         ", ".join(missing), sorted(taken | set(types)))
             right = {f.name: (f, chosen) for f, chosen in j.query._plan()}
-            for src, new in self._join_columns(j, taken):
+            for src, new in self.join_columns(j, taken):
                 f, chosen = right[src]
                 out.append((Feature(new, f.type, f.primary, f.description), chosen))
         return out
@@ -192,7 +186,7 @@ class LocalQuery(Query):
         if self._as_of != (None, None) and not ctx.online:
             ctx = replace(ctx, wallclock=self._as_of[0], exclude_until=self._as_of[1],
                           read=ctx.read)
-        own = self._own_columns()
+        own = self.own_columns()
         group_cols = {f.name for f in fg.features}
         wanted = [*own, *fg.keys, *(k for j in self._joins for k in j.left_on)]
         wanted += [c for f in self._filters for c in flt.features_of(f)]
@@ -210,7 +204,7 @@ class LocalQuery(Query):
                     ctx: ReadContext) -> pd.DataFrame:
         right_fg = j.query._fg
         right = j.query.run(ctx)
-        renames = dict(self._join_columns(j, taken))
+        renames = dict(self.join_columns(j, taken))
         lt, rt = self._fg.event_time, right_fg.event_time
         pit = bool(lt and rt and not ctx.online)
         r = right[[*j.right_on, *renames]].rename(columns=dict(zip(j.right_on, j.left_on,
@@ -253,17 +247,6 @@ class LocalQuery(Query):
             "as_of": [t.isoformat() if t is not None else None for t in self._as_of],
             "implicit": list(self._implicit),
         }
-
-    @classmethod
-    def from_spec(cls, fs: LocalFeatureStore, spec: dict[str, Any]) -> LocalQuery:
-        name, version = spec["feature_group"]
-        fg = fs.get_feature_group(name, version)
-        joins = [Join(cls.from_spec(fs, j["query"]), tuple(j["left_on"]), tuple(j["right_on"]),
-                      j["join_type"], j["prefix"]) for j in spec["joins"]]
-        w, e = (pd.Timestamp(t) if t else None for t in spec["as_of"])
-        return cls(fg, spec["columns"], spec["exclude"],
-                   [flt.from_spec(f) for f in spec["filters"]], joins, (w, e),
-                   spec.get("implicit", ()))
 
 
 def _asof(left: pd.DataFrame, right: pd.DataFrame, on: str, by: list[str],

@@ -33,11 +33,11 @@ from mlsys.store.api.schema import model_schema_arg
 from mlsys.store.local.artefacts import FileRecord, stage, verified_copy
 from mlsys.store.local.catalog import Catalog, dumps, now_iso
 from mlsys.store.local.config import LocalConfig
-from mlsys.store.local.housekeeping import remove_stale, staging_name
+from mlsys.store.local.housekeeping import MODEL_STAGING_PREFIX, remove_stale, staging_name
 from mlsys.store.local.paths import tree_inside
 from mlsys.store.rules.metrics import best_model, check_direction, check_metrics
 
-STAGING_PREFIX = ".staging-"  # a save's copy, renamed into place as the version's folder
+STAGING_PREFIX = MODEL_STAGING_PREFIX  # a save's copy (housekeeping removes stale ones)
 ORPHANED = ".orphaned-"  # an unregistered version folder moved out of a save's way
 
 

@@ -26,16 +26,19 @@ from mlsys.store.local.damage import RESTORE, table_damaged, table_read_errors
 if TYPE_CHECKING:
     import sqlite3
 
-    from mlsys.store.local.project import LocalProject
+    from mlsys.store.local.catalog import Catalog
+    from mlsys.store.local.config import LocalConfig
+    from mlsys.store.local.feature_store import LocalFeatureStore
 
 
 class _Run:
     """The state of one verify run."""
 
-    def __init__(self, project: LocalProject, repair: bool) -> None:
-        self.project = project
-        self.config = project.config
-        self.catalog = project.catalog
+    def __init__(self, config: LocalConfig, catalog: Catalog, fs: LocalFeatureStore,
+                 repair: bool) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.fs = fs
         self.repair = repair
         self.problems: list[Problem] = []
         self.repaired: list[Problem] = []
@@ -140,7 +143,7 @@ def _norm(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def _check_online(run: _Run, name: str, version: int, current: int) -> None:
     what = f"the online store of feature group {name} v{version}"
-    fs = run.project.get_feature_store()
+    fs = run.fs
     path = run.config.table_dir(name, version)
     fg = fs.get_feature_group(name, version)
     try:
@@ -169,7 +172,7 @@ def _check_online(run: _Run, name: str, version: int, current: int) -> None:
 def _rebuild_online(run: _Run, name: str, version: int) -> None:
     from mlsys.store.local.locks import file_lock
 
-    fs = run.project.get_feature_store()
+    fs = run.fs
     fg = fs.get_feature_group(name, version)
     with file_lock(run.config.table_lock(name, version), run.config.lock_timeout_s,
                    f"feature group {name} v{version}"):
@@ -207,9 +210,11 @@ def _check_model(run: _Run, row: sqlite3.Row) -> None:
                               "recorded at save", fix)
 
 
-def verify(project: LocalProject, repair: bool = False) -> VerifyResult:
-    """Check the whole store (see the module doc); with ``repair``, rebuild online stores."""
-    run = _Run(project, repair)
+def verify(config: LocalConfig, catalog: Catalog, fs: LocalFeatureStore,
+           repair: bool = False) -> VerifyResult:
+    """Check the whole store (see the module doc); with ``repair``, rebuild online stores.
+    It is handed the project's parts, not the project, which calls it."""
+    run = _Run(config, catalog, fs, repair)
     _check_catalog(run)
     reads = _recorded_reads(run.catalog)
     for row in run.catalog.query("SELECT * FROM feature_groups ORDER BY name, version"):

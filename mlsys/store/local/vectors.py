@@ -45,11 +45,11 @@ def _scalar(key: str, value: Any) -> Any:
     return value
 
 
-class Serving:
+class VectorLookup:
     """The lookup plan of one view: which store and column gives each vector entry."""
 
     def __init__(self, query: LocalQuery, columns: list[str]) -> None:
-        fg = query._fg
+        fg = query.group
         left = fg.ensure_online()
         if left is None:
             raise NotFoundError(f"online data of feature group {fg.name} v{fg.version}",
@@ -63,21 +63,21 @@ class Serving:
             c.name: (0, i) for i, c in enumerate(left.columns)}
         # per join: (store index, [(left column index or None, entry name)], inner?)
         self._joins: list[tuple[int, list[tuple[int | None, str]], bool]] = []
-        taken = set(query._own_columns()) | set(fg.keys)
-        for j in query._joins:
-            if j.query._joins:
+        taken = set(query.own_columns()) | set(fg.keys)
+        for j in query.joins:
+            if j.query.joins:
                 raise SchemaError("online serving supports one level of joins; flatten the "
                                   "view's query into fg.select(...).join(other.select(...))")
-            store = j.query._fg.ensure_online()
+            store = j.query.group.ensure_online()
             if store is None:
-                raise NotFoundError(f"online data of {j.query._fg.name}", "any row", [])
+                raise NotFoundError(f"online data of {j.query.group.name}", "any row", [])
             self._stores.append(store)
             index = len(self._stores) - 1
             right_idx = {c.name: i for i, c in enumerate(store.columns)}
             keys = [(source[lk][1] if lk in source and source[lk][0] == 0 else None, lk)
                     for lk in j.left_on]
             self._joins.append((index, keys, j.join_type == "inner"))
-            for src, new in query._join_columns(j, taken):
+            for src, new in query.join_columns(j, taken):
                 source[new] = (index, right_idx[src])
         self._plan = [source[c] for c in columns]
 

@@ -1,0 +1,62 @@
+"""What a query needs of a feature group, and how one query run reads its groups.
+
+``GroupReader`` is the part of a feature group the query engine and the online lookup use, so
+``query`` and ``vectors`` type their group without importing ``feature_group`` (which builds
+queries, and would close a circle).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+import pandas as pd
+
+from mlsys.store.api import Feature
+
+if TYPE_CHECKING:
+    from mlsys.store.local.online import OnlineStore
+
+
+@dataclass
+class ReadContext:
+    """How a query run reads its groups, and which Delta version of each it read."""
+
+    online: bool = False
+    versions: dict[str, int | None] | None = None  # pinned versions (a recorded training set)
+    wallclock: pd.Timestamp | None = None
+    exclude_until: pd.Timestamp | None = None
+    read: dict[str, int | None] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)  # table identity of each version read
+    expected_ids: dict[str, str] | None = None  # recorded with pinned versions (None: unknown)
+
+
+class GroupReader(Protocol):
+    """A feature group as a query reads it (``LocalFeatureGroup`` is the one implementation)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def primary_key(self) -> list[str]: ...
+
+    @property
+    def event_time(self) -> str | None: ...
+
+    @property
+    def keys(self) -> list[str]: ...
+
+    @property
+    def features(self) -> list[Feature]: ...
+
+    def read_columns(self, columns: Sequence[str], ctx: ReadContext) -> pd.DataFrame:
+        """``columns`` of the group as ``ctx`` reads them (offline version or online store)."""
+        ...
+
+    def ensure_online(self) -> OnlineStore | None:
+        """The online store, caught up with the offline table; None before any insert."""
+        ...
