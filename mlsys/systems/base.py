@@ -134,7 +134,7 @@ class ItemDrawer(Protocol):
                  path: str | Path, /) -> Path: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class System:
     """A serverless ML system: its store names, its data, its model, its app's inputs.
 
@@ -144,16 +144,12 @@ class System:
     """
 
     name: str  # "iris"
-    feature_group: str  # feature group name, version ``version``
     version: int
     primary_key: tuple[str, ...]
     event_time: str  # column holding the event time (UTC timestamps)
     label: str  # the label column the model predicts
     classes: tuple[str, ...]  # label values in display order
     features: tuple[str, ...]  # model inputs, in order
-    suite_file: str  # the GE suite's file: a name under expectations/, or under ``suite_dir``
-    model_name: str  # registry name, e.g. "iris_model"
-    predictions_group: str  # monitoring feature group, e.g. "iris_predictions"
     description: str
     # -- behaviour
     load: Callable[[], pd.DataFrame]  # real data, cleaned, keyed, with event time; fits ``schema``
@@ -166,6 +162,12 @@ class System:
     # the checked inputs (by field name) as the model's features, when they differ (a choice
     # one-hot encoded by hand); None: each feature is the input of the same name
     encode_inputs: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+    # -- names, derived from ``name`` unless given ("" means derive): the feature group (and
+    # view), the registry's model, the monitoring group, the suite file
+    feature_group: str = ""  # "iris"
+    model_name: str = ""  # "iris_model"
+    predictions_group: str = ""  # "iris_predictions"
+    suite_file: str = ""  # "iris.json": a name under expectations/, or under ``suite_dir``
     extra_columns: tuple[str, ...] = ()  # stored with the features but not model inputs
     categorical: tuple[str, ...] = ()  # features that are categories, not numbers (no drift)
     suite_dir: Path | None = None  # where ``suite_file`` is when not shipped in expectations/
@@ -179,6 +181,15 @@ class System:
     eda: Callable[[Path], Path] | None = None
     eda_contents: str = "charts"  # what the EDA report holds, in a few words (for progress)
     items: str = "items"  # the plural noun of one row, as the apps say it ("flowers")
+
+    def __post_init__(self) -> None:
+        # frozen: the derived names are set once, here, the way dataclasses set fields
+        derived = {"feature_group": self.name, "model_name": f"{self.name}_model",
+                   "predictions_group": f"{self.name}_predictions",
+                   "suite_file": f"{self.name}.json"}
+        for field, value in derived.items():
+            if not getattr(self, field):
+                object.__setattr__(self, field, value)
 
     @property
     def numeric_features(self) -> tuple[str, ...]:

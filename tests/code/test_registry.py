@@ -160,3 +160,21 @@ def test_nox_lists_its_sessions_without_mlsys_importable(tmp_path: Path) -> None
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "backfill" in done.stdout and "daily" in done.stdout
+
+
+def test_a_system_derives_its_store_names_from_its_name() -> None:
+    """A new system's spec names its group, model, predictions group and suite only when they
+    differ from the convention (iris: "iris", "iris_model", "iris_predictions", "iris.json")."""
+    base = get_system("iris")
+    fields = {f: getattr(base, f) for f in System.__dataclass_fields__}
+    derived = ("feature_group", "model_name", "predictions_group", "suite_file")
+    spec = System(**{**fields, "name": "moths", **dict.fromkeys(derived, "")})
+    assert (spec.feature_group, spec.model_name, spec.predictions_group, spec.suite_file,
+            spec.view_name) == ("moths", "moths_model", "moths_predictions", "moths.json",
+                                "moths")
+    given = System(**{**fields, "name": "moths", "model_name": "moth_classifier"})
+    assert given.model_name == "moth_classifier"
+    for name in SYSTEMS.names():  # the shipped systems keep the names their stores have
+        system = get_system(name)
+        assert (system.feature_group, system.model_name, system.predictions_group) == (
+            name, f"{name}_model", f"{name}_predictions")

@@ -34,16 +34,12 @@ def draw_flower(row: Any, predicted: str, actual: str | None, path: str | Path) 
 
 SYSTEM = System(
     name="iris",
-    feature_group="iris",
     version=1,
     primary_key=(KEY,),
     event_time=EVENT_TIME,
     label=LABEL,
     classes=CLASSES,
     features=FEATURES,
-    suite_file="iris.json",
-    model_name="iris_model",
-    predictions_group="iris_predictions",
     description="Iris flowers: sepal and petal length and width (cm) and the variety; "
     "150 real flowers plus one synthetic flower per day",
     load=load,

@@ -28,7 +28,6 @@ from mlsys.systems.penguins.model import train
 
 SYSTEM = System(
     name="penguins",
-    feature_group="penguins",
     version=1,
     primary_key=(KEY,),
     event_time=EVENT_TIME,
@@ -37,8 +36,6 @@ SYSTEM = System(
     features=FEATURES,
     suite_file="suite.json",
     suite_dir=Path(__file__).resolve().parent,
-    model_name="penguins_model",
-    predictions_group="penguins_predictions",
     description="Palmer penguins (Gorman et al. 2014): bill length and depth, flipper length "
                 "and body mass, island and sex of Adelie, Chinstrap and Gentoo penguins; 344 "
                 "real penguins, some with gaps, plus one synthetic penguin per day",

@@ -56,16 +56,12 @@ def draw_wine(row: Any, predicted: str, actual: str | None, path: str | Path) ->
 
 SYSTEM = System(
     name="wine",
-    feature_group="wine",
     version=1,
     primary_key=PRIMARY_KEY,
     event_time=EVENT_TIME,
     label=LABEL,
     classes=CLASSES,
     features=FEATURES,
-    suite_file="wine.json",
-    model_name="wine_model",
-    predictions_group="wine_predictions",
     description="Wine Quality (Cortez et al. 2009): chemistry of red and white vinho verde "
                 "wines and their quality class",
     load=load,
