@@ -6,14 +6,13 @@ It sits above ``suite_io`` because it takes a suite in any format ``parse_suite`
 
 from __future__ import annotations
 
-import math
 import threading
 import uuid
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from mlsys.errors import SchemaError
-from mlsys.validation.ge import import_ge, jsonable, to_ge_suite
+from mlsys.validation.ge import expectation_result, import_ge, to_ge_suite
 from mlsys.validation.suite_io import parse_suite
 from mlsys.validation.types import (
     Expectation,
@@ -123,43 +122,8 @@ def validate_frame(df: pd.DataFrame, suite: ExpectationSuite | Any,
 
 
 def _convert_result(r: Any, expectation: Expectation, cap: int) -> ExpectationResult:
-    result = r.result or {}
-    partial = result.get("partial_unexpected_list") or []
-    return ExpectationResult(
-        expectation_type=expectation.type,
-        kwargs=dict(expectation.kwargs),
-        success=bool(r.success),
-        observed_value=jsonable(result.get("observed_value")),
-        element_count=_int_or_none(result.get("element_count")),
-        unexpected_count=_int_or_none(result.get("unexpected_count")),
-        unexpected_percent=_float_or_none(result.get("unexpected_percent")),
-        partial_unexpected_list=[jsonable(v) for v in list(partial)[:cap]],
-        exception_message=_exception_message(r.exception_info),
-    )
-
-
-def _exception_message(info: Any) -> str | None:
-    """GE gives one ``{raised_exception, exception_message}`` dict, or a dict of them per metric."""
-    if not isinstance(info, dict) or not info:
-        return None
-    if "raised_exception" in info:
-        return str(info.get("exception_message")) if info.get("raised_exception") else None
-    messages = [
-        str(v.get("exception_message")) for v in info.values()
-        if isinstance(v, dict) and v.get("raised_exception")
-    ]
-    return "; ".join(dict.fromkeys(messages)) or None  # metrics often repeat one cause
-
-
-def _int_or_none(value: Any) -> int | None:
-    return None if value is None else int(value)
-
-
-def _float_or_none(value: Any) -> float | None:
-    if value is None:
-        return None
-    f = float(value)
-    return None if math.isnan(f) else f
+    return expectation_result(expectation.type, expectation.kwargs, r.success, r.result,
+                              r.exception_info, cap)
 
 
 __all__ = ["PARTIAL_UNEXPECTED_COUNT", "validate_frame"]

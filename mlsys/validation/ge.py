@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import warnings
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
 from types import ModuleType
@@ -17,7 +18,7 @@ from typing import Any
 from mlsys.config import apply_offline_defaults
 from mlsys.errors import ExpectationSuiteError
 from mlsys.validation.suite_safety import check_expectation
-from mlsys.validation.types import ExpectationSuite, ValidationReport
+from mlsys.validation.types import ExpectationResult, ExpectationSuite, ValidationReport
 
 # great_expectations imports the deprecated ``sre_*`` modules at import time (GE 1.24, Python
 # 3.11); that DeprecationWarning is GE's, not ours, and would fail every caller run with -W error.
@@ -73,6 +74,54 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return str(value)
+
+
+def expectation_result(expectation_type: str, kwargs: Mapping[str, Any], success: Any,
+                       result: Mapping[str, Any] | None, exception_info: Any,
+                       cap: int | None = None) -> ExpectationResult:
+    """One :class:`ExpectationResult` from the parts of a GE result, wherever it came from.
+
+    The engine's GE run and a Hopsworks report (GE objects, hsfs objects or their REST JSON)
+    both carry these parts; reading them in one place keeps their results the same. ``cap``
+    keeps at most that many unexpected values (``None``: all of them).
+    """
+    result = result or {}
+    partial = list(result.get("partial_unexpected_list") or [])
+    return ExpectationResult(
+        expectation_type=str(expectation_type),
+        kwargs={str(k): jsonable(v) for k, v in kwargs.items()},
+        success=bool(success),
+        observed_value=jsonable(result.get("observed_value")),
+        element_count=_int_or_none(result.get("element_count")),
+        unexpected_count=_int_or_none(result.get("unexpected_count")),
+        unexpected_percent=_float_or_none(result.get("unexpected_percent")),
+        partial_unexpected_list=[jsonable(v) for v in partial[:cap]],
+        exception_message=exception_message(exception_info),
+    )
+
+
+def exception_message(info: Any) -> str | None:
+    """GE gives one ``{raised_exception, exception_message}`` dict, or a dict of them per metric."""
+    if not isinstance(info, dict) or not info:
+        return None
+    if "raised_exception" in info:
+        return str(info.get("exception_message")) if info.get("raised_exception") else None
+    messages = [
+        str(v.get("exception_message")) for v in info.values()
+        if isinstance(v, dict) and v.get("raised_exception")
+    ]
+    return "; ".join(dict.fromkeys(messages)) or None  # metrics often repeat one cause
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _float_or_none(value: Any) -> float | None:
+    if value is None:
+        return None
+    f = float(value)
+    return None if math.isnan(f) else f
 
 
 def ge_expectation(etype: str, kwargs: dict[str, Any], meta: dict[str, Any],

@@ -10,10 +10,10 @@ expectation's type under GE 1.x.
 from __future__ import annotations
 
 import json
-import math
 from datetime import UTC, datetime
 from typing import Any
 
+from mlsys.validation.ge import expectation_result
 from mlsys.validation.types import (
     Expectation,
     ExpectationResult,
@@ -42,64 +42,13 @@ def _as_dict(value: Any) -> dict[str, Any]:
     return dict(to_json()) if callable(to_json) else {}
 
 
-def _plain(value: Any) -> Any:
-    """JSON-able plain data (numpy scalars unwrapped, NaN to None)."""
-    if value is None or isinstance(value, bool | str | int):
-        return value
-    if isinstance(value, float):
-        return None if math.isnan(value) else value
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    item = getattr(value, "item", None)
-    if callable(item):
-        try:
-            return _plain(item())
-        except (TypeError, ValueError):
-            pass
-    return str(value)
-
-
-def _int(value: Any) -> int | None:
-    return None if value is None else int(value)
-
-
-def _float(value: Any) -> float | None:
-    if value is None:
-        return None
-    f = float(value)
-    return None if math.isnan(f) else f
-
-
-def _exception_message(info: dict[str, Any]) -> str | None:
-    if not info:
-        return None
-    if "raised_exception" in info:
-        return str(info.get("exception_message")) if info.get("raised_exception") else None
-    messages = [str(v.get("exception_message")) for v in info.values()
-                if isinstance(v, dict) and v.get("raised_exception")]
-    return "; ".join(dict.fromkeys(messages)) or None
-
-
 def result_from_parts(success: Any, config: Any, result: Any,
                       exception_info: Any) -> ExpectationResult:
     """One :class:`ExpectationResult` from the four parts every shape carries."""
     cfg = _as_dict(config)
-    res = _as_dict(result)
     etype = cfg.get("type") or cfg.get("expectation_type") or "unknown"
-    partial = res.get("partial_unexpected_list") or []
-    return ExpectationResult(
-        expectation_type=str(etype),
-        kwargs={k: _plain(v) for k, v in _as_dict(cfg.get("kwargs")).items()},
-        success=bool(success),
-        observed_value=_plain(res.get("observed_value")),
-        element_count=_int(res.get("element_count")),
-        unexpected_count=_int(res.get("unexpected_count")),
-        unexpected_percent=_float(res.get("unexpected_percent")),
-        partial_unexpected_list=[_plain(v) for v in partial],
-        exception_message=_exception_message(_as_dict(exception_info)),
-    )
+    return expectation_result(etype, _as_dict(cfg.get("kwargs")), success, _as_dict(result),
+                              _as_dict(exception_info))
 
 
 def _ingestion(value: Any) -> IngestionResult:
