@@ -60,15 +60,9 @@ def test_model_beats_the_majority_baseline(fitted: Fitted) -> None:
     assert metrics["balanced_accuracy"] > metrics["baseline_balanced_accuracy"] + 0.5
 
 
-def test_metrics_and_confusion_are_complete(fitted: Fitted) -> None:
-    model = fitted.model
-    assert model.classes == CLASSES
-    assert {f"recall_{c}" for c in CLASSES} <= set(model.metrics)
-    confusion = model.confusion
-    assert list(confusion.index) == list(confusion.columns) == list(CLASSES)
-    assert int(confusion.to_numpy().sum()) == len(fitted.x_test)
-    # the rarest species (Chinstrap, 20%) is still recognised
-    assert model.metrics["recall_Chinstrap"] >= 0.85
+def test_the_rarest_species_is_still_recognised(fitted: Fitted) -> None:
+    # the shared confusion and metric checks are tests/model/test_every_system.py's
+    assert fitted.model.metrics["recall_Chinstrap"] >= 0.85  # Chinstrap: 20% of the penguins
 
 
 def test_a_penguin_with_gaps_is_still_classified(fitted: Fitted) -> None:
@@ -115,10 +109,3 @@ def test_bad_training_inputs_are_schema_errors(fitted: Fitted) -> None:
     with pytest.raises(SchemaError):
         SYSTEM.train(fitted.x_train.assign(body_mass_g=-5.0), fitted.y_train, fitted.x_test,
                      fitted.y_test, SEED)
-
-
-def test_same_seed_same_model(fitted: Fitted) -> None:
-    again = SYSTEM.train(fitted.x_train, fitted.y_train, fitted.x_test, fitted.y_test, SEED)[0]
-    assert again.metrics == fitted.model.metrics
-    assert np.array_equal(again.estimator.predict_proba(fitted.x_test),
-                          fitted.model.estimator.predict_proba(fitted.x_test))
