@@ -20,7 +20,8 @@ import pytest
 import typer
 from contract_data import frame
 
-from mlsys.cli import EXIT_FAILED, EXIT_USAGE, _run
+from mlsys.cli.common import EXIT_FAILED, EXIT_USAGE
+from mlsys.cli.common import run_call as _run
 from mlsys.errors import (
     AlreadyExistsError,
     ArgumentSchemaError,

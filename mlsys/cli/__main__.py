@@ -1,0 +1,5 @@
+"""``python -m mlsys.cli``: the ``mlsys`` command."""
+
+from mlsys.cli import main
+
+main()
