@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,8 +43,35 @@ class Settings:
         project = project or os.environ.get("MLSYS_PROJECT") or DEFAULT_PROJECT
         if not str(raw_home).strip():
             raise ConfigurationError("MLSYS_HOME is empty; unset it or point it at a directory")
-        return cls(backend=backend, home=Path(raw_home).expanduser().resolve(), project=project,
-                   create=create)
+        return cls(backend=backend, home=_home_folder(raw_home), project=project, create=create)
+
+
+# "s3://", "gs://", "https://", "file://": a location with a scheme, not a folder name
+_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def _home_folder(raw: str | Path) -> Path:
+    """The local store's root folder; a URL is refused rather than taken as a relative folder.
+
+    ``s3://bucket/prefix`` read as a path is the folder ``./s3:/bucket/prefix``: the store
+    would be written there and the bucket stay empty, so such a setting is an error.
+    ``file://`` URLs name a folder and are accepted.
+    """
+    text = str(raw)
+    match = _URL.match(text)
+    if match is None:
+        return Path(text).expanduser().resolve()
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(text)
+    if match["scheme"].lower() == "file" and parts.netloc in ("", "localhost"):
+        return Path(unquote(parts.path)).resolve()
+    # the host and path only: a URL can carry a user name and secret, which never go in a message
+    shown = f"{match['scheme']}://{parts.hostname or ''}{parts.path}"
+    raise ConfigurationError(
+        f"MLSYS_HOME {shown!r} is a URL; the embedded store lives in a local folder, not on "
+        f"{match['scheme']}:// storage. Set MLSYS_HOME to a directory (e.g. ~/.mlsys), or use "
+        "MLSYS_BACKEND=hopsworks for a store that several machines share")
 
 
 def apply_offline_defaults() -> None:

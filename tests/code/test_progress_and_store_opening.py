@@ -138,3 +138,32 @@ def test_what_next_names_the_store_only_when_a_new_shell_needs_it(tmp_path: Path
     assert (f"MLSYS_HOME='{tmp_path / 'my store'}' MLSYS_PROJECT=p2 /venv/bin/mlsys serve "
             "iris-dashboard") in text
     assert f"reports: {report.as_uri()}" in text
+
+
+# ------------------------------------------------------------------------- a URL as MLSYS_HOME
+
+
+@pytest.mark.parametrize("home", ["s3://bucket/prefix", "gs://bucket", "https://example.org/x",
+                                  "s3://AKIAEXAMPLE:wJalrXUtnFEMI@bucket/prefix"])
+def test_a_url_as_mlsys_home_is_refused_and_nothing_is_written(
+        home: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``s3://bucket/prefix`` was taken as the relative folder ``./s3:/bucket/prefix``: the
+    backfill 'succeeded' into the working directory and the bucket stayed empty."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLSYS_HOME", home)
+    done = CliRunner().invoke(app, ["backfill", "iris"])
+    assert done.exit_code == 2, done.output
+    assert "is a URL" in done.output and "Set MLSYS_HOME to a directory" in done.output
+    assert "wJalrXUtnFEMI" not in done.output and "AKIAEXAMPLE" not in done.output
+    assert list(tmp_path.iterdir()) == []  # no ./s3:/ tree
+    with pytest.raises(ConfigurationError, match="is a URL"):
+        mlsys.login()
+
+
+def test_a_file_url_names_a_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLSYS_HOME", (tmp_path / "store").as_uri())
+    done = CliRunner().invoke(app, ["backfill", "iris"])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "store" / "mlsys" / "catalog.sqlite").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]  # not ./file:/...
