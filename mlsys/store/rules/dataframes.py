@@ -56,7 +56,8 @@ def from_arrow(table: pa.Table, kind: str) -> Any:
     if kind == "pyarrow":
         return table
     if kind == "polars":
-        return polars().from_arrow(table)
+        # no rechunk: Delta's one chunk per file stays, as in the Arrow result (no copy)
+        return polars().from_arrow(table, rechunk=False)
     return table.to_pandas()
 
 

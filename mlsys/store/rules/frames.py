@@ -215,9 +215,15 @@ def _check_arrow_keys(data: pa.Table, keys: Sequence[str], where: str,
     return check_keys(data.select(list(keys)).to_pandas(), keys, where, reject_duplicates)
 
 
+_HEAD = 64  # values looked at before a whole column is
+
+
 def _ordered_series(s: pd.Series) -> bool:
     """:func:`strictly_ordered` of a pandas numeric or time column (viewed as Arrow)."""
     if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)):
+        return False
+    head = s.iloc[:_HEAD]  # most unordered columns show it in their first values: no copy
+    if not (head.is_monotonic_increasing or head.is_monotonic_decreasing):
         return False
     try:
         return strictly_ordered(pa.Array.from_pandas(s))
@@ -236,6 +242,8 @@ def strictly_ordered(col: pa.Array | pa.ChunkedArray) -> bool:
     if len(col) < 2:
         return True
     if col.null_count:
+        return False
+    if len(col) > _HEAD and not strictly_ordered(col.slice(0, _HEAD)):
         return False
     a, b = col.slice(0, len(col) - 1), col.slice(1)
     return bool(pc.all(pc.less(a, b)).as_py() or pc.all(pc.greater(a, b)).as_py())
