@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from contract_data import X_IN_RANGE, frame
 
-from mlsys.errors import DataValidationError, MissingExtraError, SchemaError
+from mlsys.errors import DataValidationError, DuplicateKeyWarning, MissingExtraError, SchemaError
 from mlsys.store.api import FeatureGroup, Project
 
 Name = Callable[[str], str]
@@ -187,3 +187,16 @@ def test_polars_read_without_polars_names_the_extra(fg: FeatureGroup,
     with pytest.raises(MissingExtraError, match=r"mlsys\[polars\]"):
         fg.read(dataframe_type="polars")
     assert isinstance(fg.read(dataframe_type="pyarrow"), pa.Table)  # Arrow needs no polars
+
+
+def test_repeated_keys_of_arrow_frames_are_counted_as_for_pandas(fg: FeatureGroup) -> None:
+    ts = pd.Timestamp("2024-01-01", tz="UTC")
+    # ids rise strictly in the first, so no key can repeat; the second repeats (2, ts) once
+    rising = pa.table({"id": [1, 2, 3], "ts": pa.array([ts] * 3), "x": [1.0, 2.0, 3.0],
+                       "label": ["c1", "c0", "c1"]})
+    fg.insert(rising)
+    again = pa.table({"id": [5, 2, 2], "ts": pa.array([ts] * 3), "x": [5.0, 6.0, 7.0],
+                      "label": ["c1", "c0", "c0"]})
+    with pytest.warns(DuplicateKeyWarning, match=r"\b1 row\(s\) repeat"):
+        fg.insert(again)
+    assert sorted(fg.read()["id"]) == [1, 2, 2, 3, 5]
