@@ -18,7 +18,8 @@ FIGURE_KEYS = {"name", "path", "unit", "statistic", "mlsys", "baseline", "baseli
                "ratio", "goal", "goal_met", "repetitions", "median", "p99", "baseline_median",
                "baseline_p99", "raw", "rows", "size_bytes", "reference", "extra"}
 # every store path (the others import GE, sklearn or gradio and cost seconds each)
-TINY = ("insert", "upsert", "read", "pit", "online_insert", "online_lookup")
+TINY = ("insert", "upsert", "read", "pit", "insert_arrow", "read_arrow", "online_insert",
+        "online_lookup")
 
 
 def _number(value: Any) -> bool:

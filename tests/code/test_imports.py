@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-HEAVY = ("gradio", "great_expectations", "hopsworks", "hsfs", "sklearn", "matplotlib")
+HEAVY = ("gradio", "great_expectations", "hopsworks", "hsfs", "sklearn", "matplotlib", "polars")
 
 PROBE = """
 import json, sys

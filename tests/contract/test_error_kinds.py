@@ -82,17 +82,21 @@ def test_schema_error_names_the_column_and_the_reason(fg: FeatureGroup) -> None:
 def test_dataframe_type_is_one_argument_error_on_every_read(fg: FeatureGroup,
                                                             fv: FeatureView) -> None:
     reads: list[Callable[[], Any]] = [
-        lambda: fg.read(dataframe_type="polars"),
-        lambda: fg.select_all().read(dataframe_type="polars"),
-        lambda: fv.get_batch_data(dataframe_type="polars"),
-        lambda: fv.training_data(dataframe_type="polars"),
-        lambda: fv.train_test_split(test_size=0.5, dataframe_type="polars"),
+        lambda: fg.read(dataframe_type="spark"),
+        lambda: fg.select_all().read(dataframe_type="spark"),
+        lambda: fv.get_batch_data(dataframe_type="spark"),
+        lambda: fv.training_data(dataframe_type="spark"),
+        lambda: fv.train_test_split(test_size=0.5, dataframe_type="spark"),
     ]
     errors = [_raised(read) for read in reads]
     assert {type(e) for e in errors} == {InvalidArgumentError}, [repr(e) for e in errors]
-    assert {str(e) for e in errors} == {str(errors[0])} and "'polars'" in str(errors[0])
+    assert {str(e) for e in errors} == {str(errors[0])} and "'spark'" in str(errors[0])
     assert {_exit_code(read) for read in reads} == {EXIT_USAGE}
     assert fg.read(dataframe_type="PANDAS").shape[0] == 6  # any case, as hsfs
+    # "polars" and "pyarrow" were refused like "spark" until issue 18 made them real reads
+    # (tests/contract/test_frame_formats.py); numpy, spark and python frames stay refused
+    for other in ("numpy", "python", None):
+        assert type(_raised(lambda o=other: fg.read(dataframe_type=o))) is InvalidArgumentError
 
 
 def test_argument_values_are_argument_errors_still_caught_as_schema_errors(

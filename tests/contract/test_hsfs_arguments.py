@@ -52,8 +52,8 @@ def test_views_take_serving_keys_entry_and_pandas_dataframe_type(
     x_train, _, _, _ = fv.train_test_split(test_size=0.25, seed=0, dataframe_type="pandas")
     assert len(x_train) == 6
     assert len(fv.get_batch_data(dataframe_type="default")) == 8
-    with pytest.raises(InvalidArgumentError, match="'polars'"):
-        fv.training_data(dataframe_type="polars")
+    with pytest.raises(InvalidArgumentError, match="'spark'"):
+        fv.training_data(dataframe_type="spark")
     fv.init_serving()
     assert fv.get_feature_vector(serving_keys={"id": 3}) == [3.0]
     assert fv.get_feature_vector(entry={"id": 4}) == [4.0]

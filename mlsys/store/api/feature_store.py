@@ -38,12 +38,14 @@ class Query(ABC):
     @abstractmethod
     def read(self, online: bool = False, dataframe_type: str = "pandas",
              read_options: dict[str, Any] | None = None) -> pd.DataFrame:
-        """Run the query and return a pandas DataFrame (one row per row of the left group).
+        """Run the query and return a DataFrame (one row per row of the left group).
 
         ``online=True`` reads the online store (latest row per primary key) where all groups are
-        online-enabled.
+        online-enabled. ``dataframe_type`` is "pandas" (or hsfs's "default"), "polars" or
+        "pyarrow" (see :mod:`mlsys.store.rules.dataframes`).
 
-        Raises: InvalidArgumentError (``dataframe_type`` other than pandas).
+        Raises: InvalidArgumentError (another ``dataframe_type``, e.g. "spark"),
+        MissingExtraError ("polars" without Polars installed).
         """
 
     @abstractmethod
@@ -148,23 +150,30 @@ class FeatureGroup(ABC):
                ) -> tuple[Job, ValidationReport | None]:
         """Validate and upsert ``features``; return ``(job, report)`` (report None without suite).
 
+        ``features`` is a pandas DataFrame, a ``pyarrow.Table`` / ``RecordBatchReader``, a Polars
+        ``DataFrame`` / ``LazyFrame``, or the path (or a list of paths) of Parquet files; all are
+        checked by the same rules. A suite runs on pandas (non-pandas input is converted for the
+        suite only; every expectation runs).
+
         ``overwrite=True`` replaces the whole table with the frame (one atomic commit).
         ``validation_options={"run_validation": False}`` skips the suite, as in hsfs.
         ``operation`` is hsfs's ``"upsert"`` or ``"insert"``; groups are keyed, so both upsert.
         ``wait=True`` waits for the write to finish (local writes always have).
 
-        Raises: SchemaError (columns, dtypes or keys do not fit), InvalidArgumentError (unknown
-        ``operation`` or write option value), DataValidationError (a STRICT suite failed).
+        Raises: SchemaError (columns, dtypes or keys do not fit; not a frame, or a Parquet path
+        that is missing or not Parquet), InvalidArgumentError (unknown ``operation`` or write
+        option value), DataValidationError (a STRICT suite failed).
         """
 
     @abstractmethod
     def read(self, wallclock_time: TimeLike = None, online: bool = False,
              dataframe_type: str = "pandas",
              read_options: dict[str, Any] | None = None) -> pd.DataFrame:
-        """All rows, as of ``wallclock_time`` if given (time travel), else the latest commit.
+        """All rows, as of ``wallclock_time`` if given (time travel), else the latest commit,
+        as ``dataframe_type`` "pandas" ("default"), "polars" or "pyarrow".
 
-        Raises: InvalidArgumentError (``dataframe_type`` other than pandas, or a
-        ``wallclock_time`` that is not a point in time)."""
+        Raises: InvalidArgumentError (another ``dataframe_type``, or a ``wallclock_time`` that
+        is not a point in time), MissingExtraError ("polars" without Polars installed)."""
 
     @abstractmethod
     def select_all(self, include_primary_key: bool = True,
@@ -342,8 +351,9 @@ class FeatureView(ABC):
         order, :mod:`mlsys.store.rules.splits`).
 
         Raises: InvalidArgumentError (``test_size`` not in (0, 1), an unknown keyword, a
-        ``dataframe_type`` other than pandas: an ArgumentSchemaError where mlsys used to raise
-        SchemaError), SchemaError (no labels, fewer than 2 rows, a class too small to stratify).
+        ``dataframe_type`` other than pandas, polars or pyarrow: an ArgumentSchemaError where
+        mlsys used to raise SchemaError), MissingExtraError ("polars" without Polars),
+        SchemaError (no labels, fewer than 2 rows, a class too small to stratify).
         """
 
     @abstractmethod
@@ -365,6 +375,9 @@ class FeatureView(ABC):
                       dataframe_type: str = "default",
                       ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """All the view's data as ``X, y`` (y None without labels), recorded as a new version.
+
+        This and the view's other reads return ``dataframe_type`` "pandas" ("default"),
+        "polars" or "pyarrow"; a view's rows are joined in pandas, then converted.
 
         Raises: InvalidArgumentError (bad ``dataframe_type`` or times)."""
 

@@ -33,6 +33,7 @@ from mlsys.names import feature_name
 from mlsys.store.api import Feature, FeatureGroup, Job, Query, TimeLike
 from mlsys.store.hopsworks.query import HopsworksQuery, Recipe, feature_from_sdk
 from mlsys.store.hopsworks.validation import report_from_sdk, suite_from_sdk
+from mlsys.store.rules import dataframes
 from mlsys.store.rules.arguments import (
     REJECT_DUPLICATE_KEYS,
     check_dataframe_type,
@@ -129,12 +130,13 @@ class HopsworksFeatureGroup(FeatureGroup):
         return f"HopsworksFeatureGroup({self.name!r}, version={self.version})"
 
     # ------------------------------------------------------------------ writes
-    def _checked_frame(self, features: pd.DataFrame,
+    def _checked_frame(self, features: Any,
                        write_options: dict[str, Any] | None = None) -> pd.DataFrame:
         """The frame as the local backend would store it: normalised names, the group's exact
         features, non-null keys (repeated ones warned about, or refused under the strict
         check), and each column cast to its feature type (an int column for a double feature
-        is cast, naive times are UTC) — or SchemaError."""
+        is cast, naive times are UTC) — or SchemaError. Arrow, Polars and Parquet input
+        becomes pandas here: hsfs 5.2's Python engine writes pandas frames."""
         where = f"insert into {self.name} v{self.version}"
         df = normalise(features, where)
         known = self.features
@@ -153,7 +155,7 @@ class HopsworksFeatureGroup(FeatureGroup):
         table, _ = to_arrow(df, columns, self.event_time, where)
         return table.to_pandas()
 
-    def insert(self, features: pd.DataFrame, overwrite: bool = False,
+    def insert(self, features: Any, overwrite: bool = False,
                write_options: dict[str, Any] | None = None,
                validation_options: dict[str, Any] | None = None,
                *, operation: str = "upsert", wait: bool = False,
@@ -192,16 +194,19 @@ class HopsworksFeatureGroup(FeatureGroup):
     # ------------------------------------------------------------------ reads
     def read(self, wallclock_time: TimeLike = None, online: bool = False,
              dataframe_type: str = "pandas",
-             read_options: dict[str, Any] | None = None) -> pd.DataFrame:
-        check_dataframe_type(dataframe_type)
+             read_options: dict[str, Any] | None = None) -> Any:
+        """hsfs reads pandas and Polars itself; an Arrow result is converted from pandas."""
+        kind = check_dataframe_type(dataframe_type)
         if not self._saved():
             import pandas as pd
 
-            return pd.DataFrame()
-        return self._ctx.calls.run(f"read {self._where}", self.sdk.read,
+            return dataframes.from_pandas(pd.DataFrame(), kind)
+        asked = dataframe_type if kind == "pandas" else dataframes.sdk_dataframe_type(kind)
+        rows = self._ctx.calls.run(f"read {self._where}", self.sdk.read,
                                    wallclock_time=utc(wallclock_time, "wallclock_time"),
                                    online=online,
-                                   dataframe_type=dataframe_type, read_options=read_options)
+                                   dataframe_type=asked, read_options=read_options)
+        return dataframes.from_sdk(rows, kind)
 
     def _query(self, select: str, implicit: Sequence[str] = (), **args: Any) -> Query:
         recipe = Recipe(self.sdk, select, tuple(args.items()), implicit=tuple(implicit))

@@ -28,6 +28,7 @@ from mlsys.store.hopsworks.query import HopsworksQuery, Recipe, feature_from_sdk
 from mlsys.store.rules import splits as split_rules
 from mlsys.store.rules import views
 from mlsys.store.rules.arguments import check_dataframe_type, serving_keys_of
+from mlsys.store.rules.dataframes import from_pandas
 from mlsys.store.rules.times import utc
 
 if TYPE_CHECKING:
@@ -148,6 +149,7 @@ class HopsworksFeatureView(FeatureView):
                          primary_key: bool = False, event_time: bool = False,
                          seed: int | None = None, stratify: bool = False, **kwargs: Any,
                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        kind = check_dataframe_type(kwargs.get("dataframe_type", "default"))
         fraction = split_rules.split_arguments(
             test_size, self.labels, kwargs, self._where,
             " (for a time-based split call fv.sdk.train_test_split directly)")
@@ -163,7 +165,9 @@ class HopsworksFeatureView(FeatureView):
             version=version, kind="split", key_columns=keys, train_rows=len(train),
             test_rows=len(test), test_size=fraction, seed=seed,
             stratify=bool(stratify), description=description), train, test)
-        return views.split_xy(train, test, self._x_columns(primary_key, event_time), self.labels)
+        return views.as_kind(views.split_xy(train, test, self._x_columns(primary_key,
+                                                                         event_time),
+                                            self.labels), kind)
 
     def _recorded(self, version: int) -> splits.SplitRecord | None:
         return self._records.load(version)
@@ -173,19 +177,22 @@ class HopsworksFeatureView(FeatureView):
                              primary_key: bool = False, event_time: bool = False,
                              dataframe_type: str = "default",
                              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        check_dataframe_type(dataframe_type)
+        kind = check_dataframe_type(dataframe_type)
         v = int(training_dataset_version)
         record = self._recorded(v)
         if record is None:  # made outside mlsys: hsfs's own split of that version
-            return self._ctx.calls.run(
+            return views.as_kind(self._ctx.calls.run(
                 f"read training dataset {v} of {self._where}", self.sdk.get_train_test_split, v,
-                read_options=read_options, primary_key=primary_key, event_time=event_time)
+                read_options=read_options, primary_key=primary_key, event_time=event_time),
+                kind)
         if record.kind != "split":
             raise split_rules.not_a_split(v, self._where)
         train, test = self._records.rows(record, f"training dataset {v} of {self._where}")
         assert test is not None  # a split has a test side
         self.sdk.update_last_accessed_training_dataset(v)  # provenance, as hsfs does
-        return views.split_xy(train, test, self._x_columns(primary_key, event_time), self.labels)
+        return views.as_kind(views.split_xy(train, test, self._x_columns(primary_key,
+                                                                         event_time),
+                                            self.labels), kind)
 
     def training_data(self, start_time: TimeLike = None, end_time: TimeLike = None,
                       description: str = "", extra_filter: Filter | Logic | None = None,
@@ -193,7 +200,7 @@ class HopsworksFeatureView(FeatureView):
                       primary_key: bool = False, event_time: bool = False,
                       dataframe_type: str = "default",
                       ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        check_dataframe_type(dataframe_type)
+        kind = check_dataframe_type(dataframe_type)
         pk, et = self._key_columns()
         frame, version = self._read_all(
             f"read {self._where}", start_time=utc(start_time, "start_time"),
@@ -207,7 +214,7 @@ class HopsworksFeatureView(FeatureView):
             description=description,
             extra={"start_time": str(start_time) if start_time else None,
                    "end_time": str(end_time) if end_time else None}), frame, None)
-        return self._xy(frame, primary_key, event_time)
+        return views.as_kind(self._xy(frame, primary_key, event_time), kind)
 
     def get_training_data(self, training_dataset_version: int,
                           primary_key: bool = False, event_time: bool = False,
@@ -251,14 +258,15 @@ class HopsworksFeatureView(FeatureView):
                        primary_key: bool = False, event_time: bool = False,
                        dataframe_type: str = "default",
                        ) -> pd.DataFrame:
-        check_dataframe_type(dataframe_type)
+        kind = check_dataframe_type(dataframe_type)
         batch = self._ctx.calls.run(f"read batch data of {self._where}", self.sdk.get_batch_data,
                                     start_time=utc(start_time, "start_time"),
                                     end_time=utc(end_time, "end_time"),
                                     read_options=read_options, primary_key=primary_key,
                                     event_time=event_time)
         batch = self._plain_keys(batch)
-        return batch[self._x_columns(primary_key, event_time)].reset_index(drop=True)
+        return from_pandas(batch[self._x_columns(primary_key, event_time)]
+                           .reset_index(drop=True), kind)
 
     def init_serving(self, training_dataset_version: int | None = None,
                      **kwargs: Any) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from mlsys.errors import NotFoundError, SchemaError
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, Filter, Logic, Query, TimeLike
+from mlsys.store.rules import dataframes
 from mlsys.store.rules.arguments import (
     check_dataframe_type,
     check_filter,
@@ -24,7 +25,6 @@ from mlsys.store.rules.arguments import (
 from mlsys.store.rules.times import utc
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from mlsys.store.hopsworks.context import Context
 
@@ -153,11 +153,14 @@ class HopsworksQuery(Query):
             return self._recipe.without_implicit().build()
 
     def read(self, online: bool = False, dataframe_type: str = "pandas",
-             read_options: dict[str, Any] | None = None) -> pd.DataFrame:
-        check_dataframe_type(dataframe_type)
+             read_options: dict[str, Any] | None = None) -> Any:
+        """hsfs reads pandas and Polars itself; an Arrow result is converted from pandas."""
+        kind = check_dataframe_type(dataframe_type)
         q = self.to_sdk()
-        return self._ctx.calls.run("read the query", q.read, online=online,
-                                   dataframe_type=dataframe_type, read_options=read_options)
+        asked = dataframe_type if kind == "pandas" else dataframes.sdk_dataframe_type(kind)
+        rows = self._ctx.calls.run("read the query", q.read, online=online,
+                                   dataframe_type=asked, read_options=read_options)
+        return dataframes.from_sdk(rows, kind)
 
     def join(self, sub_query: Query, on: Sequence[str] | None = None,
              left_on: Sequence[str] | None = None, right_on: Sequence[str] | None = None,

@@ -31,7 +31,7 @@ from mlsys.store.local.locks import file_lock
 from mlsys.store.local.online import OnlineStore
 from mlsys.store.local.query import LocalQuery
 from mlsys.store.local.reading import ReadContext
-from mlsys.store.rules import frames
+from mlsys.store.rules import dataframes, frames
 from mlsys.store.rules.arguments import (
     check_dataframe_type,
     check_insert_operation,
@@ -42,6 +42,14 @@ from mlsys.validation.types import IngestionPolicy, IngestionResult, ValidationR
 
 if TYPE_CHECKING:
     import sqlite3
+
+
+def _empty_as(columns: Sequence[frames.Column] | None, kind: str) -> Any:
+    """An empty read result of the frame ``kind`` (see ``_empty``)."""
+    if kind == "pandas":
+        return _empty(columns)
+    schema = frames.arrow_schema(columns) if columns else pa.schema([])
+    return dataframes.from_arrow(schema.empty_table(), kind)
 
 
 def _empty(columns: Sequence[frames.Column] | None, names: Sequence[str] | None = None
@@ -136,7 +144,7 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
     def _table_path(self) -> Path:
         return self._path
 
-    def insert(self, features: pd.DataFrame, overwrite: bool = False,
+    def insert(self, features: Any, overwrite: bool = False,
                write_options: dict[str, Any] | None = None,
                validation_options: dict[str, Any] | None = None,
                *, operation: str = "upsert", wait: bool = False,
@@ -145,11 +153,13 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
 
         An empty frame (no rows) is a no-op: nothing is committed and the job has ``rows=0``
         (its columns are still checked when the schema is fixed). ``wait`` changes nothing:
-        the write is done when this returns.
+        the write is done when this returns. Arrow, Polars and Parquet input is checked and
+        written as Arrow; only a suite's validation sees it as pandas (a copy of the rows as
+        they will be stored), since the suite's engine runs on pandas.
         """
         where = f"insert into {self._where}"
         check_insert_operation(operation)
-        df = frames.normalise(features, where)
+        df = frames.normalise_frame(features, where)
         run_validation = bool((validation_options or {}).get("run_validation", True))
         job = f"{self._key}_insert"
         with file_lock(self._lock_path, self._ctx.config.lock_timeout_s, self._where):
@@ -165,7 +175,8 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
             suite = self._suite(row)
             report = None
             if suite is not None and run_validation and row["run_validation"]:
-                report = self._run_suite(df, suite)
+                checked = df if isinstance(df, pd.DataFrame) else data.to_pandas()
+                report = self._run_suite(checked, suite)
                 if not report.success and row["ingestion_policy"] == IngestionPolicy.STRICT:
                     raise self._reject(report)
             with reading_table(self._path, self._where):
@@ -257,24 +268,30 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
     # -- reading
     def read(self, wallclock_time: TimeLike = None, online: bool = False,
              dataframe_type: str = "pandas",
-             read_options: dict[str, Any] | None = None) -> pd.DataFrame:
-        """All rows (as of ``wallclock_time``), or the online rows; empty before any insert."""
-        check_dataframe_type(dataframe_type)
+             read_options: dict[str, Any] | None = None) -> Any:
+        """All rows (as of ``wallclock_time``), or the online rows; empty before any insert.
+
+        Polars and Arrow results are read as Arrow from Delta, never through pandas (online
+        rows come from SQLite as pandas and are converted)."""
+        kind = check_dataframe_type(dataframe_type)
         if online:
             store = self.ensure_online()
-            return store.read_all() if store is not None else _empty(None)
+            rows = store.read_all() if store is not None else _empty(None)
+            return dataframes.from_pandas(rows, kind)
         version = None
         when = to_utc(wallclock_time, "wallclock_time")
         with reading_table(self._path, self._where):
             if when is not None:
                 version = tables.version_at(self._path, when)
                 if version is None:
-                    return _empty(self._columns())
+                    return _empty_as(self._columns(), kind)
             try:
-                return tables.read(self._path, version)
+                if kind == "pandas":
+                    return tables.read(self._path, version)
+                return dataframes.from_arrow(tables.read_arrow(self._path, version), kind)
             except tables.TableNotFoundError:
                 if tables.exists(self._path) or self._row()["features"] is None:
-                    return _empty(self._columns())
+                    return _empty_as(self._columns(), kind)
                 raise  # rows were inserted, yet the table is gone: damage, not an empty group
 
     def read_page(self, offset: int = 0, limit: int = 50, commit: int | None = None) -> RowPage:

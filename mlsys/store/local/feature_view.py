@@ -28,6 +28,7 @@ from mlsys.store.local.reading import ReadContext
 from mlsys.store.local.vectors import VectorLookup
 from mlsys.store.rules import splits, views
 from mlsys.store.rules.arguments import check_dataframe_type, check_filter, serving_keys_of
+from mlsys.store.rules.dataframes import from_pandas
 from mlsys.store.rules.times import to_utc
 
 if TYPE_CHECKING:
@@ -182,12 +183,15 @@ class LocalFeatureView(FeatureView):
                          primary_key: bool = False, event_time: bool = False,
                          seed: int | None = None, stratify: bool = False, **kwargs: Any,
                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        kind = check_dataframe_type(kwargs.get("dataframe_type", "default"))
         fraction = splits.split_arguments(test_size, self.labels, kwargs, self._where)
         frame, read = self._frame(extra_filter)
         train, test = self._split(frame, fraction, seed, stratify)
         self._record(description, fraction, seed, stratify, train, test, read,
                      {"extra_filter": flt.to_spec(extra_filter) if extra_filter else None})
-        return views.split_xy(train, test, self._x_columns(primary_key, event_time), self.labels)
+        return views.as_kind(views.split_xy(train, test, self._x_columns(primary_key,
+                                                                         event_time),
+                                            self.labels), kind)
 
     def _split(self, frame: pd.DataFrame, test_size: float, seed: int | None,
                stratify: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -236,7 +240,7 @@ class LocalFeatureView(FeatureView):
                              primary_key: bool = False, event_time: bool = False,
                              dataframe_type: str = "default",
                              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        check_dataframe_type(dataframe_type)
+        kind = check_dataframe_type(dataframe_type)
         v = training_dataset_version
         row = self._recorded(v)
         if row["test_keys"] is None:
@@ -244,7 +248,9 @@ class LocalFeatureView(FeatureView):
         frame, _ = self._frame(**self._pinned(row))
         train = self._rows_by_keys(frame, row, "train_keys")
         test = self._rows_by_keys(frame, row, "test_keys")
-        return views.split_xy(train, test, self._x_columns(primary_key, event_time), self.labels)
+        return views.as_kind(views.split_xy(train, test, self._x_columns(primary_key,
+                                                                         event_time),
+                                            self.labels), kind)
 
     def training_data(self, start_time: TimeLike = None, end_time: TimeLike = None,
                       description: str = "", extra_filter: Filter | Logic | None = None,
@@ -252,13 +258,13 @@ class LocalFeatureView(FeatureView):
                       primary_key: bool = False, event_time: bool = False,
                       dataframe_type: str = "default",
                       ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        check_dataframe_type(dataframe_type)
+        kind = check_dataframe_type(dataframe_type)
         frame, read = self._frame(extra_filter, start_time, end_time)
         self._record(description, None, None, False, frame, None, read,
                      {"extra_filter": flt.to_spec(extra_filter) if extra_filter else None,
                       "start_time": str(to_utc(start_time)) if start_time else None,
                       "end_time": str(to_utc(end_time)) if end_time else None})
-        return self._xy(frame, primary_key, event_time)
+        return views.as_kind(self._xy(frame, primary_key, event_time), kind)
 
     def get_training_data(self, training_dataset_version: int,
                           primary_key: bool = False, event_time: bool = False,
@@ -293,9 +299,10 @@ class LocalFeatureView(FeatureView):
                        primary_key: bool = False, event_time: bool = False,
                        dataframe_type: str = "default",
                        ) -> pd.DataFrame:
-        check_dataframe_type(dataframe_type)
+        kind = check_dataframe_type(dataframe_type)
         frame, _ = self._frame(start=start_time, end=end_time)
-        return frame[self._x_columns(primary_key, event_time)].reset_index(drop=True)
+        return from_pandas(frame[self._x_columns(primary_key, event_time)]
+                           .reset_index(drop=True), kind)
 
     def init_serving(self, training_dataset_version: int | None = None,
                      **kwargs: Any) -> None:

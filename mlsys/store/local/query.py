@@ -26,6 +26,7 @@ from mlsys.store.rules.arguments import (
     foreign_query,
     join_keys,
 )
+from mlsys.store.rules.dataframes import from_pandas
 from mlsys.store.rules.times import to_utc
 
 _ROW, _HIT, _RET = "__mlsys_row", "__mlsys_hit", "__mlsys_right_event_time"
@@ -175,10 +176,13 @@ class LocalQuery(Query):
 
     # -- reading
     def read(self, online: bool = False, dataframe_type: str = "pandas",
-             read_options: dict[str, Any] | None = None) -> pd.DataFrame:
-        check_dataframe_type(dataframe_type)
+             read_options: dict[str, Any] | None = None) -> Any:
+        """The result; joins and filters run in pandas, so a Polars or Arrow result is
+        converted from the joined frame."""
+        kind = check_dataframe_type(dataframe_type)
         frame = self.run(ReadContext(online=online))
-        return frame[[f.name for f in self._output()]].reset_index(drop=True)
+        out = frame[[f.name for f in self._output()]].reset_index(drop=True)
+        return from_pandas(out, kind)
 
     def run(self, ctx: ReadContext) -> pd.DataFrame:
         """The result with its output columns plus the left group's key columns."""

@@ -42,18 +42,14 @@ def reject_duplicate_keys(write_options: dict[str, Any] | None, group_setting: b
     return value
 
 
-DATAFRAME_TYPES = ("default", "pandas")
-"""The ``dataframe_type`` values reads accept (in any case, as hsfs): mlsys returns pandas."""
-
-
-def check_dataframe_type(dataframe_type: object) -> None:
-    """Refuse a ``dataframe_type`` other than pandas (hsfs also offers polars, numpy, spark).
+def check_dataframe_type(dataframe_type: object) -> str:
+    """The frame kind a read returns ("pandas", "polars" or "pyarrow"); another
+    ``dataframe_type`` (hsfs's "spark", "numpy") is an InvalidArgumentError.
 
     The one check of every read of both backends, so one mistake gives one error class."""
-    if not isinstance(dataframe_type, str) or dataframe_type.lower() not in DATAFRAME_TYPES:
-        raise InvalidArgumentError(
-            f"dataframe_type {dataframe_type!r} is not supported; mlsys returns pandas frames "
-            f"({' or '.join(map(repr, DATAFRAME_TYPES))}): convert the result if you need another")
+    from mlsys.store.rules.dataframes import dataframe_kind
+
+    return dataframe_kind(dataframe_type)
 
 
 def serving_keys_of(serving_keys: Any, entry: Any) -> Any:

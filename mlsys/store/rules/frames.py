@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 import pyarrow as pa
@@ -67,35 +67,51 @@ def arrow_schema(columns: Sequence[Column]) -> pa.Schema:
     return pa.schema([(c.name, ARROW_TYPES[c.type]) for c in columns])
 
 
-def normalise(df: object, where: str) -> pd.DataFrame:
-    """``df`` with Hopsworks-normalised column names (the frame itself is not modified)."""
-    if not isinstance(df, pd.DataFrame):
-        raise SchemaError(
-            f"{where} expects a pandas DataFrame, got {type(df).__name__}; "
-            "build one with pandas.DataFrame(...)",
-            reason=SchemaError.NOT_A_FRAME)
-    names = [feature_name(c) for c in df.columns]
+Frame: TypeAlias = pd.DataFrame | pa.Table
+"""A frame an insert checks and writes: pandas as given, or Arrow (every other input)."""
+
+
+def names_of(df: Frame) -> list[str]:
+    return list(df.column_names) if isinstance(df, pa.Table) else list(df.columns)
+
+
+def normalise_frame(df: object, where: str) -> Frame:
+    """What an insert was given (see :mod:`~mlsys.store.rules.dataframes`) as pandas or Arrow,
+    with Hopsworks-normalised column names (the frame itself is not modified)."""
+    from mlsys.store.rules.dataframes import insert_input
+
+    df = insert_input(df, where)
+    raw = names_of(df)
+    names = [feature_name(c) for c in raw]
     if len(set(names)) != len(names):
         seen: dict[str, list[object]] = {}
-        for raw, norm in zip(df.columns, names, strict=True):
-            seen.setdefault(norm, []).append(raw)
+        for r, norm in zip(raw, names, strict=True):
+            seen.setdefault(norm, []).append(r)
         clashes = {k: v for k, v in seen.items() if len(v) > 1}
         raise SchemaError(
             f"{where}: columns {clashes} become the same feature name after normalisation "
             "(lower case, spaces to '_'); rename or drop one of each",
             column=str(next(iter(clashes))), reason=SchemaError.NAME_CLASH)
-    if names == list(df.columns):
+    if names == raw:
         return df
+    if isinstance(df, pa.Table):
+        return df.rename_columns(names)
     out = df.copy(deep=False)
     out.columns = names
     return out
 
 
-def check_columns(df: pd.DataFrame, expected: Sequence[str], where: str) -> None:
+def normalise(df: object, where: str) -> pd.DataFrame:
+    """:func:`normalise_frame` as pandas (for code that works on pandas only)."""
+    out = normalise_frame(df, where)
+    return out.to_pandas() if isinstance(out, pa.Table) else out
+
+
+def check_columns(df: Frame, expected: Sequence[str], where: str) -> None:
     """Exactly the features ``expected``: a missing or extra one raises SchemaError."""
-    have = set(df.columns)
+    have = set(names_of(df))
     missing = [c for c in expected if c not in have]
-    extra = [c for c in df.columns if c not in set(expected)]
+    extra = [c for c in names_of(df) if c not in set(expected)]
     if missing or extra:
         parts = []
         if missing:
@@ -110,7 +126,7 @@ def check_columns(df: pd.DataFrame, expected: Sequence[str], where: str) -> None
             reason=SchemaError.MISSING_COLUMN if missing else SchemaError.EXTRA_COLUMN)
 
 
-def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str,
+def check_keys(df: Frame, keys: Sequence[str], where: str,
                reject_duplicates: bool = False) -> int:
     """No nulls in the key columns (primary key + event time) of ``df``; returns how many rows
     repeat the key of an earlier row of ``df`` (0: every key is unique).
@@ -118,6 +134,8 @@ def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str,
     Repeated keys are Hopsworks' default behaviour (hsfs stores every row as given), so they are
     only counted; ``reject_duplicates=True`` (the strict opt-in) raises SchemaError for them.
     """
+    if isinstance(df, pa.Table):
+        return _check_arrow_keys(df, keys, where, reject_duplicates)
     for k in keys:
         if k not in df.columns:
             raise SchemaError(
@@ -132,7 +150,10 @@ def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str,
                 "time must be set on every row",
                 column=k, reason=SchemaError.NULL_KEY)
     try:
-        # One unique column makes the whole key unique; checking one column is ~10x cheaper.
+        # One unique column makes the whole key unique; checking one column is ~10x cheaper,
+        # seeing that a numeric or time column is strictly ordered cheaper still.
+        if any(_ordered_series(df[k]) for k in keys):
+            return 0
         if any(df[k].is_unique for k in keys[:1]):
             return 0
         # One 64-bit hash per row is far cheaper (time and memory) than comparing many key
@@ -158,6 +179,74 @@ def check_keys(df: pd.DataFrame, keys: Sequence[str], where: str,
             f"keep one row per key (e.g. df.drop_duplicates({list(keys)}, keep='last'))",
             column=keys[0], reason=SchemaError.DUPLICATE_KEY)
     return repeats
+
+
+def _check_arrow_keys(data: pa.Table, keys: Sequence[str], where: str,
+                      reject_duplicates: bool) -> int:
+    """:func:`check_keys` of an Arrow table: nulls and the one-unique-column shortcut on the
+    Arrow columns; only a frame whose first key repeats has its key columns (alone) compared
+    in pandas."""
+    import pyarrow.compute as pc
+
+    for k in keys:
+        if k not in data.column_names:
+            return check_keys(pd.DataFrame(columns=data.column_names), keys, where)
+    for k in keys:
+        col = data.column(k)
+        if pa.types.is_nested(col.type):
+            raise SchemaError(
+                f"{where}: key column {k!r} holds {col.type} values (lists or structs); a "
+                "primary key / event time holds plain numbers, strings or timestamps",
+                column=k, reason=SchemaError.UNHASHABLE_KEY)
+        nulls = col.null_count
+        if pa.types.is_floating(col.type):  # NaN is a null key in pandas too
+            nulls += int(pc.sum(pc.is_nan(col)).as_py() or 0)
+        if nulls:
+            raise SchemaError(
+                f"{where}: key column {k!r} has {nulls} null value(s); primary key and event "
+                "time must be set on every row",
+                column=k, reason=SchemaError.NULL_KEY)
+    # One unique column makes the whole key unique: a strictly ordered one (event times of a
+    # daily batch, running ids) is found in one vectorised pass, then the first key is counted.
+    if any(strictly_ordered(data.column(k)) for k in keys):
+        return 0
+    if not keys or pc.count_distinct(data.column(keys[0])).as_py() == len(data):
+        return 0
+    return check_keys(data.select(list(keys)).to_pandas(), keys, where, reject_duplicates)
+
+
+_HEAD = 64  # values looked at before a whole column is
+
+
+def _ordered_series(s: pd.Series) -> bool:
+    """:func:`strictly_ordered` of a pandas numeric or time column (viewed as Arrow)."""
+    if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)):
+        return False
+    head = s.iloc[:_HEAD]  # most unordered columns show it in their first values: no copy
+    if not (head.is_monotonic_increasing or head.is_monotonic_decreasing):
+        return False
+    try:
+        return strictly_ordered(pa.Array.from_pandas(s))
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):  # complex, ...
+        return False
+
+
+def strictly_ordered(col: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether a numeric or temporal column without nulls rises (or falls) strictly, so every
+    value is unique; False for any other column."""
+    import pyarrow.compute as pc
+
+    t = col.type
+    if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_temporal(t)):
+        return False
+    if len(col) < 2:
+        return True
+    if col.null_count:
+        return False
+    if len(col) > _HEAD and not strictly_ordered(col.slice(0, _HEAD)):
+        return False
+    a, b = col.slice(0, len(col) - 1), col.slice(1)
+    return bool(pc.all(pc.less(a, b)).as_py() or pc.all(pc.greater(a, b)).as_py())
 
 
 def duplicate_key_message(where: str, repeats: int, keys: Sequence[str],
@@ -214,18 +303,24 @@ def _cast(arr: Any, target: str, name: str, where: str) -> Any:
             column=name, reason=SchemaError.WRONG_TYPE) from None
 
 
-def to_arrow(df: pd.DataFrame, columns: Sequence[Column] | None, event_time: str | None,
+def to_arrow(df: Frame, columns: Sequence[Column] | None, event_time: str | None,
              where: str) -> tuple[pa.Table, list[Column]]:
-    """``df`` as an Arrow table of the schema ``columns`` (checked to match already).
+    """``df`` as an Arrow table of the schema ``columns`` (checked to match already); an
+    Arrow ``df`` is cast column by column, never through pandas.
 
     ``columns=None`` (the first insert) infers the schema from the frame; it is returned.
     """
+    def column(n: str) -> Any:
+        if isinstance(df, pa.Table):
+            return df.column(n)
+        return _to_arrow_column(df[n], n, where)
+
     if columns is None:
-        arrays = [_to_arrow_column(df[n], n, where) for n in df.columns]
-        columns = [_infer(n, a, event_time, where) for n, a in zip(df.columns, arrays,
+        arrays = [column(n) for n in names_of(df)]
+        columns = [_infer(n, a, event_time, where) for n, a in zip(names_of(df), arrays,
                                                                     strict=True)]
     else:
-        arrays = [_to_arrow_column(df[c.name], c.name, where) for c in columns]
+        arrays = [column(c.name) for c in columns]
     cast = [_cast(a, c.type, c.name, where) for a, c in zip(arrays, columns, strict=True)]
     return pa.Table.from_arrays(cast, names=[c.name for c in columns]), list(columns)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,3 +37,13 @@ def split_xy(train: pd.DataFrame, test: pd.DataFrame, columns: Sequence[str],
     x_test, y_test = xy(test, columns, labels)
     assert y_train is not None and y_test is not None  # splits check the labels first
     return x_train, x_test, y_train, y_test
+
+
+def as_kind(frames: tuple[pd.DataFrame | None, ...], kind: str) -> Any:
+    """A read's ``X, y`` (or split) as the frame ``kind`` names (see
+    :mod:`~mlsys.store.rules.dataframes`); a view's rows are joined in pandas first."""
+    if kind == "pandas":
+        return frames
+    from mlsys.store.rules.dataframes import from_pandas
+
+    return tuple(None if f is None else from_pandas(f, kind) for f in frames)
