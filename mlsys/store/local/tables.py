@@ -85,7 +85,9 @@ def added_files(path: Path, version: int) -> list[str]:
 
     entry = path / "_delta_log" / f"{version:020d}.json"
     out = []
-    for line in entry.read_text(encoding="utf-8").splitlines():
+    # one action per "\n"-ended line; not str.splitlines(), which also splits at U+2028, U+0085
+    # and others that a string column's min/max statistics hold unescaped
+    for line in entry.read_bytes().split(b"\n"):
         if line.strip():
             add = json.loads(line).get("add")
             if add:
