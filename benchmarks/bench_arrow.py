@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
-import shutil
 from typing import Any
 
+from benchmarks.bench_store import insert_comparison
 from benchmarks.context import Context, delta_path
 from benchmarks.data import frame_bytes
 from benchmarks.harness import BenchmarkError, Case, Figure, Goal, compare
@@ -17,25 +16,10 @@ def bench_insert_arrow(ctx: Context) -> list[Figure]:
     """Insert the big frame as a ``pyarrow.Table`` into a new group vs ``write_deltalake`` of
     the same table."""
     import pyarrow as pa
-    from deltalake import write_deltalake
 
     df = ctx.big_frame()
     table = pa.Table.from_pandas(df, preserve_index=False)  # outside the timing: the input
-    n = itertools.count()
-    base_dir = ctx.dir("insert_arrow_baseline")
-
-    def run_mlsys(fg: Any) -> None:
-        job, _ = fg.insert(table)
-        if job.rows != len(table):
-            raise BenchmarkError(f"insert wrote {job.rows} rows, not {len(table)}")
-
-    mlsys = Case(run_mlsys, lambda _i: ctx.new_group(f"insert_arrow_{next(n)}"),
-                 lambda fg: fg.delete())
-    base = Case(lambda path: write_deltalake(path, table, mode="append", name="wine"),
-                lambda _i: str(base_dir / f"t{next(n)}"),
-                lambda p: shutil.rmtree(p, ignore_errors=True))
-    m, b = compare(mlsys, base, ctx.reps(5))
-    ctx.maybe_profile("insert_arrow", mlsys)
+    m, b = insert_comparison(ctx, table, "insert_arrow")
     return [Figure("insert_arrow", f"insert {len(table):,} wine-shaped rows from a "
                    "pyarrow.Table, no suite", "s", RATIO_1_1, m, b,
                    "deltalake.write_deltalake (same Arrow table)", rows=len(table),

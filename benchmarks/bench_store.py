@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from benchmarks.context import delta_path
 from benchmarks.data import frame_bytes, wine_rows
-from benchmarks.harness import BenchmarkError, Case, Figure, Goal, compare
+from benchmarks.harness import BenchmarkError, Case, Figure, Goal, Stats, compare
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,28 +19,35 @@ if TYPE_CHECKING:
 RATIO_1_5 = Goal("ratio <= 1.5", "ratio_max", 1.5)
 
 
-def bench_insert(ctx: Context) -> list[Figure]:
-    """Insert the big frame into a new group (no suite, offline) vs ``write_deltalake``."""
+def insert_comparison(ctx: Context, data: Any, name: str) -> tuple[Stats, Stats]:
+    """``fg.insert(data)`` into a new group (no suite, offline) vs ``write_deltalake`` of the
+    same ``data``, each into a fresh table; ``name`` names the groups and the profile."""
     from deltalake import write_deltalake
 
-    df = ctx.big_frame()
     n = itertools.count()
-    base_dir = ctx.dir("insert_baseline")
+    base_dir = ctx.dir(f"{name}_baseline")
 
     def run_mlsys(fg: Any) -> None:
-        job, _ = fg.insert(df)
-        if job.rows != len(df):
-            raise BenchmarkError(f"insert wrote {job.rows} rows, not {len(df)}")
+        job, _ = fg.insert(data)
+        if job.rows != len(data):
+            raise BenchmarkError(f"insert wrote {job.rows} rows, not {len(data)}")
 
     def run_base(path: str) -> None:
-        write_deltalake(path, df, mode="append", name="wine")
+        write_deltalake(path, data, mode="append", name="wine")
 
-    mlsys = Case(run_mlsys, lambda _i: ctx.new_group(f"insert_{next(n)}"),
+    mlsys = Case(run_mlsys, lambda _i: ctx.new_group(f"{name}_{next(n)}"),
                  lambda fg: fg.delete())
     base = Case(run_base, lambda _i: str(base_dir / f"t{next(n)}"),
                 lambda p: shutil.rmtree(p, ignore_errors=True))
     m, b = compare(mlsys, base, ctx.reps(5))
-    ctx.maybe_profile("insert", mlsys)
+    ctx.maybe_profile(name, mlsys)
+    return m, b
+
+
+def bench_insert(ctx: Context) -> list[Figure]:
+    """Insert the big frame into a new group (no suite, offline) vs ``write_deltalake``."""
+    df = ctx.big_frame()
+    m, b = insert_comparison(ctx, df, "insert")
     return [Figure("insert", f"insert {len(df):,} wine-shaped rows, no suite", "s", RATIO_1_5,
                    m, b, "deltalake.write_deltalake", rows=len(df), size_bytes=frame_bytes(df))]
 
