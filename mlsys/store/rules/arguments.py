@@ -42,14 +42,27 @@ def reject_duplicate_keys(write_options: dict[str, Any] | None, group_setting: b
     return value
 
 
+DATAFRAME_TYPES = ("default", "pandas", "polars", "pyarrow")
+"""The ``dataframe_type`` values reads accept (in any case, as hsfs); "default" is pandas."""
+
+
 def check_dataframe_type(dataframe_type: object) -> str:
     """The frame kind a read returns ("pandas", "polars" or "pyarrow"); another
-    ``dataframe_type`` (hsfs's "spark", "numpy") is an InvalidArgumentError.
+    ``dataframe_type`` (hsfs's "spark", "numpy", "python") is an InvalidArgumentError, a
+    Polars read without Polars a MissingExtraError naming the extra.
 
     The one check of every read of both backends, so one mistake gives one error class."""
-    from mlsys.store.rules.dataframes import dataframe_kind
+    if not isinstance(dataframe_type, str) or dataframe_type.lower() not in DATAFRAME_TYPES:
+        raise InvalidArgumentError(
+            f"dataframe_type {dataframe_type!r} is not supported; mlsys returns "
+            f"{', '.join(map(repr, DATAFRAME_TYPES))} frames: convert the result if you need "
+            "another")
+    kind = dataframe_type.lower()
+    if kind == "polars":
+        from mlsys.store.rules.dataframes import polars  # pandas+pyarrow: only when needed
 
-    return dataframe_kind(dataframe_type)
+        polars()  # refused before any read work
+    return "pandas" if kind == "default" else kind
 
 
 def serving_keys_of(serving_keys: Any, entry: Any) -> Any:

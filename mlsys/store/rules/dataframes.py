@@ -17,27 +17,9 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from mlsys.errors import InvalidArgumentError, MissingExtraError, SchemaError
-
-DATAFRAME_TYPES = ("default", "pandas", "polars", "pyarrow")
-"""The ``dataframe_type`` values reads accept (in any case, as hsfs); "default" is pandas."""
+from mlsys.errors import MissingExtraError, SchemaError
 
 POLARS_EXTRA = "pip install 'mlsys[polars]'"
-
-
-def dataframe_kind(dataframe_type: object) -> str:
-    """``dataframe_type`` as "pandas", "polars" or "pyarrow"; another value (hsfs's "spark",
-    "numpy", "python") is an InvalidArgumentError, a Polars read without Polars a
-    MissingExtraError naming the extra."""
-    if not isinstance(dataframe_type, str) or dataframe_type.lower() not in DATAFRAME_TYPES:
-        raise InvalidArgumentError(
-            f"dataframe_type {dataframe_type!r} is not supported; mlsys returns "
-            f"{', '.join(map(repr, DATAFRAME_TYPES))} frames: convert the result if you need "
-            "another")
-    kind = dataframe_type.lower()
-    if kind == "polars":
-        polars()  # refused before any read work
-    return "pandas" if kind == "default" else kind
 
 
 def polars() -> Any:
