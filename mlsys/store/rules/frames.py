@@ -134,21 +134,11 @@ def check_keys(df: Frame, keys: Sequence[str], where: str,
     Repeated keys are Hopsworks' default behaviour (hsfs stores every row as given), so they are
     only counted; ``reject_duplicates=True`` (the strict opt-in) raises SchemaError for them.
     """
+    _require_key_columns(names_of(df), keys, where)
     if isinstance(df, pa.Table):
         return _check_arrow_keys(df, keys, where, reject_duplicates)
     for k in keys:
-        if k not in df.columns:
-            raise SchemaError(
-                f"{where}: the frame has no column {k!r}, which is part of the group's primary "
-                f"key / event time {list(keys)}; add it",
-                column=k, reason=SchemaError.MISSING_COLUMN)
-    for k in keys:
-        nulls = int(df[k].isna().sum())
-        if nulls:
-            raise SchemaError(
-                f"{where}: key column {k!r} has {nulls} null value(s); primary key and event "
-                "time must be set on every row",
-                column=k, reason=SchemaError.NULL_KEY)
+        _refuse_null_keys(k, int(df[k].isna().sum()), where)
     try:
         # One unique column makes the whole key unique; checking one column is ~10x cheaper,
         # seeing that a numeric or time column is strictly ordered cheaper still.
@@ -181,6 +171,23 @@ def check_keys(df: Frame, keys: Sequence[str], where: str,
     return repeats
 
 
+def _require_key_columns(names: Sequence[str], keys: Sequence[str], where: str) -> None:
+    for k in keys:
+        if k not in names:
+            raise SchemaError(
+                f"{where}: the frame has no column {k!r}, which is part of the group's primary "
+                f"key / event time {list(keys)}; add it",
+                column=k, reason=SchemaError.MISSING_COLUMN)
+
+
+def _refuse_null_keys(key: str, nulls: int, where: str) -> None:
+    if nulls:
+        raise SchemaError(
+            f"{where}: key column {key!r} has {nulls} null value(s); primary key and event "
+            "time must be set on every row",
+            column=key, reason=SchemaError.NULL_KEY)
+
+
 def _check_arrow_keys(data: pa.Table, keys: Sequence[str], where: str,
                       reject_duplicates: bool) -> int:
     """:func:`check_keys` of an Arrow table: nulls and the one-unique-column shortcut on the
@@ -188,9 +195,6 @@ def _check_arrow_keys(data: pa.Table, keys: Sequence[str], where: str,
     in pandas."""
     import pyarrow.compute as pc
 
-    for k in keys:
-        if k not in data.column_names:
-            return check_keys(pd.DataFrame(columns=data.column_names), keys, where)
     for k in keys:
         col = data.column(k)
         if pa.types.is_nested(col.type):
@@ -201,11 +205,7 @@ def _check_arrow_keys(data: pa.Table, keys: Sequence[str], where: str,
         nulls = col.null_count
         if pa.types.is_floating(col.type):  # NaN is a null key in pandas too
             nulls += int(pc.sum(pc.is_nan(col)).as_py() or 0)
-        if nulls:
-            raise SchemaError(
-                f"{where}: key column {k!r} has {nulls} null value(s); primary key and event "
-                "time must be set on every row",
-                column=k, reason=SchemaError.NULL_KEY)
+        _refuse_null_keys(k, nulls, where)
     # One unique column makes the whole key unique: a strictly ordered one (event times of a
     # daily batch, running ids) is found in one vectorised pass, then the first key is counted.
     if any(strictly_ordered(data.column(k)) for k in keys):
