@@ -19,7 +19,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import unquote
 
 import pandas as pd
@@ -110,11 +110,13 @@ def has_order(path: Path) -> bool:
     return not exists(path) or ORDER in _names(open_table(path))
 
 
-def with_order(data: pa.Table, version: int) -> pa.Table:
-    """``data`` plus its ORDER column for the commit that will be ``version``."""
+def with_order(data: pa.Table, version: int, start: int = 0) -> pa.Table:
+    """``data`` plus its ORDER column for the commit that will be ``version``; ``start`` is
+    the position of its first row in the insert (a later batch of a streamed insert)."""
     import numpy as np
 
-    order = (np.int64(version) << _ROW_BITS) + np.arange(len(data), dtype="int64")
+    order = (np.int64(version) << _ROW_BITS) + np.arange(start, start + len(data),
+                                                         dtype="int64")
     return data.append_column(ORDER, pa.array(order, type=pa.int64()))
 
 
@@ -123,20 +125,24 @@ def _props(metadata: dict[str, str] | None) -> CommitProperties | None:
     return CommitProperties(custom_metadata=metadata) if metadata else None
 
 
-def create(path: Path, data: pa.Table, name: str,
+Rows: TypeAlias = pa.Table | pa.RecordBatchReader
+"""What a write takes: a table, or a stream of batches (written as it is read, one commit)."""
+
+
+def create(path: Path, data: Rows, name: str,
            metadata: dict[str, str] | None = None) -> int:
     """The first commit: writes ``data`` and fixes the table's schema."""
     write_deltalake(str(path), data, mode="append", name=name, commit_properties=_props(metadata))
     return open_table(path).version()
 
 
-def overwrite(path: Path, data: pa.Table, metadata: dict[str, str] | None = None) -> int:
+def overwrite(path: Path, data: Rows, metadata: dict[str, str] | None = None) -> int:
     """Replace every row with ``data`` in one commit."""
     write_deltalake(str(path), data, mode="overwrite", commit_properties=_props(metadata))
     return open_table(path).version()
 
 
-def merge(path: Path, data: pa.Table, keys: Sequence[str],
+def merge(path: Path, data: Rows, keys: Sequence[str],
           metadata: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
     """Upsert ``data`` on ``keys``: matching rows are replaced, the others appended.
 
