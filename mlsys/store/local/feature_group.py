@@ -164,7 +164,7 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         if source is not None:
             if not self.online_enabled and not (run_validation and self._validates()):
                 try:
-                    return self._insert_stream(source, overwrite, write_options, where), None
+                    return streaming.insert(self, source, overwrite, write_options, where), None
                 except streaming.ReplayWhole:  # warned already, in the stream
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore", DuplicateKeyWarning)
@@ -215,35 +215,6 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         """Whether an insert runs a suite (one is attached with run_validation on)."""
         row = self._row()
         return self._suite(row) is not None and bool(row["run_validation"])
-
-    def _insert_stream(self, source: dataframes.BatchSource, overwrite: bool,
-                       write_options: dict[str, Any] | None, where: str) -> Job:
-        """The insert of a stream, batch by batch in one commit (see ``streaming``)."""
-        job = f"{self._key}_insert"
-        with file_lock(self._lock_path, self._ctx.config.lock_timeout_s, self._where):
-            row = self._row()
-            strict = reject_duplicate_keys(write_options, bool(row["reject_duplicate_keys"]))
-            plan = streaming.plan(source, self._columns(row), self.keys, self.event_time,
-                                  where, strict)
-            if plan is None:
-                return Job(job, rows=0)
-            with reading_table(self._path, self._where):
-                before = tables.current_version(self._path)
-            self.restore_reports()  # a writer that died after its commit left one behind
-            ordered = tables.has_order(self._path)
-            with writing_table(self._path, where):
-                version = streaming.commit(plan, self._path, self._key, self.keys, before,
-                                           overwrite, ordered, None)
-            try:
-                if row["features"] is None:
-                    self._save_columns(plan.columns)
-                record_commits(self._catalog, self.id, self._path, version)
-            except Exception as err:
-                raise StoreWriteError(
-                    f"{where}: the rows committed as version {version}, but recording them "
-                    f"afterwards failed ({type(err).__name__}: {err}); do not insert them "
-                    "again") from err
-        return Job(job, rows=plan.keys.rows, commit_version=version)
 
     def _commit(self, data: pa.Table, before: int | None, overwrite: bool,
                 meta: dict[str, str] | None) -> int:

@@ -20,19 +20,26 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 from deltalake.exceptions import DeltaError
 
-from mlsys.errors import DuplicateKeyWarning, SchemaError
+from mlsys.errors import DuplicateKeyWarning, SchemaError, StoreWriteError
+from mlsys.store.api import Job
 from mlsys.store.local import tables
+from mlsys.store.local.checksums import record_commits
+from mlsys.store.local.damage import reading_table, writing_table
+from mlsys.store.local.locks import file_lock
 from mlsys.store.rules import frames
+from mlsys.store.rules.arguments import reject_duplicate_keys
 from mlsys.store.rules.dataframes import BatchSource
 from mlsys.store.rules.stream_keys import StreamKeys
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from mlsys.store.local.feature_group import LocalFeatureGroup
 
 
 class ReplayWhole(Exception):  # noqa: N818 (a signal to the caller, not an error to users)
@@ -143,3 +150,33 @@ def commit(plan: StreamPlan, path: Path, name: str, all_keys: list[str], before:
         if plan.error is not None:  # our own refusal, wrapped by deltalake: raise it as ours
             raise plan.error from None
         raise
+
+
+def insert(fg: LocalFeatureGroup, source: BatchSource, overwrite: bool,
+           write_options: dict[str, Any] | None, where: str) -> Job:
+    """``fg.insert`` of a stream, batch by batch in one commit (see the module doc); raises
+    :class:`ReplayWhole` (nothing written) for the upsert that needs the whole frame."""
+    job = f"{fg._key}_insert"
+    with file_lock(fg._lock_path, fg._ctx.config.lock_timeout_s, fg._where):
+        row = fg._row()
+        strict = reject_duplicate_keys(write_options, bool(row["reject_duplicate_keys"]))
+        checked = plan(source, fg._columns(row), fg.keys, fg.event_time, where, strict)
+        if checked is None:
+            return Job(job, rows=0)
+        with reading_table(fg._path, fg._where):
+            before = tables.current_version(fg._path)
+        fg.restore_reports()  # a writer that died after its commit left one behind
+        ordered = tables.has_order(fg._path)
+        with writing_table(fg._path, where):
+            version = commit(checked, fg._path, fg._key, fg.keys, before, overwrite, ordered,
+                             None)
+        try:
+            if row["features"] is None:
+                fg._save_columns(checked.columns)
+            record_commits(fg._catalog, fg.id, fg._path, version)
+        except Exception as err:
+            raise StoreWriteError(
+                f"{where}: the rows committed as version {version}, but recording them "
+                f"afterwards failed ({type(err).__name__}: {err}); do not insert them "
+                "again") from err
+    return Job(job, rows=checked.keys.rows, commit_version=version)
