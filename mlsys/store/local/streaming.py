@@ -20,7 +20,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 from deltalake.exceptions import DeltaError
@@ -37,9 +37,33 @@ from mlsys.store.rules.dataframes import BatchSource
 from mlsys.store.rules.stream_keys import StreamKeys
 
 if TYPE_CHECKING:
+    import sqlite3
     from pathlib import Path
 
-    from mlsys.store.local.feature_group import LocalFeatureGroup
+    from mlsys.store.local.catalog import Catalog
+    from mlsys.store.local.context import LocalContext
+
+
+class Group(Protocol):
+    """What the streamed insert uses of a LocalFeatureGroup (a protocol: no import cycle)."""
+
+    id: int
+    event_time: str | None
+    _ctx: LocalContext
+    _catalog: Catalog
+    _path: Path
+    _lock_path: Path
+
+    @property
+    def _key(self) -> str: ...
+    @property
+    def _where(self) -> str: ...
+    @property
+    def keys(self) -> list[str]: ...
+    def _row(self) -> sqlite3.Row: ...
+    def _columns(self, row: sqlite3.Row | None = None) -> list[frames.Column] | None: ...
+    def _save_columns(self, columns: list[frames.Column]) -> None: ...
+    def restore_reports(self) -> int: ...
 
 
 class ReplayWhole(Exception):  # noqa: N818 (a signal to the caller, not an error to users)
@@ -152,7 +176,7 @@ def commit(plan: StreamPlan, path: Path, name: str, all_keys: list[str], before:
         raise
 
 
-def insert(fg: LocalFeatureGroup, source: BatchSource, overwrite: bool,
+def insert(fg: Group, source: BatchSource, overwrite: bool,
            write_options: dict[str, Any] | None, where: str) -> Job:
     """``fg.insert`` of a stream, batch by batch in one commit (see the module doc); raises
     :class:`ReplayWhole` (nothing written) for the upsert that needs the whole frame."""
