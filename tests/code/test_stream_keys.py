@@ -20,7 +20,7 @@ def _batches(*ids: list[int]) -> list[pa.Table]:
 
 
 def _check(batches: list[pa.Table], replay: bool, strict: bool = False) -> int:
-    keys = StreamKeys(["id"], "test", strict)
+    keys = StreamKeys(["id"], "test", strict, replayable=replay)
     for b in batches:
         keys.add(b)
 
@@ -68,3 +68,10 @@ def test_null_keys_are_refused_in_any_batch() -> None:
     with pytest.raises(SchemaError) as info:
         keys.add(pa.table({"id": pa.array([3, None], pa.int64()), "v": [1.0, 2.0]}))
     assert info.value.reason == SchemaError.NULL_KEY
+
+
+def test_a_replayable_stream_hashes_its_ordered_start_on_a_second_read() -> None:
+    # ordered over the first two batches (left unhashed), then not: the repeat of 2 is found
+    assert _check(_batches([1, 2], [3, 4], [2, 9]), replay=True) == 1
+    assert _check(_batches([1, 2], [3, 4], [0, 9]), replay=True) == 0
+    assert _check(_batches([1, 2], [3, 4], [5, 6]), replay=True) == 0

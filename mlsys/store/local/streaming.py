@@ -95,7 +95,7 @@ def plan(source: BatchSource, columns: list[frames.Column] | None, keys: list[st
         frames.check_columns(pa.schema([(n, pa.null()) for n in names]).empty_table(),
                              [c.name for c in columns], where)
     batches = source.batches()
-    checker = StreamKeys(keys, where, reject_duplicates)
+    checker = StreamKeys(keys, where, reject_duplicates, replayable=source.replayable)
     for batch in batches:
         if batch.num_rows:
             raw = pa.Table.from_batches([batch]).rename_columns(names)

@@ -9,7 +9,9 @@ hashes count as equal keys (a chance of about n**2 / 2**65 for n rows, 3e-4 at 1
 counting one row too many).
 
 A key column that rises (or falls) strictly across the whole stream, as running ids or the
-event times of a time-ordered export do, makes every key unique; then no hash is compared.
+event times of a time-ordered export do, makes every key unique; then no hash is compared. For a
+replayable source no hash is even computed while some key column is still ordered: when the last
+one stops being ordered, the batches before are hashed from a second read at the end.
 """
 
 from __future__ import annotations
@@ -34,11 +36,14 @@ def key_hashes(batch: pa.Table, keys: Sequence[str]) -> np.ndarray:
 class StreamKeys:
     """Null, nested and repeated keys over the batches of one insert (see the module doc)."""
 
-    def __init__(self, keys: Sequence[str], where: str, reject_duplicates: bool) -> None:
+    def __init__(self, keys: Sequence[str], where: str, reject_duplicates: bool,
+                 replayable: bool = False) -> None:
         self.keys = list(keys)
         self.where = where
         self.reject_duplicates = reject_duplicates
+        self.replayable = replayable
         self.rows = 0
+        self._unhashed = 0  # rows of the first batches left unhashed (replayable only)
         self._hashes: list[np.ndarray] = []
         self._last: dict[str, pa.Scalar] = {}
         self._rising: dict[str, bool] = {}
@@ -49,8 +54,14 @@ class StreamKeys:
         check_arrow_key_values(batch, self.keys, self.where)
         for k in self.keys:
             self._track_order(k, batch.column(k))
-        self._hashes.append(key_hashes(batch, self.keys))
+        if self.replayable and self._ordered() and self._unhashed == self.rows:
+            self._unhashed += batch.num_rows  # unique so far; hashed on a second read if need be
+        else:
+            self._hashes.append(key_hashes(batch, self.keys))
         self.rows += batch.num_rows
+
+    def _ordered(self) -> bool:
+        return any(k not in self._unordered for k in self.keys)
 
     def _track_order(self, key: str, col: pa.ChunkedArray) -> None:
         """Whether ``key`` still rises (or falls) strictly over every row seen so far."""
@@ -84,8 +95,12 @@ class StreamKeys:
         (cast as they were given to :meth:`add`), to confirm possible repeats exactly; None for
         a stream that cannot be read again."""
         hashes, self._hashes = self._hashes, []
-        if any(k not in self._unordered for k in self.keys) or not hashes:
+        if self._ordered() or self.rows == 0:
             return 0
+        if self._unhashed:
+            if reread is None:
+                raise ValueError("the first batches were left unhashed: reread is needed")
+            hashes = [*self._first_hashes(reread), *hashes]
         flat = np.concatenate(hashes)
         del hashes
         flat.sort()
@@ -105,6 +120,15 @@ class StreamKeys:
             return 0
         found = pa.concat_tables(rows).to_pandas()
         return check_keys(found, self.keys, self.where, self.reject_duplicates)
+
+    def _first_hashes(self, reread: Callable[[], Iterator[pa.Table]]) -> Iterator[np.ndarray]:
+        """The hashes of the first ``_unhashed`` rows, from a second read of the stream."""
+        left = self._unhashed
+        for batch in reread():
+            if left <= 0:
+                break
+            yield key_hashes(batch.slice(0, left), self.keys)
+            left -= batch.num_rows
 
     def _hash_repeats(self, count: int) -> int:
         if self.reject_duplicates:
