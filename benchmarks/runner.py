@@ -27,6 +27,8 @@ BENCHES: dict[str, tuple[str, tuple[str, ...]]] = {
     "pit": ("benchmarks.bench_store:bench_pit", ("pit_join",)),
     "insert_arrow": ("benchmarks.bench_arrow:bench_insert_arrow", ("insert_arrow",)),
     "read_arrow": ("benchmarks.bench_arrow:bench_read_arrow", ("read_pyarrow", "read_polars")),
+    "insert_stream": ("benchmarks.bench_stream:bench_insert_stream",
+                      ("insert_stream", "insert_stream_memory")),
     "online_insert": ("benchmarks.bench_online:bench_online_insert", ("online_insert",)),
     "online_lookup": ("benchmarks.bench_online:bench_online_lookup", ("online_lookup",)),
     "validation": ("benchmarks.bench_validation:bench_validation", ("validation",)),
