@@ -120,7 +120,7 @@ def _checked(plan: StreamPlan, version: int | None) -> Iterator[pa.RecordBatch]:
     try:
         data = plan.first
         while True:
-            plan.keys.add(data)
+            plan.keys.add(data, values_checked=True)  # on the batch as given (_cast)
             start = plan.keys.rows - data.num_rows
             stored = data if version is None else tables.with_order(data, version, start)
             yield from stored.to_batches()

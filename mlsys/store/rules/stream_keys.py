@@ -49,9 +49,11 @@ class StreamKeys:
         self._rising: dict[str, bool] = {}
         self._unordered: set[str] = set()
 
-    def add(self, batch: pa.Table) -> None:
-        """Check one batch (already cast to the stored types); refuses null or nested keys."""
-        check_arrow_key_values(batch, self.keys, self.where)
+    def add(self, batch: pa.Table, values_checked: bool = False) -> None:
+        """Check one batch (already cast to the stored types); refuses null or nested keys
+        (unless ``values_checked``: the caller checked them on the batch as given)."""
+        if not values_checked:
+            check_arrow_key_values(batch, self.keys, self.where)
         for k in self.keys:
             self._track_order(k, batch.column(k))
         if self.replayable and self._ordered() and self._unhashed == self.rows:
