@@ -30,7 +30,7 @@ from mlsys.store.local.group_validation import GroupValidation
 from mlsys.store.local.locks import file_lock
 from mlsys.store.local.online import OnlineStore
 from mlsys.store.local.query import LocalQuery
-from mlsys.store.local.reading import ReadContext
+from mlsys.store.local.reading import ReadContext, Window
 from mlsys.store.rules import dataframes, frames
 from mlsys.store.rules.arguments import (
     check_dataframe_type,
@@ -327,8 +327,11 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
                                 [str(v) for v in self.commit_details(limit=10)]) from None
         return RowPage(rows, offset, limit, total, version)
 
-    def read_columns(self, columns: Sequence[str], ctx: ReadContext) -> pd.DataFrame:
-        """``columns`` as a query run asks for them (pinned version, time travel, online)."""
+    def read_columns(self, columns: Sequence[str], ctx: ReadContext,
+                     window: Window = (None, None)) -> pd.DataFrame:
+        """``columns`` as a query run asks for them (pinned version, time travel, online);
+        an offline read scans only the rows whose event time is in ``window``."""
+        rows = tables.time_window(self.event_time, *window)
         if ctx.online:
             store = self.ensure_online()
             return store.read_all()[list(columns)] if store else _empty(None, columns)
@@ -342,7 +345,7 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
                                              (ctx.expected_ids or {}).get(self._key))
             ctx.read[self._key] = version
             with reading_table(self._path, self._where):
-                return tables.read_snapshot(table, columns)
+                return tables.read_snapshot(table, columns, rows)
         with reading_table(self._path, self._where):
             if ctx.wallclock is not None:
                 version = tables.version_at(self._path, ctx.wallclock)
@@ -353,7 +356,7 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
                 return _empty(self._columns(), columns)
             table = tables.open_table(self._path, version)
             ctx.ids[self._key] = tables.table_id(table)
-            df = tables.read_snapshot(table, columns)
+            df = tables.read_snapshot(table, columns, rows)
             if ctx.exclude_until is not None:
                 old = tables.version_at(self._path, ctx.exclude_until)
                 if old is not None:  # only rows written (inserted or changed) after it

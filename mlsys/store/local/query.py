@@ -19,7 +19,7 @@ from mlsys.errors import ArgumentSchemaError, NotFoundError, SchemaError
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, Filter, Logic, Query, TimeLike
 from mlsys.store.local import filters as flt
-from mlsys.store.local.reading import GroupReader, ReadContext
+from mlsys.store.local.reading import GroupReader, ReadContext, Window
 from mlsys.store.rules.arguments import (
     check_dataframe_type,
     check_filter,
@@ -184,8 +184,13 @@ class LocalQuery(Query):
         out = frame[[f.name for f in self._output()]].reset_index(drop=True)
         return from_pandas(out, kind)
 
-    def run(self, ctx: ReadContext) -> pd.DataFrame:
-        """The result with its output columns plus the left group's key columns."""
+    def run(self, ctx: ReadContext, window: Window = (None, None)) -> pd.DataFrame:
+        """The result with its output columns plus the left group's key columns.
+
+        ``window`` (an event-time range of the left group, as a feature view's start/end time)
+        is pushed into the left group's Delta scan, so rows outside it are not read; the caller
+        still filters the joined result by it. Joined groups are read whole: a point-in-time
+        join needs their rows from before the window."""
         fg = self._fg
         if self._as_of != (None, None) and not ctx.online:
             ctx = replace(ctx, wallclock=self._as_of[0], exclude_until=self._as_of[1],
@@ -196,7 +201,7 @@ class LocalQuery(Query):
         wanted += [c for f in self._filters for c in flt.features_of(f)]
         # Before the first insert the schema is unknown: ask for every name (all empty).
         cols = [c for c in _unique(wanted) if c in group_cols] if group_cols else _unique(wanted)
-        frame = fg.read_columns(cols, ctx)
+        frame = fg.read_columns(cols, ctx, window)
         taken = set(own) | set(fg.keys)
         for j in self._joins:
             frame = self._apply_join(frame, j, taken, ctx)

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from mlsys.store.local.online import OnlineStore
 
 
+Window = tuple[pd.Timestamp | None, pd.Timestamp | None]
+"""An event-time window ``[start, end)``; None leaves that side open."""
+
+
 @dataclass
 class ReadContext:
     """How a query run reads its groups, and which Delta version of each it read."""
@@ -53,8 +57,10 @@ class GroupReader(Protocol):
     @property
     def features(self) -> list[Feature]: ...
 
-    def read_columns(self, columns: Sequence[str], ctx: ReadContext) -> pd.DataFrame:
-        """``columns`` of the group as ``ctx`` reads them (offline version or online store)."""
+    def read_columns(self, columns: Sequence[str], ctx: ReadContext,
+                     window: Window = (None, None)) -> pd.DataFrame:
+        """``columns`` of the group as ``ctx`` reads them (offline version or online store);
+        offline reads may leave out rows whose event time is outside ``window``."""
         ...
 
     def ensure_online(self) -> OnlineStore | None:

@@ -19,13 +19,16 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import unquote
 
 import pandas as pd
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as pads
 
 # DeltaError, TableNotFoundError: callers catch them by these names
 __all__ = ["ORDER", "DeltaError", "TableNotFoundError"]
@@ -204,14 +207,37 @@ def read(path: Path, version: int | None = None,
     return read_snapshot(open_table(path, version), columns)
 
 
-def read_snapshot(table: DeltaTable, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """:func:`read` of a table already opened at the wanted version."""
+def read_snapshot(table: DeltaTable, columns: Sequence[str] | None = None,
+                  rows: pads.Expression | None = None) -> pd.DataFrame:
+    """:func:`read` of a table already opened at the wanted version; ``rows`` (a pyarrow
+    dataset filter, see :func:`time_window`) is applied in the scan, so files and row groups
+    whose statistics fall outside it are skipped."""
     if ORDER not in _names(table):
-        return table.to_pandas(columns=list(columns) if columns else None)
+        return table.to_pandas(columns=list(columns) if columns else None, filters=rows)
     wanted = [*columns, ORDER] if columns else None
-    df = table.to_pandas(columns=wanted)
+    df = table.to_pandas(columns=wanted, filters=rows)
     df = df.sort_values(ORDER, kind="stable").drop(columns=ORDER)
     return df.reset_index(drop=True)
+
+
+def time_window(column: str | None, start: pd.Timestamp | None, end: pd.Timestamp | None,
+                ) -> pads.Expression | None:
+    """The scan filter ``start <= column < end`` (a side that is None is open); None without
+    an event-time column or a bound. Bounds are widened to whole microseconds (the stored
+    precision), so the scan keeps a superset: callers still filter by the exact window."""
+    import pyarrow.dataset as pads
+
+    if column is None or (start is None and end is None):
+        return None
+    field = pads.field(column)
+    stored = pa.timestamp("us", tz="UTC")  # the event time's stored type: no cast of the column
+    parts = []
+    if start is not None:
+        parts.append(field >= pa.scalar(start.floor("us").to_pydatetime(), type=stored))
+    if end is not None:
+        # end is exclusive: a sub-microsecond end keeps the stored microsecond below it
+        parts.append(field < pa.scalar(end.ceil("us").to_pydatetime(), type=stored))
+    return parts[0] if len(parts) == 1 else parts[0] & parts[1]
 
 
 def read_arrow(path: Path, version: int | None = None) -> pa.Table:
