@@ -21,7 +21,7 @@ from mlsys.errors import DuplicateKeyWarning, MlsysError, NotFoundError, StoreWr
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, FeatureGroup, Job, RowPage, TimeLike
 from mlsys.store.api.pages import check_page
-from mlsys.store.local import streaming, tables
+from mlsys.store.local import scan_filters, streaming, tables
 from mlsys.store.local.catalog import dumps
 from mlsys.store.local.checksums import record_commits
 from mlsys.store.local.context import LocalContext
@@ -328,10 +328,11 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         return RowPage(rows, offset, limit, total, version)
 
     def read_columns(self, columns: Sequence[str], ctx: ReadContext,
-                     window: Window = (None, None)) -> pd.DataFrame:
+                     window: Window = (None, None), rows: Any = None) -> pd.DataFrame:
         """``columns`` as a query run asks for them (pinned version, time travel, online);
-        an offline read scans only the rows whose event time is in ``window``."""
-        rows = tables.time_window(self.event_time, *window)
+        an offline read scans only the rows whose event time is in ``window`` and that the
+        pyarrow filter ``rows`` keeps (the query filters exactly afterwards)."""
+        rows = scan_filters.all_of([tables.time_window(self.event_time, *window), rows])
         if ctx.online:
             store = self.ensure_online()
             return store.read_all()[list(columns)] if store else _empty(None, columns)

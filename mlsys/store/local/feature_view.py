@@ -137,9 +137,11 @@ class LocalFeatureView(FeatureView):
         if (lo is not None or hi is not None) and not et:
             raise ArgumentSchemaError(f"feature view {self.name} v{self.version} has no "
                                       "event time, so start_time/end_time cannot filter it")
-        frame = self.query.run(ctx, (lo, hi))  # the window is pushed into the Delta scan
-        if extra_filter is not None:
-            frame = frame.loc[flt.mask(frame, check_filter(extra_filter))]
+        extra = check_filter(extra_filter) if extra_filter is not None else None
+        # the window and the filter are pushed into the Delta scan, then applied exactly
+        frame = self.query.run(ctx, (lo, hi), extra)
+        if extra is not None:
+            frame = frame.loc[flt.mask(frame, extra)]
         if lo is not None or hi is not None:
             t = frame[et[0]]
             keep = np.ones(len(frame), dtype=bool)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -58,9 +58,10 @@ class GroupReader(Protocol):
     def features(self) -> list[Feature]: ...
 
     def read_columns(self, columns: Sequence[str], ctx: ReadContext,
-                     window: Window = (None, None)) -> pd.DataFrame:
+                     window: Window = (None, None), rows: Any = None) -> pd.DataFrame:
         """``columns`` of the group as ``ctx`` reads them (offline version or online store);
-        offline reads may leave out rows whose event time is outside ``window``."""
+        offline reads may leave out rows whose event time is outside ``window`` or that the
+        pyarrow filter ``rows`` drops (callers filter exactly afterwards)."""
         ...
 
     def ensure_online(self) -> OnlineStore | None:
