@@ -1,5 +1,6 @@
-"""Streamed inserts (issue 18 item 2): Parquet files into a group batch by batch, in a fresh
-process each, against ``write_deltalake`` of a reader over the same files.
+"""Streaming inserts and reads (issue 18 item 2): Parquet files into a group batch by batch, in
+a fresh process each, against ``write_deltalake`` of a reader over the same files; and training
+data of one month of a year-long group against a deltalake scan with the same filter.
 
 The default run streams 2M wine-shaped rows from 8 files (seconds); ``--full`` streams 100M rows
 from 100 files (~11 GB as pandas; the files are written once per run, which takes minutes).
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.bench_models import subprocess_env
-from benchmarks.context import python
+from benchmarks.context import delta_path, python
 from benchmarks.harness import BenchmarkError, Figure, Goal, Stats
 from benchmarks.scaling import CHECKOUT, WORKER_TIMEOUT_S
 
@@ -91,3 +92,51 @@ def bench_insert_stream(ctx: Context) -> list[Figure]:
                "MB", PEAK_2GB, stats("mlsys_stream", "need_bytes"),
                stats("delta_stream", "need_bytes"), base, rows=rows),
     ]
+
+
+MONTHS = 12
+
+
+def bench_read_window(ctx: Context) -> list[Figure]:
+    """Training data of one month of a year-long group (12 monthly commits) vs a deltalake scan
+    with the same event-time filter; the whole group's read is kept for context."""
+    import pandas as pd
+    from deltalake import DeltaTable
+
+    from benchmarks.data import wine_rows
+    from benchmarks.harness import Case, compare
+    from mlsys.store.local.tables import time_window
+    from mlsys.systems.base import REFERENCE_TIME
+    from mlsys.systems.wine import data as wine
+
+    rows = ctx.sizes.rows(1_000_000)
+    each = max(1, rows // MONTHS)
+    t0 = pd.Timestamp(REFERENCE_TIME).tz_convert("UTC").normalize() + pd.Timedelta(days=1)
+    starts = [t0 + pd.DateOffset(months=m) for m in range(MONTHS + 1)]
+    fg = ctx.new_group("wine_year")
+    for m in range(MONTHS):  # one commit (one file) per month, event times inside it
+        step = max(1, int((starts[m + 1] - starts[m]).total_seconds()) // each)
+        fg.insert(wine_rows(each, seed=m, start=starts[m], step_s=step))
+    fs = ctx.project.get_feature_store()
+    fv = fs.get_or_create_feature_view("wine_year", 1, fg.select_all(), labels=[wine.LABEL])
+    lo, hi = starts[5], starts[6]
+    path = delta_path(fg)
+    window = time_window(wine.EVENT_TIME, lo, hi)
+
+    def check(n: int) -> None:
+        if n != each:
+            raise BenchmarkError(f"the month's read returned {n} rows, not {each}")
+
+    def run_mlsys(_a: Any) -> None:
+        x, _y = fv.training_data(start_time=lo, end_time=hi)
+        check(len(x))
+
+    def run_delta(_a: Any) -> None:
+        check(len(DeltaTable(path).to_pandas(filters=window)))
+
+    m, b = compare(Case(run_mlsys), Case(run_delta), ctx.reps(5), warmup=1)
+    whole, _ = compare(Case(lambda _a: DeltaTable(path).to_pandas()), None, ctx.reps(3))
+    return [Figure("read_window", f"training data of one month of a {MONTHS * each:,}-row "
+                   f"group ({MONTHS} monthly commits)", "s", RATIO_1_3, m, b,
+                   "DeltaTable.to_pandas(filters=the same event-time window)", rows=each,
+                   extra={"delta_whole_group_s": whole.median})]

@@ -29,6 +29,7 @@ BENCHES: dict[str, tuple[str, tuple[str, ...]]] = {
     "read_arrow": ("benchmarks.bench_arrow:bench_read_arrow", ("read_pyarrow", "read_polars")),
     "insert_stream": ("benchmarks.bench_stream:bench_insert_stream",
                       ("insert_stream", "insert_stream_memory")),
+    "read_window": ("benchmarks.bench_stream:bench_read_window", ("read_window",)),
     "online_insert": ("benchmarks.bench_online:bench_online_insert", ("online_insert",)),
     "online_lookup": ("benchmarks.bench_online:bench_online_lookup", ("online_lookup",)),
     "validation": ("benchmarks.bench_validation:bench_validation", ("validation",)),
