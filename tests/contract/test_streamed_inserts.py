@@ -99,14 +99,19 @@ def test_a_bad_batch_late_in_the_stream_writes_nothing(project: Project, name: N
             fg.insert(source)
         assert (info.value.column, info.value.reason) == (column, reason), str(info.value)
     used.save_expectation_suite(X_IN_RANGE, validation_ingestion_policy="strict")
+    in_range = data.set_column(2, "x", pa.array(np.zeros(2000)))
+    out_of_range = data.slice(0, 1).set_column(2, "x", pa.array([99.0]))
     with pytest.raises(DataValidationError):  # a suite sees the whole frame (read whole)
-        used.insert(_reader(data.set_column(2, "x", pa.array(np.zeros(2000))),
-                            data.slice(0, 1).set_column(2, "x", pa.array([99.0]))))
+        used.insert(_reader(in_range, out_of_range))
+    with pytest.raises(DataValidationError):
+        used.insert(pl.from_arrow(pa.concat_tables([in_range, out_of_range])).lazy())  # type: ignore[union-attr]
     for fg in (fresh, used):
         features, commits, rows = before[fg.name]
         assert fg.features == features  # the catalog's schema: still unset for the new group
         assert fg.commit_details() == commits  # no new commit
         pd.testing.assert_frame_equal(_rows(fg), rows)
+    used.insert(pl.from_arrow(in_range.slice(0, 10)).lazy())  # type: ignore[union-attr]
+    assert len(used.commit_details()) == 2  # a good LazyFrame still lands (read whole)
 
 
 def test_a_key_repeated_across_batches_is_found(project: Project, name: Name,

@@ -155,7 +155,10 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         (its columns are still checked when the schema is fixed). ``wait`` changes nothing:
         the write is done when this returns. Arrow, Polars and Parquet input is checked and
         written as Arrow; only a suite's validation sees it as pandas (a copy of the rows as
-        they will be stored), since the suite's engine runs on pandas.
+        they will be stored), since the suite's engine runs on pandas. A RecordBatchReader, a
+        LazyFrame or Parquet files are streamed batch by batch into one commit
+        (:mod:`~mlsys.store.local.streaming`), unless a suite runs or the group is online:
+        then they are read whole first.
         """
         where = f"insert into {self._where}"
         check_insert_operation(operation)

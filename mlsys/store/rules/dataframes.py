@@ -132,7 +132,9 @@ class BatchSource:
 
     def whole(self) -> pa.Table:
         """Every row as one table (for the paths that need the whole frame)."""
-        return pa.Table.from_batches(list(self.batches()), schema=self.schema)
+        batches = list(self.batches())
+        # the batches' own schema: a LazyFrame's empty head can type a column otherwise
+        return pa.Table.from_batches(batches) if batches else self.schema.empty_table()
 
 
 def _lazy_source(frame: Any) -> BatchSource:
