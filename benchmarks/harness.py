@@ -16,7 +16,8 @@ Statistic = Literal["median", "p99"]
 
 # Units whose figure is a rate: the value is ``rows / time``, so a bigger value is better.
 RATE_UNITS = {"rows/s"}
-_SCALE = {"s": 1.0, "ms": 1e3, "µs": 1e6, "x": 1.0}  # "x": a dimensionless ratio
+# "x": a dimensionless ratio; "MB": a memory figure, whose Stats hold bytes
+_SCALE = {"s": 1.0, "ms": 1e3, "µs": 1e6, "x": 1.0, "MB": 1e-6}
 
 
 class BenchmarkError(RuntimeError):

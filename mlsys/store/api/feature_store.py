@@ -143,7 +143,7 @@ class FeatureGroup(ABC):
         return self.get_feature(name)
 
     @abstractmethod
-    def insert(self, features: pd.DataFrame, overwrite: bool = False,
+    def insert(self, features: Any, overwrite: bool = False,
                write_options: dict[str, Any] | None = None,
                validation_options: dict[str, Any] | None = None,
                *, operation: str = "upsert", wait: bool = False,

@@ -27,7 +27,7 @@ from mlsys.errors import (
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, FeatureGroup, Job, RowPage, TimeLike
 from mlsys.store.api.pages import check_page
-from mlsys.store.local import maintenance, tables
+from mlsys.store.local import maintenance, scan_filters, streaming, tables
 from mlsys.store.local.catalog import dumps
 from mlsys.store.local.checksums import record_commits
 from mlsys.store.local.context import LocalContext
@@ -36,7 +36,7 @@ from mlsys.store.local.group_validation import GroupValidation
 from mlsys.store.local.locks import file_lock
 from mlsys.store.local.online import OnlineStore
 from mlsys.store.local.query import LocalQuery
-from mlsys.store.local.reading import ReadContext
+from mlsys.store.local.reading import ReadContext, Window
 from mlsys.store.rules import dataframes, frames
 from mlsys.store.rules.arguments import (
     check_dataframe_type,
@@ -161,12 +161,26 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         (its columns are still checked when the schema is fixed). ``wait`` changes nothing:
         the write is done when this returns. Arrow, Polars and Parquet input is checked and
         written as Arrow; only a suite's validation sees it as pandas (a copy of the rows as
-        they will be stored), since the suite's engine runs on pandas.
+        they will be stored), since the suite's engine runs on pandas. A RecordBatchReader, a
+        LazyFrame or Parquet files are streamed batch by batch into one commit
+        (:mod:`~mlsys.store.local.streaming`), unless a suite runs or the group is online:
+        then they are read whole first.
         """
         where = f"insert into {self._where}"
         check_insert_operation(operation)
-        df = frames.normalise_frame(features, where)
         run_validation = bool((validation_options or {}).get("run_validation", True))
+        source = dataframes.insert_stream(features, where)
+        if source is not None:
+            if not self.online_enabled and not (run_validation and self._validates()):
+                try:
+                    return streaming.insert(self, source, overwrite, write_options, where), None
+                except streaming.ReplayWhole:  # warned already, in the stream
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", DuplicateKeyWarning)
+                        return self.insert(source.whole(), overwrite, write_options,
+                                           validation_options, operation=operation)
+            features = source.whole()  # a suite or the online store needs the whole frame
+        df = frames.normalise_frame(features, where)
         job = f"{self._key}_insert"
         with file_lock(self._lock_path, self._ctx.config.lock_timeout_s, self._where):
             row = self._row()
@@ -221,6 +235,11 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
                           f"the table afterwards failed ({type(err).__name__}: {err}); reads "
                           "are unaffected, run `mlsys gc` to compact it", UpkeepWarning,
                           stacklevel=3)
+
+    def _validates(self) -> bool:
+        """Whether an insert runs a suite (one is attached with run_validation on)."""
+        row = self._row()
+        return self._suite(row) is not None and bool(row["run_validation"])
 
     def _commit(self, data: pa.Table, before: int | None, overwrite: bool,
                 meta: dict[str, str] | None) -> int:
@@ -333,8 +352,12 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
                                 [str(v) for v in self.commit_details(limit=10)]) from None
         return RowPage(rows, offset, limit, total, version)
 
-    def read_columns(self, columns: Sequence[str], ctx: ReadContext) -> pd.DataFrame:
-        """``columns`` as a query run asks for them (pinned version, time travel, online)."""
+    def read_columns(self, columns: Sequence[str], ctx: ReadContext,
+                     window: Window = (None, None), rows: Any = None) -> pd.DataFrame:
+        """``columns`` as a query run asks for them (pinned version, time travel, online);
+        an offline read scans only the rows whose event time is in ``window`` and that the
+        pyarrow filter ``rows`` keeps (the query filters exactly afterwards)."""
+        rows = scan_filters.all_of([tables.time_window(self.event_time, *window), rows])
         if ctx.online:
             store = self.ensure_online()
             return store.read_all()[list(columns)] if store else _empty(None, columns)
@@ -348,7 +371,7 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
                                              (ctx.expected_ids or {}).get(self._key))
             ctx.read[self._key] = version
             with reading_table(self._path, self._where):
-                return tables.read_snapshot(table, columns)
+                return tables.read_snapshot(table, columns, rows)
         with reading_table(self._path, self._where):
             if ctx.wallclock is not None:
                 version = tables.version_at(self._path, ctx.wallclock)
@@ -359,7 +382,7 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
                 return _empty(self._columns(), columns)
             table = tables.open_table(self._path, version)
             ctx.ids[self._key] = tables.table_id(table)
-            df = tables.read_snapshot(table, columns)
+            df = tables.read_snapshot(table, columns, rows)
             if ctx.exclude_until is not None:
                 old = tables.version_at(self._path, ctx.exclude_until)
                 if old is not None:  # only rows written (inserted or changed) after it

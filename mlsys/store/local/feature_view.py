@@ -132,16 +132,17 @@ class LocalFeatureView(FeatureView):
         """The view's rows (with key columns), and what was read: the Delta version (and the
         table identity) of each group; pinned ``versions`` are checked against ``ids``."""
         ctx = ReadContext(versions=versions, expected_ids=ids)
-        frame = self.query.run(ctx)
-        if extra_filter is not None:
-            frame = frame.loc[flt.mask(frame, check_filter(extra_filter))]
         lo, hi = to_utc(start, "start_time"), to_utc(end, "end_time")
+        et = self.query.key_outputs()[1]
+        if (lo is not None or hi is not None) and not et:
+            raise ArgumentSchemaError(f"feature view {self.name} v{self.version} has no "
+                                      "event time, so start_time/end_time cannot filter it")
+        extra = check_filter(extra_filter) if extra_filter is not None else None
+        # the window and the filter are pushed into the Delta scan, then applied exactly
+        frame = self.query.run(ctx, (lo, hi), extra)
+        if extra is not None:
+            frame = frame.loc[flt.mask(frame, extra)]
         if lo is not None or hi is not None:
-            et = self.query.key_outputs()[1]
-            if not et:
-                raise ArgumentSchemaError(f"feature view {self.name} v{self.version} has no "
-                                          "event time, so start_time/end_time cannot filter "
-                                          "it")
             t = frame[et[0]]
             keep = np.ones(len(frame), dtype=bool)
             if lo is not None:

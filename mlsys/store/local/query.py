@@ -19,7 +19,8 @@ from mlsys.errors import ArgumentSchemaError, NotFoundError, SchemaError
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, Filter, Logic, Query, TimeLike
 from mlsys.store.local import filters as flt
-from mlsys.store.local.reading import GroupReader, ReadContext
+from mlsys.store.local import scan_filters
+from mlsys.store.local.reading import GroupReader, ReadContext, Window
 from mlsys.store.rules.arguments import (
     check_dataframe_type,
     check_filter,
@@ -184,8 +185,17 @@ class LocalQuery(Query):
         out = frame[[f.name for f in self._output()]].reset_index(drop=True)
         return from_pandas(out, kind)
 
-    def run(self, ctx: ReadContext) -> pd.DataFrame:
-        """The result with its output columns plus the left group's key columns."""
+    def run(self, ctx: ReadContext, window: Window = (None, None),
+            also: Filter | Logic | None = None) -> pd.DataFrame:
+        """The result with its output columns plus the left group's key columns.
+
+        ``window`` (an event-time range of the left group, as a feature view's start/end time)
+        is pushed into the left group's Delta scan, so rows outside it are not read; the caller
+        still filters the joined result by it (and by ``also``, a filter it applies itself).
+        The query's filters (and ``also``) on the left group's features are pushed too
+        (:mod:`~mlsys.store.local.scan_filters`) unless a right or full join would keep right
+        rows whose left rows they remove. Joined groups are read whole: a point-in-time join
+        needs their rows from before the window."""
         fg = self._fg
         if self._as_of != (None, None) and not ctx.online:
             ctx = replace(ctx, wallclock=self._as_of[0], exclude_until=self._as_of[1],
@@ -196,13 +206,21 @@ class LocalQuery(Query):
         wanted += [c for f in self._filters for c in flt.features_of(f)]
         # Before the first insert the schema is unknown: ask for every name (all empty).
         cols = [c for c in _unique(wanted) if c in group_cols] if group_cols else _unique(wanted)
-        frame = fg.read_columns(cols, ctx)
+        frame = fg.read_columns(cols, ctx, window, self._scan_filter(also))
         taken = set(own) | set(fg.keys)
         for j in self._joins:
             frame = self._apply_join(frame, j, taken, ctx)
         for f in self._filters:
             frame = frame.loc[flt.mask(frame, f)]
         return frame
+
+    def _scan_filter(self, also: Filter | Logic | None) -> Any:
+        """The pyarrow filter of the left group's scan (None: every row); see :meth:`run`."""
+        if any(j.join_type not in ("left", "inner") for j in self._joins):
+            return None
+        types = {f.name: f.type for f in self._fg.features}
+        given = [*self._filters, *([also] if also is not None else [])]
+        return scan_filters.all_of([scan_filters.scan_filter(f, types) for f in given])
 
     def _apply_join(self, frame: pd.DataFrame, j: Join, taken: set[str],
                     ctx: ReadContext) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -17,6 +17,10 @@ from mlsys.store.api import Feature
 
 if TYPE_CHECKING:
     from mlsys.store.local.online import OnlineStore
+
+
+Window = tuple[pd.Timestamp | None, pd.Timestamp | None]
+"""An event-time window ``[start, end)``; None leaves that side open."""
 
 
 @dataclass
@@ -53,8 +57,11 @@ class GroupReader(Protocol):
     @property
     def features(self) -> list[Feature]: ...
 
-    def read_columns(self, columns: Sequence[str], ctx: ReadContext) -> pd.DataFrame:
-        """``columns`` of the group as ``ctx`` reads them (offline version or online store)."""
+    def read_columns(self, columns: Sequence[str], ctx: ReadContext,
+                     window: Window = (None, None), rows: Any = None) -> pd.DataFrame:
+        """``columns`` of the group as ``ctx`` reads them (offline version or online store);
+        offline reads may leave out rows whose event time is outside ``window`` or that the
+        pyarrow filter ``rows`` drops (callers filter exactly afterwards)."""
         ...
 
     def ensure_online(self) -> OnlineStore | None:

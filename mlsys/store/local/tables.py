@@ -19,13 +19,16 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import unquote
 
 import pandas as pd
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as pads
 
 # DeltaError, TableNotFoundError: callers catch them by these names
 __all__ = ["ORDER", "DeltaError", "TableNotFoundError"]
@@ -110,11 +113,13 @@ def has_order(path: Path) -> bool:
     return not exists(path) or ORDER in _names(open_table(path))
 
 
-def with_order(data: pa.Table, version: int) -> pa.Table:
-    """``data`` plus its ORDER column for the commit that will be ``version``."""
+def with_order(data: pa.Table, version: int, start: int = 0) -> pa.Table:
+    """``data`` plus its ORDER column for the commit that will be ``version``; ``start`` is
+    the position of its first row in the insert (a later batch of a streamed insert)."""
     import numpy as np
 
-    order = (np.int64(version) << _ROW_BITS) + np.arange(len(data), dtype="int64")
+    order = (np.int64(version) << _ROW_BITS) + np.arange(start, start + len(data),
+                                                         dtype="int64")
     return data.append_column(ORDER, pa.array(order, type=pa.int64()))
 
 
@@ -123,20 +128,24 @@ def _props(metadata: dict[str, str] | None) -> CommitProperties | None:
     return CommitProperties(custom_metadata=metadata) if metadata else None
 
 
-def create(path: Path, data: pa.Table, name: str,
+Rows: TypeAlias = pa.Table | pa.RecordBatchReader
+"""What a write takes: a table, or a stream of batches (written as it is read, one commit)."""
+
+
+def create(path: Path, data: Rows, name: str,
            metadata: dict[str, str] | None = None) -> int:
     """The first commit: writes ``data`` and fixes the table's schema."""
     write_deltalake(str(path), data, mode="append", name=name, commit_properties=_props(metadata))
     return open_table(path).version()
 
 
-def overwrite(path: Path, data: pa.Table, metadata: dict[str, str] | None = None) -> int:
+def overwrite(path: Path, data: Rows, metadata: dict[str, str] | None = None) -> int:
     """Replace every row with ``data`` in one commit."""
     write_deltalake(str(path), data, mode="overwrite", commit_properties=_props(metadata))
     return open_table(path).version()
 
 
-def merge(path: Path, data: pa.Table, keys: Sequence[str],
+def merge(path: Path, data: Rows, keys: Sequence[str],
           metadata: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
     """Upsert ``data`` on ``keys``: matching rows are replaced, the others appended.
 
@@ -198,14 +207,37 @@ def read(path: Path, version: int | None = None,
     return read_snapshot(open_table(path, version), columns)
 
 
-def read_snapshot(table: DeltaTable, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """:func:`read` of a table already opened at the wanted version."""
+def read_snapshot(table: DeltaTable, columns: Sequence[str] | None = None,
+                  rows: pads.Expression | None = None) -> pd.DataFrame:
+    """:func:`read` of a table already opened at the wanted version; ``rows`` (a pyarrow
+    dataset filter, see :func:`time_window`) is applied in the scan, so files and row groups
+    whose statistics fall outside it are skipped."""
     if ORDER not in _names(table):
-        return table.to_pandas(columns=list(columns) if columns else None)
+        return table.to_pandas(columns=list(columns) if columns else None, filters=rows)
     wanted = [*columns, ORDER] if columns else None
-    df = table.to_pandas(columns=wanted)
+    df = table.to_pandas(columns=wanted, filters=rows)
     df = df.sort_values(ORDER, kind="stable").drop(columns=ORDER)
     return df.reset_index(drop=True)
+
+
+def time_window(column: str | None, start: pd.Timestamp | None, end: pd.Timestamp | None,
+                ) -> pads.Expression | None:
+    """The scan filter ``start <= column < end`` (a side that is None is open); None without
+    an event-time column or a bound. Bounds are widened to whole microseconds (the stored
+    precision), so the scan keeps a superset: callers still filter by the exact window."""
+    import pyarrow.dataset as pads
+
+    if column is None or (start is None and end is None):
+        return None
+    field = pads.field(column)
+    stored = pa.timestamp("us", tz="UTC")  # the event time's stored type: no cast of the column
+    parts = []
+    if start is not None:
+        parts.append(field >= pa.scalar(start.floor("us").to_pydatetime(), type=stored))
+    if end is not None:
+        # end is exclusive: a sub-microsecond end keeps the stored microsecond below it
+        parts.append(field < pa.scalar(end.ceil("us").to_pydatetime(), type=stored))
+    return parts[0] if len(parts) == 1 else parts[0] & parts[1]
 
 
 def read_arrow(path: Path, version: int | None = None) -> pa.Table:

@@ -82,6 +82,19 @@ def normalise_frame(df: object, where: str) -> Frame:
 
     df = insert_input(df, where)
     raw = names_of(df)
+    names = normalised_names(raw, where)
+    if names == raw:
+        return df
+    if isinstance(df, pa.Table):
+        return df.rename_columns(names)
+    out = df.copy(deep=False)
+    out.columns = names
+    return out
+
+
+def normalised_names(raw: Sequence[Any], where: str) -> list[str]:
+    """The Hopsworks-normalised feature names of columns ``raw``; SchemaError when two of them
+    become the same name."""
     names = [feature_name(c) for c in raw]
     if len(set(names)) != len(names):
         seen: dict[str, list[object]] = {}
@@ -92,13 +105,7 @@ def normalise_frame(df: object, where: str) -> Frame:
             f"{where}: columns {clashes} become the same feature name after normalisation "
             "(lower case, spaces to '_'); rename or drop one of each",
             column=str(next(iter(clashes))), reason=SchemaError.NAME_CLASH)
-    if names == raw:
-        return df
-    if isinstance(df, pa.Table):
-        return df.rename_columns(names)
-    out = df.copy(deep=False)
-    out.columns = names
-    return out
+    return names
 
 
 def normalise(df: object, where: str) -> pd.DataFrame:
@@ -195,6 +202,22 @@ def _check_arrow_keys(data: pa.Table, keys: Sequence[str], where: str,
     in pandas."""
     import pyarrow.compute as pc
 
+    check_arrow_key_values(data, keys, where)
+    # One unique column makes the whole key unique: a strictly ordered one (event times of a
+    # daily batch, running ids) is found in one vectorised pass, then the first key is counted.
+    if any(strictly_ordered(data.column(k)) for k in keys):
+        return 0
+    if not keys or pc.count_distinct(data.column(keys[0])).as_py() == len(data):
+        return 0
+    return check_keys(data.select(list(keys)).to_pandas(), keys, where, reject_duplicates)
+
+
+def check_arrow_key_values(data: pa.Table, keys: Sequence[str], where: str) -> None:
+    """The key columns of an Arrow table (or one batch of a stream) hold plain, non-null
+    values: a nested or null (NaN) key raises SchemaError."""
+    import pyarrow.compute as pc
+
+    _require_key_columns(data.column_names, keys, where)
     for k in keys:
         col = data.column(k)
         if pa.types.is_nested(col.type):
@@ -206,13 +229,6 @@ def _check_arrow_keys(data: pa.Table, keys: Sequence[str], where: str,
         if pa.types.is_floating(col.type):  # NaN is a null key in pandas too
             nulls += int(pc.sum(pc.is_nan(col)).as_py() or 0)
         _refuse_null_keys(k, nulls, where)
-    # One unique column makes the whole key unique: a strictly ordered one (event times of a
-    # daily batch, running ids) is found in one vectorised pass, then the first key is counted.
-    if any(strictly_ordered(data.column(k)) for k in keys):
-        return 0
-    if not keys or pc.count_distinct(data.column(keys[0])).as_py() == len(data):
-        return 0
-    return check_keys(data.select(list(keys)).to_pandas(), keys, where, reject_duplicates)
 
 
 _HEAD = 64  # values looked at before a whole column is
