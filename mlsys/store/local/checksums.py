@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from mlsys.store.local import tables
 
 if TYPE_CHECKING:
-    from mlsys.store.local.catalog import Catalog
+    from mlsys.store.local.catalog.sqlite import SqliteCatalog as Catalog
 
 _CHUNK = 1 << 20
 

@@ -20,7 +20,7 @@ from mlsys.errors import InUseError
 from mlsys.store.local.locks import file_lock
 
 if TYPE_CHECKING:
-    from mlsys.store.local.catalog import Catalog
+    from mlsys.store.local.catalog.sqlite import SqliteCatalog as Catalog
     from mlsys.store.local.config import LocalConfig
 
 MARK = ".deleting-"

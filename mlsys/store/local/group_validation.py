@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from mlsys.store.api import Feature
-    from mlsys.store.local.catalog import Catalog
+    from mlsys.store.local.catalog.sqlite import SqliteCatalog as Catalog
 
 
 REPORT_KEY = "mlsys_validation_report"  # commit-metadata key of an insert's INGESTED report

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from mlsys.store.rules.paths import STAGING_PREFIX
 
 if TYPE_CHECKING:
-    from mlsys.store.local.catalog import Catalog
+    from mlsys.store.local.catalog.sqlite import SqliteCatalog as Catalog
     from mlsys.store.local.config import LocalConfig
 
 STALE_AFTER_S = 3600.0

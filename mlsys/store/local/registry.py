@@ -31,7 +31,8 @@ from mlsys.names import model_name, version_number
 from mlsys.store.api import FeatureView, Model, ModelApi, ModelRegistry, ModelSchema
 from mlsys.store.api.schema import model_schema_arg
 from mlsys.store.local.artefacts import FileRecord, stage, verified_copy
-from mlsys.store.local.catalog import Catalog, dumps, now_iso
+from mlsys.store.local.catalog import dumps, now_iso
+from mlsys.store.local.catalog.sqlite import SqliteCatalog as Catalog
 from mlsys.store.local.config import LocalConfig
 from mlsys.store.local.housekeeping import MODEL_STAGING_PREFIX, remove_stale, staging_name
 from mlsys.store.local.paths import tree_inside

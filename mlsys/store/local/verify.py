@@ -26,7 +26,7 @@ from mlsys.store.local.damage import RESTORE, table_damaged, table_read_errors
 if TYPE_CHECKING:
     import sqlite3
 
-    from mlsys.store.local.catalog import Catalog
+    from mlsys.store.local.catalog.sqlite import SqliteCatalog as Catalog
     from mlsys.store.local.config import LocalConfig
     from mlsys.store.local.feature_store import LocalFeatureStore
 

@@ -1,5 +1,8 @@
 """The SQLite catalog: every piece of metadata of a local project, in one file.
 
+This module and its repositories (``sqlite_groups``, ``sqlite_views``) are the only code of
+mlsys that holds catalog SQL; the store sees :class:`~.base.Catalog` and its records.
+
 WAL mode lets readers run while one writer commits; writes use ``BEGIN IMMEDIATE`` so a
 read-modify-write (e.g. "next model version") is serialised across processes. The schema is
 migrated forward by ``PRAGMA user_version``: add a new entry to ``MIGRATIONS``, never edit one.
@@ -7,18 +10,17 @@ migrated forward by ``PRAGMA user_version``: add a new entry to ``MIGRATIONS``, 
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from mlsys.errors import ConfigurationError
+from mlsys.store.local.catalog.base import Catalog
 from mlsys.store.local.damage import sqlite_error
 
 MIGRATIONS: tuple[str, ...] = (
@@ -155,24 +157,32 @@ def rollback(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
 
 
-def now_iso() -> str:
-    """The current UTC time as stored in the catalog."""
-    return datetime.now(UTC).isoformat()
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, default=str)
-
-
-class Catalog:
-    """One project's catalog; safe to share between threads, reopened after a fork."""
+class SqliteCatalog(Catalog):
+    """One project's catalog in a SQLite file; safe to share between threads, reopened after
+    a fork."""
 
     def __init__(self, path: Path, busy_timeout_ms: int = 60_000) -> None:
+        from mlsys.store.local.catalog.sqlite_groups import (
+            SqliteGroups,
+            SqliteReports,
+            SqliteTableFiles,
+        )
+        from mlsys.store.local.catalog.sqlite_views import SqliteModels, SqliteViews
+
         self.path = path
         self._busy_ms = busy_timeout_ms
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
+        self._depth = 0  # open transactions of the thread holding _lock (0: none)
+        self.groups = SqliteGroups(self)
+        self.reports = SqliteReports(self)
+        self.table_files = SqliteTableFiles(self)
+        self.views = SqliteViews(self)
+        self.models = SqliteModels(self)
+
+    def __repr__(self) -> str:
+        return f"SqliteCatalog({str(self.path)!r})"
 
     def _mapped(self, err: sqlite3.Error) -> BaseException:
         """A damaged catalog or a refusing disk as an MlsysError naming the file."""
@@ -222,7 +232,7 @@ class Catalog:
             raise
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        """Rows of a read-only statement."""
+        """Rows of a read-only statement (for this package's repositories)."""
         with self._lock:
             try:
                 return self._connection().execute(sql, params).fetchall()
@@ -238,16 +248,27 @@ class Catalog:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (``BEGIN IMMEDIATE``): committed on exit, rolled back on error."""
+        """A write transaction (``BEGIN IMMEDIATE``): committed on exit, rolled back on error.
+        Inside an open one (same thread) it joins it: the outermost commits."""
         with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._connection()
+                finally:
+                    self._depth -= 1
+                return
             conn = self._connection()
             try:
                 conn.execute("BEGIN IMMEDIATE")
+                self._depth = 1
                 try:
                     yield conn
                 except BaseException:
                     rollback(conn)
                     raise
+                finally:
+                    self._depth = 0
                 try:
                     conn.execute("COMMIT")
                 except BaseException:
@@ -258,6 +279,18 @@ class Catalog:
                 if mapped is err:
                     raise
                 raise mapped from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.write():
+            yield
+
+    def open(self) -> None:
+        self.query("SELECT 1")
+
+    def problems(self) -> list[str]:
+        found = [str(r[0]) for r in self.query("PRAGMA quick_check")]
+        return [] if found == ["ok"] else found
 
     def close(self) -> None:
         with self._lock:
