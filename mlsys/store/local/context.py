@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mlsys.store.local.catalog.sqlite import SqliteCatalog as Catalog
+from mlsys.store.local.catalog import Catalog
 from mlsys.store.local.config import LocalConfig
 from mlsys.store.local.online import OnlineStores
 

@@ -20,7 +20,7 @@ from mlsys.store.local.catalog.records import (
 )
 
 if TYPE_CHECKING:
-    from mlsys.store.local.catalog.sqlite import SqliteCatalog
+    from mlsys.store.local.catalog.sqlite_db import SqliteDb
 
 
 def group_record(row: sqlite3.Row) -> GroupRecord:
@@ -49,7 +49,7 @@ def _report(row: sqlite3.Row) -> ReportRecord:
 class SqliteGroups(Groups):
     """``feature_groups``."""
 
-    def __init__(self, db: SqliteCatalog) -> None:
+    def __init__(self, db: SqliteDb) -> None:
         self._db = db
 
     def get(self, name: str, version: int) -> GroupRecord | None:
@@ -112,7 +112,7 @@ class SqliteGroups(Groups):
 class SqliteReports(Reports):
     """``validation_reports``."""
 
-    def __init__(self, db: SqliteCatalog) -> None:
+    def __init__(self, db: SqliteDb) -> None:
         self._db = db
 
     def add(self, group_id: int, validation_time: str, ingestion_result: str, success: bool,
@@ -164,7 +164,7 @@ class SqliteReports(Reports):
 class SqliteTableFiles(TableFiles):
     """``table_files``, and the table identity in ``feature_groups``."""
 
-    def __init__(self, db: SqliteCatalog) -> None:
+    def __init__(self, db: SqliteDb) -> None:
         self._db = db
 
     def record(self, group_id: int, files: Sequence[TableFileRecord], table_id: str) -> None:

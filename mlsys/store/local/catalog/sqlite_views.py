@@ -23,7 +23,7 @@ from mlsys.store.local.catalog.records import (
 )
 
 if TYPE_CHECKING:
-    from mlsys.store.local.catalog.sqlite import SqliteCatalog
+    from mlsys.store.local.catalog.sqlite_db import SqliteDb
 
 _SUMMARY = ("feature_view_id, version, description, test_size, seed, stratify, row_count, "
             "created, extra, table_versions, key_columns, table_ids")
@@ -61,7 +61,7 @@ def _model(r: sqlite3.Row) -> ModelRecord:
 class SqliteViews(Views):
     """``feature_views`` and ``training_datasets``."""
 
-    def __init__(self, db: SqliteCatalog) -> None:
+    def __init__(self, db: SqliteDb) -> None:
         self._db = db
 
     def get(self, name: str, version: int) -> ViewRecord | None:
@@ -132,7 +132,7 @@ class SqliteViews(Views):
 class SqliteModels(Models):
     """``models`` and ``model_files``."""
 
-    def __init__(self, db: SqliteCatalog) -> None:
+    def __init__(self, db: SqliteDb) -> None:
         self._db = db
 
     def get(self, name: str, version: int) -> ModelRecord | None:
