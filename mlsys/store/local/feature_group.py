@@ -127,7 +127,7 @@ class LocalFeatureGroup(FeatureGroup):
         """``overwrite`` is accepted for hsfs: a new suite always replaces the old one."""
         return self.reports.save_suite(expectation_suite, run_validation,
                                        validation_ingestion_policy,
-                                       [f.name for f in self.features])
+                                       lambda: [f.name for f in self.features])
 
     def get_expectation_suite(self, ge_type: bool = False) -> ExpectationSuite | Any | None:
         return self.reports.suite_as(self.reports.suite(self._record()), ge_type)

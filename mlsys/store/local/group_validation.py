@@ -65,9 +65,11 @@ class GroupReports:
 
     # -- the suite
     def save_suite(self, expectation_suite: Any, run_validation: bool,
-                   validation_ingestion_policy: str, columns: Sequence[str]) -> ExpectationSuite:
-        """Attach a suite (GE object, dict, JSON text or path) checked against ``columns``
-        (the group's features); it replaces the old one, past reports stay."""
+                   validation_ingestion_policy: str,
+                   columns: Callable[[], Sequence[str]]) -> ExpectationSuite:
+        """Attach a suite (GE object, dict, JSON text or path) checked against ``columns()``
+        (the group's features, read once the suite parsed); it replaces the old one, past
+        reports stay."""
         from mlsys.validation.suite_io import check_suite_columns, parse_suite
 
         policy = IngestionPolicy.parse(validation_ingestion_policy)
@@ -77,7 +79,7 @@ class GroupReports:
             raise ExpectationSuiteError(
                 "the expectation suite is nested too deeply to be a suite (JSON or dict "
                 "thousands of levels deep); give {'name': ..., 'expectations': [...]}") from None
-        check_suite_columns(suite, list(columns), self._where)
+        check_suite_columns(suite, list(columns()), self._where)
         self._catalog.groups.set_suite(self.group_id, suite.to_json(), policy.value,
                                        bool(run_validation))
         return suite
