@@ -41,7 +41,10 @@ def bench_read_arrow(ctx: Context) -> list[Figure]:
     base = Case(lambda _a: check(DeltaTable(path).to_pyarrow_table()))
     figures = []
     for kind in ("pyarrow", "polars"):
-        read = Case(lambda _a, k=kind: check(fg.read(dataframe_type=k)))
+        def read_as(_a: object, k: str = kind) -> None:
+            check(fg.read(dataframe_type=k))
+
+        read = Case(read_as)
         m, b = compare(read, base, ctx.reps(7), warmup=1)
         ctx.maybe_profile(f"read_{kind}", read)
         figures.append(Figure(f"read_{kind}", f"read a {rows:,}-row group with "

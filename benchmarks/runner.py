@@ -27,6 +27,7 @@ BENCHES: dict[str, tuple[str, tuple[str, ...]]] = {
     "pit": ("benchmarks.bench_store:bench_pit", ("pit_join",)),
     "insert_arrow": ("benchmarks.bench_arrow:bench_insert_arrow", ("insert_arrow",)),
     "read_arrow": ("benchmarks.bench_arrow:bench_read_arrow", ("read_pyarrow", "read_polars")),
+    "daily_read": ("benchmarks.bench_upkeep:bench_daily_read", ("read_daily_commits",)),
     "online_insert": ("benchmarks.bench_online:bench_online_insert", ("online_insert",)),
     "online_lookup": ("benchmarks.bench_online:bench_online_lookup", ("online_lookup",)),
     "validation": ("benchmarks.bench_validation:bench_validation", ("validation",)),

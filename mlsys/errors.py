@@ -169,6 +169,11 @@ class ArtefactMovedWarning(UserWarning):
     (``<version>.orphaned-<time>``), never deleted. The warning names both paths."""
 
 
+class UpkeepWarning(UserWarning):
+    """An insert's rows were committed, but compacting or checkpointing the table afterwards
+    failed; reads are unaffected and ``mlsys gc`` does the same work."""
+
+
 class ConcurrencyError(MlsysError):
     """A write could not be committed because of concurrent writers, even after retries."""
 
@@ -199,4 +204,5 @@ __all__ = [
     "SchemaError",
     "StoreDamagedError",
     "StoreWriteError",
+    "UpkeepWarning",
 ]

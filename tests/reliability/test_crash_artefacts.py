@@ -14,6 +14,7 @@ import random
 import shutil
 import signal
 import subprocess
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import pytest
 from rel_support import file_digest, line_value, spawn, tree_digest, wait_for_line
 
 import mlsys
+from mlsys.errors import ArtefactMovedWarning
 
 MODEL = "crash_model"
 
@@ -65,11 +67,22 @@ def check_registry(home: Path, sources: dict[int, Path], context: str) -> list[i
         assert m.version is not None
         got = tree_digest(Path(m.download(str(home.parent / f"dl-{home.name}-{m.version}"))))
         assert got == tree_digest(sources[m.version]), f"{context}: v{m.version} files differ"
-    # the next save gets the next version and is complete
+    # the next save gets the next version and is complete. A kill after the save's rename but
+    # before its catalog commit leaves an unregistered folder of the new version; the next save
+    # moves it aside (never deletes it) and warns naming it: its files must be the killed save's.
     nxt = mr.python.create_model(MODEL, metrics={"score": 3.0})
-    nxt.save(str(sources[1]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        nxt.save(str(sources[1]))
+    for w in caught:
+        assert issubclass(w.category, ArtefactMovedWarning), f"{context}: {w.message}"
+        aside = [p for p in Path(nxt.model_files_path).parent.iterdir()
+                 if p.name.startswith(f"{versions[-1] + 1}.orphaned-")]
+        assert len(aside) == 1 and str(aside[0]) in str(w.message), f"{context}: {w.message}"
+        assert tree_digest(aside[0]) == tree_digest(sources[2]), f"{context}: aside differs"
     assert nxt.version == versions[-1] + 1, f"{context}: next save got v{nxt.version}"
-    assert tree_digest(Path(nxt.download())) == tree_digest(sources[1])
+    got = tree_digest(Path(nxt.download(str(home.parent / f"dl-{home.name}-next"))))
+    assert got == tree_digest(sources[1]), f"{context}: the next save's files differ"
     project.close()
     return versions
 
@@ -105,6 +118,17 @@ def registry_soak(tmp_path: Path, trials: int, mib: int) -> None:
         check_registry(home, sources, f"save trial {i} (seed {seed}, killed {killed} at "
                                       f"{delay:.3f} s)")
         shutil.rmtree(home)
+
+
+def test_save_killed_between_rename_and_commit_leaves_its_files_aside(tmp_path: Path) -> None:
+    # The state a kill in that window leaves (the random kills below hit it only rarely): the
+    # new version's folder in place, no catalog row for it.
+    template, sources = _registry_template(tmp_path, 1)
+    project = mlsys.login(home=template)
+    folder = Path(project.get_model_registry().get_model(MODEL, 1).model_files_path)
+    project.close()
+    shutil.copytree(sources[2], folder.with_name("2"))
+    assert check_registry(template, sources, "after a kill before the commit") == [1]
 
 
 def test_killed_model_save_registers_all_or_nothing(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ import pytest
 
 import mlsys
 from mlsys.errors import InvalidArgumentError
+from mlsys.store.local import maintenance
 from mlsys.store.local.datasets import STAGING_PREFIX
 from mlsys.store.local.registry import STAGING_PREFIX as MODEL_STAGING
 
@@ -102,7 +103,10 @@ def _day(i: int) -> pd.DataFrame:
 
 
 def test_gc_compacts_and_vacuums_but_recorded_training_data_reads_the_same(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a table as fragmented as one written without mlsys's own compaction on insert (by an
+    # older mlsys, or by another Delta writer): gc must compact it
+    monkeypatch.setattr(maintenance, "COMPACT_AT", 10**9)
     project = mlsys.login(home=tmp_path / "store")
     fs = project.get_feature_store()
     fg = fs.get_or_create_feature_group("daily", 1, primary_key=["id"], event_time="t")
@@ -139,7 +143,8 @@ def test_gc_compacts_and_vacuums_but_recorded_training_data_reads_the_same(
     project.close()
 
 
-def test_cli_gc_runs_and_reports(tmp_path: Path) -> None:
+def test_cli_gc_runs_and_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(maintenance, "COMPACT_AT", 10**9)  # fragmented, as by another writer
     home = tmp_path / "store"
     project = mlsys.login(home=home)
     fg = project.get_feature_store().get_or_create_feature_group("daily", 1, primary_key=["id"],

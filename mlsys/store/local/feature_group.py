@@ -15,11 +15,17 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from mlsys.errors import DuplicateKeyWarning, MlsysError, NotFoundError, StoreWriteError
+from mlsys.errors import (
+    DuplicateKeyWarning,
+    MlsysError,
+    NotFoundError,
+    StoreWriteError,
+    UpkeepWarning,
+)
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, FeatureGroup, Job, RowPage, TimeLike
 from mlsys.store.api.pages import check_page
-from mlsys.store.local import tables
+from mlsys.store.local import maintenance, tables
 from mlsys.store.local.catalog.records import GroupRecord
 from mlsys.store.local.checksums import record_commits
 from mlsys.store.local.context import LocalContext
@@ -209,7 +215,23 @@ class LocalFeatureGroup(FeatureGroup):
                     f"afterwards failed ({type(err).__name__}: {err}); do not insert them again. "
                     "The online store will be rebuilt from the table and the validation report "
                     "restored from the commit on the next read or insert") from err
+            self._upkeep(version, where)
         return Job(job, rows=len(df), commit_version=version), report
+
+    def _upkeep(self, version: int, where: str) -> None:
+        """Compact and checkpoint where due (see ``maintenance``); the compaction's files are
+        recorded and the online store, whose rows it does not change, follows it."""
+        try:
+            done = maintenance.upkeep(self._path, version)
+            if done.compacted_version is not None:
+                record_commits(self._catalog, self.id, self._path, done.compacted_version)
+                if self.online_enabled:
+                    self.online_store().follow(version, done.compacted_version)
+        except Exception as err:  # the insert itself is complete: say so, do not fail it
+            warnings.warn(f"{where}: the rows committed as version {version}, but compacting "
+                          f"the table afterwards failed ({type(err).__name__}: {err}); reads "
+                          "are unaffected, run `mlsys gc` to compact it", UpkeepWarning,
+                          stacklevel=3)
 
     def _commit(self, data: pa.Table, before: int | None, overwrite: bool,
                 meta: dict[str, str] | None) -> int:
@@ -392,19 +414,26 @@ class LocalFeatureGroup(FeatureGroup):
                                     FileNotFoundError("no Delta log (_delta_log) found"))
             return {}
         cutoff = to_utc(wallclock_time, "wallclock_time")
-        out: dict[int, dict[str, Any]] = {}
-        # without a cutoff only the newest ``limit`` entries of the log are needed
-        with reading_table(self._path, self._where):
-            history = tables.history(self._path, limit if cutoff is None else None)
-        for info in history:
-            summary = tables.commit_summary(info)
-            committed: datetime = summary["committed_on"]
-            if cutoff is not None and committed > cutoff:
-                continue
-            out[int(info["version"])] = summary
-            if limit is not None and len(out) >= limit:
-                break
-        return out
+        # without a cutoff only the newest entries of the log are needed: ``limit`` of them,
+        # more when compactions (commits that change no rows, as Hopsworks lists none) are
+        # among them
+        wanted = limit if cutoff is None else None
+        while True:
+            with reading_table(self._path, self._where):
+                history = tables.history(self._path, wanted)
+            out: dict[int, dict[str, Any]] = {}
+            for info in history:
+                summary = tables.commit_summary(info)
+                committed: datetime = summary["committed_on"]
+                if summary["operation"] == maintenance.OPTIMIZE or (
+                        cutoff is not None and committed > cutoff):
+                    continue
+                out[int(info["version"])] = summary
+                if limit is not None and len(out) >= limit:
+                    return out
+            if wanted is None or len(history) < wanted:
+                return out
+            wanted *= 2
 
     def delete(self, force: bool = False) -> None:
         """Drop the group, its data, suite and reports, crash-safely (see ``deletes``).

@@ -178,6 +178,7 @@ def gc(config: LocalConfig, catalog: Catalog,
     from mlsys.errors import InvalidArgumentError
     from mlsys.store.local import tables
     from mlsys.store.local.locks import file_lock
+    from mlsys.store.local.maintenance import compact
 
     if isinstance(retention_hours, bool) or not isinstance(retention_hours, int) or \
             retention_hours < 0:
@@ -199,18 +200,16 @@ def gc(config: LocalConfig, catalog: Catalog,
                        f"feature group {name} v{version}"):
             table = DeltaTable(str(path))
             before = table.version()
-            metrics = table.optimize.compact(post_commithook_properties=hooks)
-            table = DeltaTable(str(path))
-            if table.version() != before:  # the compacted files are verified like any other
-                record_commits(catalog, r.id, path, table.version())
+            compacted, files_removed = compact(table, target_size=None)  # Delta's own target
+            if compacted is not None:  # the compacted files are verified like any other
+                record_commits(catalog, r.id, path, compacted)
             table.create_checkpoint()
             kept = sorted(v for v in keep.get(key, set()) if v <= before)
             vacuumed = table.vacuum(retention_hours=retention_hours, dry_run=False,
                                     enforce_retention_duration=False,
                                     keep_versions=kept or None,
                                     post_commithook_properties=hooks)
-        done.append(TableGc(key, before, int(metrics.get("numFilesRemoved", 0)),
-                            len(vacuumed), tuple(kept)))
+        done.append(TableGc(key, before, files_removed, len(vacuumed), tuple(kept)))
     removed = sweep_staging(config)
     from mlsys.store.local.deletes import finish_deletes
 

@@ -150,6 +150,20 @@ class OnlineStore:
         """Replace the whole store with the latest rows of ``data`` (the offline table)."""
         self._write(data, delta_version, replace=True)
 
+    def follow(self, before: int, after: int) -> None:
+        """Record that Delta version ``after`` holds the rows of ``before`` (a compaction), if
+        this store reflects ``before``; otherwise leave it to be rebuilt as it lags."""
+        with self._lock:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("UPDATE _mlsys_meta SET value = ? WHERE key = 'delta_version' "
+                             "AND value = ?", (after, before))
+            except BaseException:
+                rollback(conn)
+                raise
+            conn.execute("COMMIT")
+
     def _write(self, data: pa.Table, delta_version: int, replace: bool) -> None:
         rows = self._rows(data)
         with self._lock:

@@ -74,8 +74,9 @@ def _parquet(paths: Sequence[str | os.PathLike[str]], where: str) -> pa.Table:
     missing = [p for p in names if not Path(p).exists()]
     if missing or not names:
         raise SchemaError(
-            f"{where}: no Parquet file at {missing or names}; give the path(s) of existing "
-            ".parquet files (or a pandas/Polars/Arrow frame)", reason=SchemaError.NOT_A_FRAME)
+            f"{where}: no Parquet file at {missing or names}; give a pandas DataFrame (or a "
+            "Polars/Arrow frame), or the path(s) of existing .parquet files",
+            reason=SchemaError.NOT_A_FRAME)
     try:
         return pads.dataset(names, format="parquet").to_table()
     except (pa.ArrowException, OSError) as err:
