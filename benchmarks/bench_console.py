@@ -13,6 +13,7 @@ the network.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.context import delta_path
@@ -47,7 +48,7 @@ def _long_lived_group(ctx: Context, commits: int) -> FeatureGroup:
     first = len(df) // 2  # the backfill; the other half arrives commit by commit
     fg = ctx.new_group("console_big", df.iloc[:first])
     path = delta_path(fg)
-    schema = tables.schema(fg._table_path())  # type: ignore[attr-defined]
+    schema = tables.schema(Path(path))
     rest = df.iloc[first:]
     bounds = [first + len(rest) * i // (commits - 1) for i in range(commits)]
     for i, (start, stop) in enumerate(itertools.pairwise(bounds), start=1):

@@ -9,6 +9,7 @@ of them is a dependency a reader has to follow. A rule is one line in ``FORBIDDE
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -162,4 +163,94 @@ def test_every_contract_method_names_what_it_raises() -> None:
                                     for d in fn.decorator_list)
                         and "Raises:" not in (ast.get_docstring(fn) or "")):
                     missing.append(f"{path.name}: {cls.name}.{fn.name}")
+    assert not missing, missing
+
+
+CATALOG = "mlsys.store.local.catalog"
+"""The one package that holds catalog SQL (its interface: ``catalog/base.py``)."""
+
+SQLITE_ALLOWED: dict[str, str] = {
+    # module: why it may use sqlite3 (each is a SQLite file that is not the catalog's metadata)
+    "mlsys.store.local.online": "the online store is its own SQLite file per group (rows, not "
+                                "catalog metadata), written and read by key",
+    "mlsys.store.local.damage": "maps sqlite3 errors of the catalog and online files to "
+                                "StoreDamagedError / StoreWriteError naming the file",
+    "mlsys.apps.space": "copies the store's SQLite files into a Space bundle with SQLite's "
+                        "backup API (a consistent copy of a live WAL database)",
+}
+"""Modules outside the catalog package that may import sqlite3 or send SQL, and why."""
+
+# Upper-case keywords, as mlsys writes its SQL: prose ("select a name from the list") and
+# labels ("commit") are not statements.
+_SQL = re.compile(r"^\s*(SELECT\s.+\sFROM\s|INSERT\s+(OR\s+[A-Z]+\s+)?INTO\s|"
+                  r"UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s|CREATE\s+(TABLE|INDEX|UNIQUE\s+INDEX)\s|"
+                  r"ALTER\s+TABLE\s|DROP\s+TABLE\s|PRAGMA\s|BEGIN\b|COMMIT\b|ROLLBACK\b)", re.S)
+
+
+def _text(node: ast.AST) -> str | None:
+    """The literal text of a string expression (constants of an f-string or a + chain)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else " x " for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _text(node.left), _text(node.right)
+        return None if left is None and right is None else (left or " x ") + (right or " x ")
+    return None
+
+
+def sql_uses(source: str) -> list[str]:
+    """Where ``source`` imports sqlite3, names it (``sqlite3.Row``, ...), or passes SQL text
+    to a call (``execute``, ``query``, ...): ``<line>: <what>``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import) and any(a.name == "sqlite3" for a in node.names):
+            found.append(f"{node.lineno}: import sqlite3")
+        elif isinstance(node, ast.ImportFrom) and node.module == "sqlite3":
+            found.append(f"{node.lineno}: from sqlite3 import")
+        elif isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "sqlite3":
+            found.append(f"{node.lineno}: sqlite3.{node.attr}")
+        elif isinstance(node, ast.Call):
+            for arg in node.args:
+                text = _text(arg)
+                if text is not None and _SQL.match(text):
+                    found.append(f"{node.lineno}: SQL {text.strip()[:40]!r}")
+    return found
+
+
+def test_sql_uses_finds_each_kind_of_use() -> None:
+    toy = ('import sqlite3\nfrom sqlite3 import Row\ndef f(db, t: "sqlite3.Row"):\n'
+           '    db.execute("SELECT * FROM models WHERE id = ?", (1,))\n'
+           '    db.one(f"UPDATE {t} SET x = 1")\n    x: sqlite3.Row\n'
+           '    print("select a name from the list")\n')
+    assert [u.split(":")[0] for u in sql_uses(toy)] == ["1", "2", "4", "5", "6"]
+
+
+def test_no_sql_outside_the_catalog() -> None:
+    # the catalog owns its SQL: everything else sees repositories and records (catalog/base.py)
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = _module_name(path)
+        if _within(module, CATALOG) or module in SQLITE_ALLOWED:
+            continue
+        found += [f"{module}:{use}" for use in sql_uses(path.read_text())]
+    assert not found, found
+
+
+def test_the_sqlite_allow_list_is_still_needed() -> None:
+    # an entry whose module no longer uses sqlite3 is a hole for the next one: drop it
+    unused = [m for m in SQLITE_ALLOWED
+              if not sql_uses((ROOT / (m.replace(".", "/") + ".py")).read_text())]
+    assert not unused, unused
+
+
+def test_every_catalog_method_names_what_it_raises() -> None:
+    # the catalog interface is the contract a second catalog (object storage) implements
+    tree = ast.parse((PACKAGE / "store" / "local" / "catalog" / "base.py").read_text())
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and _is_contract(n)]
+    assert {c.name for c in classes} >= {"Catalog", "Groups", "Reports", "TableFiles", "Views",
+                                         "Models"}
+    missing = [f"{c.name}.{fn.name}" for c in classes for fn in c.body
+               if isinstance(fn, ast.FunctionDef) and not fn.name.startswith("_")
+               and "Raises:" not in (ast.get_docstring(fn) or "")]
     assert not missing, missing

@@ -143,7 +143,7 @@ def test_a_full_catalog_disk_says_what_committed(tmp_path: Path) -> None:
          "kwargs": {"column": "x", "min_value": -i / 10, "max_value": 1 + i / 10}}
         for i in range(60)]})
     fg.insert(make_frame(0, 10, 0, seed=1))
-    conn = project.catalog._connection()
+    conn = project.catalog.db._connection()  # the SQLite catalog's connection (sqlite_db)
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count = {pages}")
     for size in (2000, 200, 0):  # fill the catalog to its last byte

@@ -174,3 +174,18 @@ def test_daily_before_the_real_data_is_refused(tmp_path: Path, day: date) -> Non
             daily(project, get_system("iris"), **kwargs)  # type: ignore[arg-type]
         assert "2000-01-01" in str(info.value) and "2000-01-02" in str(info.value)
     project.close()
+
+
+def test_gc_runs_with_a_training_dataset_of_an_empty_group(tmp_path: Path) -> None:
+    # a dataset recorded before its group had rows read no version (None); gc keeps nothing
+    # for it rather than failing on it
+    project = mlsys.login(home=tmp_path / "store")
+    fs = project.get_feature_store()
+    items = fs.get_or_create_feature_group("items", 1, primary_key=["id"])
+    items.insert(pd.DataFrame({"id": [1, 2], "x": [1.0, 2.0]}))
+    empty = fs.get_or_create_feature_group("empty", 1, primary_key=["id"])
+    fs.get_or_create_feature_view("full", 1, items.select_all()).training_data()
+    fs.get_or_create_feature_view("none", 1, empty.select_all()).training_data()
+    result = project.gc(retention_hours=0)
+    assert [t.table for t in result.tables] == ["items_1"]
+    assert result.tables[0].kept_versions == (0,)

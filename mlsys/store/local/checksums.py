@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlsys.store.local import tables
+from mlsys.store.local.catalog.records import TableFileRecord
 
 if TYPE_CHECKING:
     from mlsys.store.local.catalog import Catalog
@@ -38,9 +39,7 @@ def record_commits(catalog: Catalog, group_id: int, path: Path, version: int) ->
     A table written before files were recorded starts being recorded at ``version``: its older
     files are reported by ``verify`` as unrecorded, not as damaged.
     """
-    row = catalog.one("SELECT MAX(commit_version) AS v FROM table_files WHERE "
-                      "feature_group_id = ?", (group_id,))
-    newest = row["v"] if row is not None and row["v"] is not None else None
+    newest = catalog.table_files.newest_commit(group_id)
     first = version if newest is None else newest + 1
     rows = []
     for v in range(first, version + 1):
@@ -52,20 +51,15 @@ def record_commits(catalog: Catalog, group_id: int, path: Path, version: int) ->
             f = path / rel
             if f.is_file():
                 size, sha = file_sha256(f)
-                rows.append((group_id, rel, v, size, sha))
+                rows.append(TableFileRecord(rel, v, size, sha))
     ident = tables.table_id(tables.open_table(path, version))
-    with catalog.write() as db:
-        db.executemany("INSERT OR REPLACE INTO table_files (feature_group_id, path, "
-                       "commit_version, size, sha256) VALUES (?,?,?,?,?)", rows)
-        db.execute("UPDATE feature_groups SET table_id = ? WHERE id = ? AND table_id IS NULL",
-                   (ident, group_id))
+    catalog.table_files.record(group_id, rows, ident)
 
 
 def recorded_files(catalog: Catalog, group_id: int) -> dict[str, tuple[int, int, str]]:
     """path -> (commit version, size, sha256) of a group's recorded files."""
-    return {str(r["path"]): (int(r["commit_version"]), int(r["size"]), str(r["sha256"]))
-            for r in catalog.query("SELECT path, commit_version, size, sha256 FROM table_files "
-                                   "WHERE feature_group_id = ?", (group_id,))}
+    return {r.path: (r.commit_version, r.size, r.sha256)
+            for r in catalog.table_files.of_group(group_id)}
 
 
 __all__ = ["file_sha256", "record_commits", "recorded_files"]

@@ -11,7 +11,6 @@ open finishes: if the group's row is still there (same id and creation time, nam
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from mlsys.store.local.locks import file_lock
 
 if TYPE_CHECKING:
     from mlsys.store.local.catalog import Catalog
+    from mlsys.store.local.catalog.records import GroupRecord
     from mlsys.store.local.config import LocalConfig
 
 MARK = ".deleting-"
@@ -45,14 +45,13 @@ def _groups_of(spec: dict[str, Any]) -> set[tuple[str, int]]:
 
 def views_using(catalog: Catalog, name: str, version: int) -> list[str]:
     """``<view> v<n>`` of every feature view whose query reads group ``name`` v``version``."""
-    return [f"{r['name']} v{r['version']}" for r in
-            catalog.query("SELECT name, version, query FROM feature_views ORDER BY name, version")
-            if (name, version) in _groups_of(json.loads(r["query"]))]
+    return [f"{r.name} v{r.version}" for r in catalog.views.all()
+            if (name, version) in _groups_of(r.query)]
 
 
-def _steps(config: LocalConfig, catalog: Catalog, row: Any, aside: Path) -> None:
+def _steps(config: LocalConfig, catalog: Catalog, row: GroupRecord, aside: Path) -> None:
     """Move the group's files into ``aside``, drop its row, remove ``aside`` (idempotent)."""
-    name, version = str(row["name"]), int(row["version"])
+    name, version = row.name, row.version
     aside.mkdir(exist_ok=True)
     table = config.table_dir(name, version)
     if table.exists():
@@ -61,23 +60,20 @@ def _steps(config: LocalConfig, catalog: Catalog, row: Any, aside: Path) -> None
     for p in (online, Path(f"{online}-wal"), Path(f"{online}-shm")):
         if p.exists():
             p.rename(aside / p.name)
-    with catalog.write() as db:  # the commit point: from here on the group is gone
-        db.execute("DELETE FROM feature_groups WHERE id = ?", (int(row["id"]),))
+    catalog.groups.delete(row.id)  # the commit point: from here on the group is gone
     shutil.rmtree(aside, ignore_errors=True)
 
 
 def delete_group(config: LocalConfig, catalog: Catalog, group_id: int, force: bool) -> None:
     """Delete the group of catalog row ``group_id`` (see the module doc); a group read by
     feature views is refused unless ``force``. A group already deleted is a no-op."""
-    row = catalog.one("SELECT id, name, version, created FROM feature_groups WHERE id = ?",
-                      (group_id,))
+    row = catalog.groups.by_id(group_id)
     if row is None:
         return
-    name, version = str(row["name"]), int(row["version"])
+    name, version = row.name, row.version
     lock = config.table_lock(name, version)
     with file_lock(lock, config.lock_timeout_s, f"feature group {name} v{version}"):
-        row = catalog.one("SELECT id, name, version, created FROM feature_groups WHERE id = ?",
-                          (group_id,))
+        row = catalog.groups.by_id(group_id)
         if row is None:
             return
         users = views_using(catalog, name, version)
@@ -87,8 +83,7 @@ def delete_group(config: LocalConfig, catalog: Catalog, group_id: int, force: bo
                 f"{', '.join(users)}; delete them first (fv.delete(), which drops their "
                 "training datasets), or call fg.delete(force=True) to delete the group anyway "
                 "(those views and their training datasets then fail to read)")
-        _steps(config, catalog, row, aside_path(config, name, version, group_id,
-                                                str(row["created"])))
+        _steps(config, catalog, row, aside_path(config, name, version, group_id, row.created))
     lock.unlink(missing_ok=True)
 
 
@@ -103,15 +98,13 @@ def finish_deletes(config: LocalConfig, catalog: Catalog) -> list[Path]:
     for aside in entries:
         head = aside.name.rsplit(MARK, 1)[1]
         ident, _, token = head.partition("-")
-        row = catalog.one("SELECT id, name, version, created FROM feature_groups WHERE id = ?",
-                          (int(ident),)) if ident.isdigit() else None
-        if row is not None and _token(str(row["created"])) == token:
-            name, version = str(row["name"]), int(row["version"])
+        row = catalog.groups.by_id(int(ident)) if ident.isdigit() else None
+        if row is not None and _token(row.created) == token:
+            name, version = row.name, row.version
             lock = config.table_lock(name, version)
             with file_lock(lock, config.lock_timeout_s, f"feature group {name} v{version}"):
-                again = catalog.one("SELECT id, name, version, created FROM feature_groups "
-                                    "WHERE id = ?", (int(ident),))
-                if again is not None and _token(str(again["created"])) == token:
+                again = catalog.groups.by_id(int(ident))
+                if again is not None and _token(again.created) == token:
                     _steps(config, catalog, again, aside)
             lock.unlink(missing_ok=True)
         shutil.rmtree(aside, ignore_errors=True)  # the row is gone: only leftovers remain

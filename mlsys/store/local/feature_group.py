@@ -7,12 +7,10 @@ conflicting commit. Readers take no lock: each read is one Delta snapshot.
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -28,15 +26,15 @@ from mlsys.names import feature_name
 from mlsys.store.api import Feature, FeatureGroup, Job, RowPage, TimeLike
 from mlsys.store.api.pages import check_page
 from mlsys.store.local import maintenance, scan_filters, streaming, tables
-from mlsys.store.local.catalog import dumps
+from mlsys.store.local.catalog.records import GroupRecord
 from mlsys.store.local.checksums import record_commits
 from mlsys.store.local.context import LocalContext
 from mlsys.store.local.damage import reading_table, table_damaged, writing_table
-from mlsys.store.local.group_validation import GroupValidation
+from mlsys.store.local.group_validation import GroupReports
 from mlsys.store.local.locks import file_lock
 from mlsys.store.local.online import OnlineStore
 from mlsys.store.local.query import LocalQuery
-from mlsys.store.local.reading import ReadContext, Window
+from mlsys.store.local.reading import ReadContext, Window, empty_as, empty_frame
 from mlsys.store.rules import dataframes, frames
 from mlsys.store.rules.arguments import (
     check_dataframe_type,
@@ -44,46 +42,32 @@ from mlsys.store.rules.arguments import (
     reject_duplicate_keys,
 )
 from mlsys.store.rules.times import to_utc
-from mlsys.validation.types import IngestionPolicy, IngestionResult, ValidationReport
-
-if TYPE_CHECKING:
-    import sqlite3
-
-
-def _empty_as(columns: Sequence[frames.Column] | None, kind: str) -> Any:
-    """An empty read result of the frame ``kind`` (see ``_empty``)."""
-    if kind == "pandas":
-        return _empty(columns)
-    schema = frames.arrow_schema(columns) if columns else pa.schema([])
-    return dataframes.from_arrow(schema.empty_table(), kind)
+from mlsys.validation.types import (
+    ExpectationSuite,
+    IngestionPolicy,
+    IngestionResult,
+    ValidationReport,
+)
 
 
-def _empty(columns: Sequence[frames.Column] | None, names: Sequence[str] | None = None
-           ) -> pd.DataFrame:
-    """An empty frame with the stored dtypes of ``columns`` (restricted to ``names``)."""
-    if not columns:
-        return pd.DataFrame(columns=list(names or []))
-    df = frames.arrow_schema(columns).empty_table().to_pandas()
-    return df[list(names)] if names is not None else df
-
-
-class LocalFeatureGroup(GroupValidation, FeatureGroup):
+class LocalFeatureGroup(FeatureGroup):
     """A feature group of the local backend (see :class:`mlsys.store.api.FeatureGroup`)."""
 
-    def __init__(self, ctx: LocalContext, row: sqlite3.Row) -> None:
+    def __init__(self, ctx: LocalContext, record: GroupRecord) -> None:
         self._ctx = ctx
         self._catalog = ctx.catalog
-        self.id = int(row["id"])
-        self.name = str(row["name"])
-        self.version = int(row["version"])
-        self.primary_key = list(json.loads(row["primary_key"]))
-        self.event_time = row["event_time"]
-        self.description = str(row["description"])
-        self.online_enabled = bool(row["online_enabled"])
-        self.reject_duplicate_keys = bool(row["reject_duplicate_keys"])
+        self.id = record.id
+        self.name = record.name
+        self.version = record.version
+        self.primary_key = list(record.primary_key)
+        self.event_time = record.event_time
+        self.description = record.description
+        self.online_enabled = record.online_enabled
+        self.reject_duplicate_keys = record.reject_duplicate_keys
         cfg = ctx.config
         self._path = cfg.table_dir(self.name, self.version)
         self._lock_path = cfg.table_lock(self.name, self.version)
+        self.reports = GroupReports(ctx.catalog, self.id, self.name, self.version, self._path)
 
     def __repr__(self) -> str:
         return f"LocalFeatureGroup({self.name!r}, version={self.version})"
@@ -112,24 +96,22 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         return [*self.primary_key, *([self.event_time] if self.event_time else [])]
 
     # -- catalog state
-    def _row(self) -> sqlite3.Row:
-        row = self._catalog.one("SELECT * FROM feature_groups WHERE id = ?", (self.id,))
-        if row is None:
+    def _record(self) -> GroupRecord:
+        record = self._catalog.groups.by_id(self.id)
+        if record is None:
             raise NotFoundError("feature group", f"{self.name} v{self.version} (deleted)",
-                                [f"{r['name']} v{r['version']}" for r in self._catalog.query(
-                                    "SELECT name, version FROM feature_groups "
-                                    "ORDER BY name, version")])
-        return row
+                                [f"{r.name} v{r.version}" for r in self._catalog.groups.all()])
+        return record
 
-    def _columns(self, row: sqlite3.Row | None = None) -> list[frames.Column] | None:
+    def _columns(self, record: GroupRecord | None = None) -> list[frames.Column] | None:
         """The fixed schema, or None before the first insert.
 
         If a writer died after its first Delta commit but before recording the schema, the
         schema is recovered from the Delta table (the source of truth for data).
         """
-        row = row if row is not None else self._row()
-        if row["features"] is not None:
-            return [frames.Column(c["name"], c["type"]) for c in json.loads(row["features"])]
+        record = record if record is not None else self._record()
+        if record.features is not None:
+            return list(record.features)
         if tables.exists(self._path):
             columns = frames.columns_of(tables.schema(self._path))
             self._save_columns(columns)
@@ -137,19 +119,48 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         return None
 
     def _save_columns(self, columns: Sequence[frames.Column]) -> None:
-        with self._catalog.write() as db:
-            db.execute("UPDATE feature_groups SET features = ? WHERE id = ? AND features IS NULL",
-                       (dumps([{"name": c.name, "type": c.type} for c in columns]), self.id))
+        self._catalog.groups.set_features(self.id, columns)
 
     @property
     def features(self) -> list[Feature]:
         return [Feature(c.name, c.type, c.name in self.primary_key)
                 for c in self._columns() or []]
 
-    # -- writing
-    def _table_path(self) -> Path:
-        return self._path
+    # -- the suite and reports: each delegates to ``self.reports``
+    def save_expectation_suite(self, expectation_suite: Any, run_validation: bool = True,
+                               validation_ingestion_policy: str = "always",
+                               overwrite: bool = False) -> ExpectationSuite:
+        """``overwrite`` is accepted for hsfs: a new suite always replaces the old one."""
+        return self.reports.save_suite(expectation_suite, run_validation,
+                                       validation_ingestion_policy,
+                                       lambda: [f.name for f in self.features])
 
+    def get_expectation_suite(self, ge_type: bool = False) -> ExpectationSuite | Any | None:
+        return self.reports.suite_as(self.reports.suite(self._record()), ge_type)
+
+    def delete_expectation_suite(self) -> None:
+        self.reports.delete_suite()
+
+    @property
+    def validation_ingestion_policy(self) -> str | None:
+        return self.reports.policy(self._record())
+
+    def validate(self, dataframe: pd.DataFrame | None = None, save_report: bool = False,
+                 validation_options: dict[str, Any] | None = None,
+                 ingestion_result: str = "UNKNOWN") -> ValidationReport:
+        """Validate ``dataframe`` (default: the group's rows) against the attached suite."""
+        return self.reports.validate(self._record(), dataframe, self.read, save_report,
+                                     ingestion_result)
+
+    def get_latest_validation_report(self, ge_type: bool = False,
+                                     ) -> ValidationReport | Any | None:
+        reports = self.reports.latest_as(ge_type, limit=1)
+        return reports[0] if reports else None
+
+    def get_all_validation_reports(self, ge_type: bool = False) -> list[Any]:
+        return self.reports.latest_as(ge_type)
+
+    # -- writing
     def insert(self, features: Any, overwrite: bool = False,
                write_options: dict[str, Any] | None = None,
                validation_options: dict[str, Any] | None = None,
@@ -183,26 +194,26 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         df = frames.normalise_frame(features, where)
         job = f"{self._key}_insert"
         with file_lock(self._lock_path, self._ctx.config.lock_timeout_s, self._where):
-            row = self._row()
-            columns = self._columns(row)
+            record = self._record()
+            columns = self._columns(record)
             if columns is not None:
                 frames.check_columns(df, [c.name for c in columns], where)
             if len(df) == 0:
                 return Job(job, rows=0), None
-            strict = reject_duplicate_keys(write_options, bool(row["reject_duplicate_keys"]))
+            strict = reject_duplicate_keys(write_options, record.reject_duplicate_keys)
             repeats = frames.check_keys(df, self.keys, where, reject_duplicates=strict)
             data, columns = frames.to_arrow(df, columns, self.event_time, where)
-            suite = self._suite(row)
+            suite = self.reports.suite(record)
             report = None
-            if suite is not None and run_validation and row["run_validation"]:
+            if suite is not None and run_validation and record.run_validation:
                 checked = df if isinstance(df, pd.DataFrame) else data.to_pandas()
-                report = self._run_suite(checked, suite)
-                if not report.success and row["ingestion_policy"] == IngestionPolicy.STRICT:
-                    raise self._reject(report)
+                report = self.reports.run_suite(checked, suite)
+                if not report.success and record.ingestion_policy == IngestionPolicy.STRICT:
+                    raise self.reports.reject(report)
             with reading_table(self._path, self._where):
                 before = tables.current_version(self._path)
-            self.restore_reports()  # a writer that died after its commit left one behind
-            meta = self.report_metadata(report)  # the report travels inside the commit
+            self.reports.restore()  # a writer that died after its commit left one behind
+            meta = self.reports.metadata(report)  # the report travels inside the commit
             if repeats:  # before the write: a warnings filter of "error" then writes nothing
                 warnings.warn(frames.duplicate_key_message(where, repeats, self.keys,
                                                          self.event_time),
@@ -210,8 +221,8 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
             with writing_table(self._path, where):
                 version = self._commit(data, before, overwrite, meta)
             try:
-                report = self._after_commit(row, columns, data, before, version, overwrite,
-                                            report)
+                report = self._after_commit(record, columns, data, before, version,
+                                            overwrite, report)
             except Exception as err:
                 raise StoreWriteError(
                     f"{where}: the rows committed as version {version}, but recording them "
@@ -238,8 +249,8 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
 
     def _validates(self) -> bool:
         """Whether an insert runs a suite (one is attached with run_validation on)."""
-        row = self._row()
-        return self._suite(row) is not None and bool(row["run_validation"])
+        record = self._record()
+        return self.reports.suite(record) is not None and record.run_validation
 
     def _commit(self, data: pa.Table, before: int | None, overwrite: bool,
                 meta: dict[str, str] | None) -> int:
@@ -256,18 +267,18 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         except tables.RepeatedMatchError:  # only a frame with repeats gets here
             return tables.replace_keys(self._path, stored, self.keys, meta)
 
-    def _after_commit(self, row: sqlite3.Row, columns: list[frames.Column], data: pa.Table,
+    def _after_commit(self, record: GroupRecord, columns: list[frames.Column], data: pa.Table,
                       before: int | None, version: int, overwrite: bool,
                       report: ValidationReport | None) -> ValidationReport | None:
         """What follows an insert's commit: each step is redone by a later reader or writer if
         it fails (schema from the table, online rebuild, report from the commit, hashes)."""
-        if row["features"] is None:
+        if record.features is None:
             self._save_columns(columns)
         record_commits(self._catalog, self.id, self._path, version)
         if self.online_enabled:
             self._update_online(columns, data, before, version, replaced=overwrite)
         if report is not None:  # only now that the rows are committed
-            report = self._store_report(report, IngestionResult.INGESTED, version)
+            report = self.reports.store(report, IngestionResult.INGESTED, version)
         return report
 
     # -- online store
@@ -317,7 +328,7 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         kind = check_dataframe_type(dataframe_type)
         if online:
             store = self.ensure_online()
-            rows = store.read_all() if store is not None else _empty(None)
+            rows = store.read_all() if store is not None else empty_frame(None)
             return dataframes.from_pandas(rows, kind)
         version = None
         when = to_utc(wallclock_time, "wallclock_time")
@@ -325,14 +336,14 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
             if when is not None:
                 version = tables.version_at(self._path, when)
                 if version is None:
-                    return _empty_as(self._columns(), kind)
+                    return empty_as(self._columns(), kind)
             try:
                 if kind == "pandas":
                     return tables.read(self._path, version)
                 return dataframes.from_arrow(tables.read_arrow(self._path, version), kind)
             except tables.TableNotFoundError:
-                if tables.exists(self._path) or self._row()["features"] is None:
-                    return _empty_as(self._columns(), kind)
+                if tables.exists(self._path) or self._record().features is None:
+                    return empty_as(self._columns(), kind)
                 raise  # rows were inserted, yet the table is gone: damage, not an empty group
 
     def read_page(self, offset: int = 0, limit: int = 50, commit: int | None = None) -> RowPage:
@@ -344,7 +355,7 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         if not tables.exists(self._path):
             if commit is not None:
                 raise NotFoundError(f"commit of {self._where}", str(commit), [])
-            return RowPage(_empty(self._columns()), offset, limit, 0, None)
+            return RowPage(empty_frame(self._columns()), offset, limit, 0, None)
         try:
             rows, total, version = tables.read_page(self._path, commit, offset, limit)
         except (tables.DeltaError, OSError):  # no such version, or its files vacuumed (gc)
@@ -360,13 +371,13 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
         rows = scan_filters.all_of([tables.time_window(self.event_time, *window), rows])
         if ctx.online:
             store = self.ensure_online()
-            return store.read_all()[list(columns)] if store else _empty(None, columns)
+            return store.read_all()[list(columns)] if store else empty_frame(None, columns)
         if ctx.versions is not None:
             if self._key not in ctx.versions:
                 raise NotFoundError("recorded table version", self._key, list(ctx.versions))
             version = ctx.versions[self._key]
             if version is None:
-                return _empty(self._columns(), columns)
+                return empty_frame(self._columns(), columns)
             table = tables.recorded_snapshot(self._path, self._where, version,
                                              (ctx.expected_ids or {}).get(self._key))
             ctx.read[self._key] = version
@@ -379,7 +390,7 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
                 version = tables.current_version(self._path)
             ctx.read[self._key] = version
             if version is None:
-                return _empty(self._columns(), columns)
+                return empty_frame(self._columns(), columns)
             table = tables.open_table(self._path, version)
             ctx.ids[self._key] = tables.table_id(table)
             df = tables.read_snapshot(table, columns, rows)
@@ -421,7 +432,7 @@ class LocalFeatureGroup(GroupValidation, FeatureGroup):
     def commit_details(self, wallclock_time: TimeLike = None,
                        limit: int | None = None) -> dict[int, dict[str, Any]]:
         if not tables.exists(self._path):
-            if self._row()["features"] is not None:  # rows were inserted: damage, not empty
+            if self._record().features is not None:  # rows were inserted: damage, not empty
                 raise table_damaged(self._path, self._where,
                                     FileNotFoundError("no Delta log (_delta_log) found"))
             return {}

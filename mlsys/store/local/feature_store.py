@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +11,7 @@ from mlsys.errors import AlreadyExistsError, NotFoundError
 from mlsys.names import entity_name, version_number
 from mlsys.store.api import FeatureGroup, FeatureStore, FeatureView, Query
 from mlsys.store.local import filters as flt
-from mlsys.store.local.catalog import dumps, now_iso
+from mlsys.store.local.catalog.records import GroupRecord, NewGroup, ViewRecord
 from mlsys.store.local.context import LocalContext
 from mlsys.store.local.feature_group import LocalFeatureGroup
 from mlsys.store.local.feature_view import LocalFeatureView
@@ -62,17 +61,15 @@ class LocalFeatureStore(FeatureStore):
                           [flt.from_spec(f) for f in spec["filters"]], joins, (w, e),
                           spec.get("implicit", ()))
 
-    def _view(self, row: Any) -> LocalFeatureView:
-        return LocalFeatureView(self._ctx, row, self.query_from_spec)
+    def _view(self, record: ViewRecord) -> LocalFeatureView:
+        return LocalFeatureView(self._ctx, record, self.query_from_spec)
 
     # -- feature groups
-    def _group_row(self, name: str, version: int) -> Any:
-        return self.catalog.one("SELECT * FROM feature_groups WHERE name = ? AND version = ?",
-                                (name, version))
+    def _group_record(self, name: str, version: int) -> GroupRecord | None:
+        return self.catalog.groups.get(name, version)
 
     def _existing_groups(self) -> list[str]:
-        return [f"{r['name']} v{r['version']}" for r in
-                self.catalog.query("SELECT name, version FROM feature_groups")]
+        return [f"{r.name} v{r.version}" for r in self.catalog.groups.all()]
 
     def get_or_create_feature_group(self, name: str, version: int,
                                     primary_key: Sequence[str] | None = None,
@@ -84,35 +81,28 @@ class LocalFeatureStore(FeatureStore):
         version_number(version, "feature group version")
         pk, et = group_keys(primary_key, event_time)
         strict_keys = kwargs.pop("reject_duplicate_keys", None)
-        row = self._group_row(name, version)
-        if row is None:
+        record = self._group_record(name, version)
+        if record is None:
             check_new_group_keys(name, version, pk)
-            with self.catalog.write() as db:
-                db.execute(
-                    "INSERT OR IGNORE INTO feature_groups (name, version, primary_key, "
-                    "event_time, description, online_enabled, reject_duplicate_keys, created) "
-                    "VALUES (?,?,?,?,?,?,?,?)",
-                    (name, version, json.dumps(pk), et, description or "",
-                     int(bool(online_enabled)), int(bool(strict_keys)), now_iso()))
-            row = self._group_row(name, version)
-            fg = LocalFeatureGroup(self._ctx, row)
+            record = self.catalog.groups.add(NewGroup(
+                name, version, tuple(pk), et, description or "", bool(online_enabled),
+                bool(strict_keys)))
+            fg = LocalFeatureGroup(self._ctx, record)
             if expectation_suite is not None and fg.get_expectation_suite() is None:
                 fg.save_expectation_suite(expectation_suite, validation_ingestion_policy="always")
             return fg
-        if strict_keys is not None and bool(strict_keys) != bool(row["reject_duplicate_keys"]):
+        if strict_keys is not None and bool(strict_keys) != record.reject_duplicate_keys:
             # An explicit choice on an existing group is stored: the setting follows the owner.
-            with self.catalog.write() as db:
-                db.execute("UPDATE feature_groups SET reject_duplicate_keys = ? WHERE id = ?",
-                           (int(bool(strict_keys)), row["id"]))
-            row = self._group_row(name, version)
-        fg = LocalFeatureGroup(self._ctx, row)
+            self.catalog.groups.set_reject_duplicate_keys(record.id, bool(strict_keys))
+            record = self._group_record(name, version) or record
+        fg = LocalFeatureGroup(self._ctx, record)
         check_existing_group_keys(name, version, pk, et, fg.primary_key, fg.event_time)
         return fg
 
     def create_feature_group(self, name: str, version: int, **kwargs: Any) -> LocalFeatureGroup:
         """Create a new group (hsfs name); an existing one raises AlreadyExistsError."""
         entity_name(name)
-        if self._group_row(name, version) is not None:
+        if self._group_record(name, version) is not None:
             raise AlreadyExistsError(f"feature group {name} v{version} exists; use "
                                      "get_feature_group() or a new version")
         return self.get_or_create_feature_group(name, version, **kwargs)
@@ -120,56 +110,41 @@ class LocalFeatureStore(FeatureStore):
     def get_feature_group(self, name: str, version: int | None = None) -> LocalFeatureGroup:
         entity_name(name)
         version = 1 if version is None else version_number(version, "feature group version")
-        row = self._group_row(name, version)
-        if row is None:
+        record = self._group_record(name, version)
+        if record is None:
             raise NotFoundError("feature group", f"{name} v{version}", self._existing_groups())
-        return LocalFeatureGroup(self._ctx, row)
+        return LocalFeatureGroup(self._ctx, record)
 
     def get_feature_groups(self, name: str | None = None) -> list[FeatureGroup]:
-        if name is None:
-            rows = self.catalog.query("SELECT * FROM feature_groups ORDER BY name, version")
-        else:
-            rows = self.catalog.query("SELECT * FROM feature_groups WHERE name = ? "
-                                      "ORDER BY version", (entity_name(name),))
-        return [LocalFeatureGroup(self._ctx, r) for r in rows]
+        records = self.catalog.groups.all(None if name is None else entity_name(name))
+        return [LocalFeatureGroup(self._ctx, r) for r in records]
 
     # -- feature views
-    def _view_row(self, name: str, version: int) -> Any:
-        return self.catalog.one("SELECT * FROM feature_views WHERE name = ? AND version = ?",
-                                (name, version))
 
     def get_or_create_feature_view(self, name: str, version: int, query: Query,
                                    labels: Sequence[str] | None = None,
                                    description: str = "", **kwargs: Any) -> LocalFeatureView:
         entity_name(name, "feature view")
         version_number(version, "feature view version")
-        row = self._view_row(name, version)
-        if row is None:
+        record = self.catalog.views.get(name, version)
+        if record is None:
             if not isinstance(query, LocalQuery):
                 raise foreign_query(query)
             label_names = view_labels(name, labels, [f.name for f in query.features])
-            with self.catalog.write() as db:
-                db.execute("INSERT OR IGNORE INTO feature_views (name, version, query, labels, "
-                           "description, created) VALUES (?,?,?,?,?,?)",
-                           (name, version, dumps(query.to_spec()), json.dumps(label_names),
-                            description or "", now_iso()))
-            row = self._view_row(name, version)
-        return self._view(row)
+            record = self.catalog.views.add(name, version, query.to_spec(), label_names,
+                                            description or "")
+        return self._view(record)
 
     def get_feature_view(self, name: str, version: int | None = None) -> LocalFeatureView:
         entity_name(name, "feature view")
         version = 1 if version is None else version_number(version, "feature view version")
-        row = self._view_row(name, version)
-        if row is None:
-            existing = [f"{r['name']} v{r['version']}" for r in
-                        self.catalog.query("SELECT name, version FROM feature_views")]
+        record = self.catalog.views.get(name, version)
+        if record is None:
+            existing = [f"{r.name} v{r.version}" for r in self.catalog.views.all()]
             raise NotFoundError("feature view", f"{name} v{version}", existing)
-        return self._view(row)
+        return self._view(record)
 
     def get_feature_views(self, name: str | None = None) -> list[FeatureView]:
-        if name is None:
-            rows = self.catalog.query("SELECT * FROM feature_views ORDER BY name, version")
-        else:
-            rows = self.catalog.query("SELECT * FROM feature_views WHERE name = ? "
-                                      "ORDER BY version", (entity_name(name, "feature view"),))
-        return [self._view(r) for r in rows]
+        records = self.catalog.views.all(
+            None if name is None else entity_name(name, "feature view"))
+        return [self._view(r) for r in records]

@@ -9,10 +9,9 @@ was inserted since.
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,12 @@ import pyarrow as pa
 from mlsys.errors import ArgumentSchemaError, IntegrityError, NotFoundError
 from mlsys.store.api import Feature, FeatureView, Filter, Logic, TimeLike, TrainingDatasetInfo
 from mlsys.store.local import filters as flt
-from mlsys.store.local.catalog import dumps, now_iso
+from mlsys.store.local.catalog.records import (
+    NewTrainingDataset,
+    RecordedKeys,
+    TrainingDatasetRecord,
+    ViewRecord,
+)
 from mlsys.store.local.context import LocalContext
 from mlsys.store.local.query import LocalQuery
 from mlsys.store.local.reading import ReadContext
@@ -30,9 +34,6 @@ from mlsys.store.rules import splits, views
 from mlsys.store.rules.arguments import check_dataframe_type, check_filter, serving_keys_of
 from mlsys.store.rules.dataframes import from_pandas
 from mlsys.store.rules.times import to_utc
-
-if TYPE_CHECKING:
-    import sqlite3
 
 _ORDER = "__mlsys_order"
 
@@ -72,18 +73,18 @@ def _with_occurrence(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 class LocalFeatureView(FeatureView):
     """A feature view of the local backend (see :class:`mlsys.store.api.FeatureView`)."""
 
-    def __init__(self, ctx: LocalContext, row: sqlite3.Row,
+    def __init__(self, ctx: LocalContext, record: ViewRecord,
                  make_query: Callable[[dict[str, Any]], LocalQuery]) -> None:
         # make_query builds the stored query from its spec (the store looks its groups up);
         # it runs on first use, so listing views does not open their groups.
         self._ctx = ctx
         self._make_query = make_query
-        self.id = int(row["id"])
-        self.name = str(row["name"])
-        self.version = int(row["version"])
-        self.labels = list(json.loads(row["labels"]))
-        self.description = str(row["description"])
-        self._spec = json.loads(row["query"])
+        self.id = record.id
+        self.name = record.name
+        self.version = record.version
+        self.labels = list(record.labels)
+        self.description = record.description
+        self._spec = record.query
         self._query: LocalQuery | None = None
         self._last_td: int | None = None
         self._serving: VectorLookup | None = None
@@ -157,24 +158,15 @@ class LocalFeatureView(FeatureView):
                 stratify: bool, train: pd.DataFrame, test: pd.DataFrame | None,
                 read: ReadContext, extra: dict[str, Any]) -> int:
         keys = self._keys()
-        with self._ctx.catalog.write() as db:
-            last = db.execute("SELECT max(version) FROM training_datasets WHERE "
-                              "feature_view_id = ?", (self.id,)).fetchone()[0]
-            version = int(last or 0) + 1
-            db.execute(
-                "INSERT INTO training_datasets (feature_view_id, version, description, "
-                "test_size, seed, stratify, row_count, created, extra, table_versions, "
-                "key_columns, train_keys, test_keys, table_ids) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (self.id, version, description, test_size, seed, int(stratify),
-                 len(train) + (len(test) if test is not None else 0), now_iso(), dumps(extra),
-                 dumps(read.read), dumps(keys),
-                 # training_data() takes every row of the pinned versions through the recorded
-                 # filters, so re-reading reproduces it and its keys need not be stored
-                 _keys_blob(train[_recorded_keys(train, keys)]) if test is not None
-                 else _ALL_ROWS,
-                 _keys_blob(test[_recorded_keys(test, keys)]) if test is not None else None,
-                 dumps(read.ids)))
+        recorded = RecordedKeys(
+            # training_data() takes every row of the pinned versions through the recorded
+            # filters, so re-reading reproduces it and its keys need not be stored
+            _keys_blob(train[_recorded_keys(train, keys)]) if test is not None else _ALL_ROWS,
+            _keys_blob(test[_recorded_keys(test, keys)]) if test is not None else None)
+        version = self._ctx.catalog.views.add_dataset(self.id, NewTrainingDataset(
+            description, test_size, seed, stratify,
+            len(train) + (len(test) if test is not None else 0), extra, dict(read.read),
+            tuple(keys), dict(read.ids), recorded))
         self._last_td = version
         return version
 
@@ -201,16 +193,13 @@ class LocalFeatureView(FeatureView):
                                  self._keys())
         return splits.split(frame, self.labels, test_size, seed, stratify, self._where)
 
-    def _pinned(self, row: sqlite3.Row) -> dict[str, Any]:
+    def _pinned(self, record: TrainingDatasetRecord) -> dict[str, Any]:
         """The read a training dataset recorded: pinned versions, and the tables' identities
         (None for a dataset recorded by an older mlsys, which is not checked)."""
-        ids = row["table_ids"]
-        return {"versions": json.loads(row["table_versions"]),
-                "ids": json.loads(ids) if ids else None}
+        return {"versions": dict(record.table_versions), "ids": record.table_ids}
 
-    def _recorded(self, version: int) -> sqlite3.Row:
-        row = self._ctx.catalog.one("SELECT * FROM training_datasets WHERE feature_view_id = ? "
-                                   "AND version = ?", (self.id, version))
+    def _recorded(self, version: int) -> TrainingDatasetRecord:
+        row = self._ctx.catalog.views.dataset(self.id, version)
         if row is None:
             raise NotFoundError(f"training dataset of feature view {self.name} v{self.version}",
                                 str(version),
@@ -218,9 +207,11 @@ class LocalFeatureView(FeatureView):
         self._last_td = version
         return row
 
-    def _rows_by_keys(self, frame: pd.DataFrame, row: sqlite3.Row, side: str) -> pd.DataFrame:
-        keys, version = json.loads(row["key_columns"]), row["version"]
-        wanted = _keys_frame(row[side])
+    def _rows_by_keys(self, frame: pd.DataFrame, record: TrainingDatasetRecord,
+                      side: bytes | None) -> pd.DataFrame:
+        keys, version = list(record.key_columns), record.version
+        assert side is not None  # the caller checked the record is a split
+        wanted = _keys_frame(side)
         wanted[_ORDER] = np.arange(len(wanted))
         if _OCCURRENCE in wanted.columns:
             frame = _with_occurrence(frame.sort_values(keys, kind="stable"), keys)
@@ -244,11 +235,12 @@ class LocalFeatureView(FeatureView):
         kind = check_dataframe_type(dataframe_type)
         v = training_dataset_version
         row = self._recorded(v)
-        if row["test_keys"] is None:
+        assert row.keys is not None  # dataset() reads the keys
+        if row.keys.test is None:
             raise splits.not_a_split(v, self._where)
         frame, _ = self._frame(**self._pinned(row))
-        train = self._rows_by_keys(frame, row, "train_keys")
-        test = self._rows_by_keys(frame, row, "test_keys")
+        train = self._rows_by_keys(frame, row, row.keys.train)
+        test = self._rows_by_keys(frame, row, row.keys.test)
         return views.as_kind(views.split_xy(train, test, self._x_columns(primary_key,
                                                                          event_time),
                                             self.labels), kind)
@@ -272,27 +264,24 @@ class LocalFeatureView(FeatureView):
                           ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """Exactly the rows a ``training_data()`` (or a split's train side) recorded."""
         row = self._recorded(training_dataset_version)
-        if row["train_keys"] == _ALL_ROWS:
-            extra = json.loads(row["extra"])
+        assert row.keys is not None  # dataset() reads the keys
+        if row.keys.train == _ALL_ROWS:
+            extra = row.extra
             spec = extra.get("extra_filter")
             rows, _ = self._frame(flt.from_spec(spec) if spec else None, extra.get("start_time"),
                                   extra.get("end_time"), **self._pinned(row))
         else:
             frame, _ = self._frame(**self._pinned(row))
-            rows = self._rows_by_keys(frame, row, "train_keys")
+            rows = self._rows_by_keys(frame, row, row.keys.train)
         return self._xy(rows, primary_key, event_time)
 
     def get_last_accessed_training_dataset(self) -> int | None:
         return self._last_td
 
     def get_training_datasets(self) -> list[TrainingDatasetInfo]:
-        rows = self._ctx.catalog.query(
-            "SELECT version, description, test_size, seed, stratify, row_count, created, extra "
-            "FROM training_datasets WHERE feature_view_id = ? ORDER BY version", (self.id,))
-        return [TrainingDatasetInfo(int(r["version"]), r["description"], r["test_size"],
-                                    r["seed"], bool(r["stratify"]), int(r["row_count"]),
-                                    datetime.fromisoformat(r["created"]), json.loads(r["extra"]))
-                for r in rows]
+        return [TrainingDatasetInfo(r.version, r.description, r.test_size, r.seed, r.stratify,
+                                    r.row_count, datetime.fromisoformat(r.created), r.extra)
+                for r in self._ctx.catalog.views.datasets(self.id)]
 
     # -- batch and online serving
     def get_batch_data(self, start_time: TimeLike = None, end_time: TimeLike = None,
@@ -329,5 +318,4 @@ class LocalFeatureView(FeatureView):
                                       bool(kwargs.get("allow_missing")))
 
     def delete(self) -> None:
-        with self._ctx.catalog.write() as db:
-            db.execute("DELETE FROM feature_views WHERE id = ?", (self.id,))
+        self._ctx.catalog.views.delete(self.id)

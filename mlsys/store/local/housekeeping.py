@@ -12,7 +12,6 @@ loadable by number.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -163,9 +162,10 @@ class GcResult:
 def recorded_versions(catalog: Catalog) -> dict[str, set[int]]:
     """Table key (``<fg>_<v>``) -> Delta versions recorded by training datasets."""
     out: dict[str, set[int]] = {}
-    for r in catalog.query("SELECT table_versions FROM training_datasets"):
-        for key, version in json.loads(r["table_versions"] or "{}").items():
-            out.setdefault(str(key), set()).add(int(version))
+    for r in catalog.views.dataset_reads():
+        for key, version in r.table_versions.items():
+            if version is not None:  # None: the group was empty, no version was read
+                out.setdefault(str(key), set()).add(int(version))
     return out
 
 
@@ -190,8 +190,8 @@ def gc(config: LocalConfig, catalog: Catalog,
     done: list[TableGc] = []
     from mlsys.store.local.checksums import record_commits
 
-    for r in catalog.query("SELECT id, name, version FROM feature_groups ORDER BY name, version"):
-        name, version = str(r["name"]), int(r["version"])
+    for r in catalog.groups.all():
+        name, version = r.name, r.version
         path = config.table_dir(name, version)
         if not tables.exists(path):
             continue
@@ -202,7 +202,7 @@ def gc(config: LocalConfig, catalog: Catalog,
             before = table.version()
             compacted, files_removed = compact(table, target_size=None)  # Delta's own target
             if compacted is not None:  # the compacted files are verified like any other
-                record_commits(catalog, int(r["id"]), path, compacted)
+                record_commits(catalog, r.id, path, compacted)
             table.create_checkpoint()
             kept = sorted(v for v in keep.get(key, set()) if v <= before)
             vacuumed = table.vacuum(retention_hours=retention_hours, dry_run=False,
@@ -214,7 +214,7 @@ def gc(config: LocalConfig, catalog: Catalog,
     from mlsys.store.local.deletes import finish_deletes
 
     removed += finish_deletes(config, catalog)  # deletes a killed process left half-done
-    models = [str(m["name"]) for m in catalog.query("SELECT DISTINCT name FROM models")]
+    models = sorted({m.name for m in catalog.models.all()})
     removed += sweep_temp_copies(models)
     return GcResult(tuple(done), tuple(str(p) for p in removed), retention_hours)
 

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mlsys.store.local.catalog import enable_wal, rollback
+from mlsys.store.local.catalog.sqlite_db import enable_wal, rollback
 from mlsys.store.local.damage import sqlite_error
 from mlsys.store.rules.frames import ARROW_TYPES, Column
 

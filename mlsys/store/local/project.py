@@ -8,7 +8,7 @@ from mlsys.config import Settings
 from mlsys.errors import ConfigurationError, InvalidArgumentError
 from mlsys.store.api import Project
 from mlsys.store.api.verify import VerifyResult
-from mlsys.store.local.catalog import Catalog
+from mlsys.store.local.catalog import SqliteCatalog
 from mlsys.store.local.config import LocalConfig
 from mlsys.store.local.context import LocalContext
 from mlsys.store.local.damage import check_catalog
@@ -38,8 +38,8 @@ class LocalProject(Project):
                     f"cannot use {d} for the local store ({err.strerror}); point MLSYS_HOME at "
                     "a writable directory") from None
         check_catalog(config)  # a lost catalog is not an empty store
-        self.catalog = Catalog(config.catalog_path, config.busy_timeout_ms)
-        self.catalog.query("SELECT 1")  # create / migrate the catalog now, not mid-pipeline
+        self.catalog = SqliteCatalog(config.catalog_path, config.busy_timeout_ms)
+        self.catalog.open()  # create / migrate the catalog now, not mid-pipeline
         self.context = LocalContext(config, self.catalog, OnlineStores(config))
         self._fs = LocalFeatureStore(self.context)
         self._mr = LocalModelRegistry(config, self.catalog)

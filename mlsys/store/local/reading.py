@@ -1,4 +1,5 @@
-"""What a query needs of a feature group, and how one query run reads its groups.
+"""What a query needs of a feature group, how one query run reads its groups, and the empty
+result of a group with nothing to read.
 
 ``GroupReader`` is the part of a feature group the query engine and the online lookup use, so
 ``query`` and ``vectors`` type their group without importing ``feature_group`` (which builds
@@ -12,8 +13,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
+import pyarrow as pa
 
 from mlsys.store.api import Feature
+from mlsys.store.rules import dataframes, frames
 
 if TYPE_CHECKING:
     from mlsys.store.local.online import OnlineStore
@@ -67,3 +70,20 @@ class GroupReader(Protocol):
     def ensure_online(self) -> OnlineStore | None:
         """The online store, caught up with the offline table; None before any insert."""
         ...
+
+
+def empty_as(columns: Sequence[frames.Column] | None, kind: str) -> Any:
+    """An empty read result of the frame ``kind`` (see ``empty_frame``)."""
+    if kind == "pandas":
+        return empty_frame(columns)
+    schema = frames.arrow_schema(columns) if columns else pa.schema([])
+    return dataframes.from_arrow(schema.empty_table(), kind)
+
+
+def empty_frame(columns: Sequence[frames.Column] | None, names: Sequence[str] | None = None,
+                ) -> pd.DataFrame:
+    """An empty frame with the stored dtypes of ``columns`` (restricted to ``names``)."""
+    if not columns:
+        return pd.DataFrame(columns=list(names or []))
+    df = frames.arrow_schema(columns).empty_table().to_pandas()
+    return df[list(names)] if names is not None else df

@@ -30,8 +30,9 @@ from mlsys.errors import (
 from mlsys.names import model_name, version_number
 from mlsys.store.api import FeatureView, Model, ModelApi, ModelRegistry, ModelSchema
 from mlsys.store.api.schema import model_schema_arg
-from mlsys.store.local.artefacts import FileRecord, stage, verified_copy
+from mlsys.store.local.artefacts import stage, verified_copy
 from mlsys.store.local.catalog import Catalog, dumps, now_iso
+from mlsys.store.local.catalog.records import ModelRecord, NewModel
 from mlsys.store.local.config import LocalConfig
 from mlsys.store.local.housekeeping import MODEL_STAGING_PREFIX, remove_stale, staging_name
 from mlsys.store.local.paths import tree_inside
@@ -161,9 +162,8 @@ class LocalModelRegistry(ModelRegistry):
         target: Path | None = None
         try:
             records = stage(source, staging)
-            with self.catalog.write() as db:
-                versions = [r[0] for r in db.execute(
-                    "SELECT version FROM models WHERE name = ?", (model.name,))]
+            with self.catalog.transaction():  # "next version" holds until the commit
+                versions = self.catalog.models.versions(model.name)
                 if model.version is not None and model.version in versions:
                     raise AlreadyExistsError(f"model {model.name} v{model.version} exists; leave "
                                              "version=None for the next one")
@@ -173,32 +173,23 @@ class LocalModelRegistry(ModelRegistry):
                     move_aside(target)
                 staging.rename(target)
                 created = now_iso()
-                cur = db.execute(
-                    "INSERT INTO models (name, version, framework, description, metrics, "
-                    "model_schema, input_example, training_dataset_version, feature_view_name, "
-                    "feature_view_version, created) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    (model.name, version, model.framework, model.description,
-                     dumps(model.training_metrics), dumps(model.model_schema),
-                     dumps(model.input_example), model.training_dataset_version,
-                     model.feature_view[0] if model.feature_view else None,
-                     model.feature_view[1] if model.feature_view else None, created))
-                db.executemany("INSERT INTO model_files VALUES (?, ?, ?, ?)",
-                               [(cur.lastrowid, r.path, r.size, r.sha256) for r in records])
+                stored = self.catalog.models.add(NewModel(
+                    model.name, version, model.framework, model.description,
+                    model.training_metrics, model.model_schema, model.input_example,
+                    model.training_dataset_version, model.feature_view, created), records)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             if target is not None and model._id is None:
                 shutil.rmtree(target, ignore_errors=True)  # renamed, but the commit failed
             raise
-        model.version, model._id = version, int(cur.lastrowid or 0)
+        model.version, model._id = version, stored.id
         model.created = datetime.fromisoformat(created)
 
     def _download(self, model: LocalModel, local_path: str | None) -> str:
         if model._id is None or model.version is None:
             raise NotFoundError("saved version of model", model.name,
                                 [f"v{m.version}" for m in self.get_models(model.name)])
-        rows = self.catalog.query("SELECT path, size, sha256 FROM model_files WHERE "
-                                  "model_id = ? ORDER BY path", (model._id,))
-        records = [FileRecord(r["path"], int(r["size"]), r["sha256"]) for r in rows]
+        records = self.catalog.models.files(model._id)
         dest = (Path(local_path) if local_path is not None else
                 Path(tempfile.mkdtemp(
                     prefix=f"mlsys-{model.name}-{model.version}-{os.getpid()}-")))
@@ -216,29 +207,22 @@ class LocalModelRegistry(ModelRegistry):
         if model._id is None or model.version is None:
             return
         folder = self.config.model_dir(model.name, model.version)  # refused before any change
-        with self.catalog.write() as db:
-            db.execute("DELETE FROM models WHERE id = ?", (model._id,))
+        self.catalog.models.delete(model._id)
         shutil.rmtree(folder, ignore_errors=True)
         model._id = None
 
     # -- reads
-    def _model(self, r: Any) -> LocalModel:
-        fv = (r["feature_view_name"], int(r["feature_view_version"])) \
-            if r["feature_view_name"] else None
-        return LocalModel(self, r["name"], r["framework"], int(r["version"]),
-                          json.loads(r["metrics"]), r["description"],
-                          json.loads(r["model_schema"]), json.loads(r["input_example"]), fv,
-                          r["training_dataset_version"], datetime.fromisoformat(r["created"]),
-                          int(r["id"]))
+    def _model(self, r: ModelRecord) -> LocalModel:
+        return LocalModel(self, r.name, r.framework, r.version, r.metrics, r.description,
+                          r.model_schema, r.input_example, r.feature_view,
+                          r.training_dataset_version, datetime.fromisoformat(r.created), r.id)
 
     def get_model(self, name: str, version: int | None = None) -> LocalModel:
         model_name(name)
         version = 1 if version is None else version_number(version, "model version")
-        r = self.catalog.one("SELECT * FROM models WHERE name = ? AND version = ?",
-                             (name, version))
+        r = self.catalog.models.get(name, version)
         if r is None:
-            names = [f"{x['name']} v{x['version']}" for x in
-                     self.catalog.query("SELECT name, version FROM models")]
+            names = [f"{x.name} v{x.version}" for x in self.catalog.models.all()]
             raise NotFoundError("model", f"{name} v{version}", names)
         return self._model(r)
 
@@ -247,9 +231,7 @@ class LocalModelRegistry(ModelRegistry):
 
     def _versions(self, name: str) -> list[LocalModel]:
         model_name(name)
-        rows = self.catalog.query("SELECT * FROM models WHERE name = ? ORDER BY version",
-                                  (name,))
-        return [self._model(r) for r in rows]
+        return [self._model(r) for r in self.catalog.models.all(name)]
 
     def get_best_model(self, name: str, metric: str,
                        direction: Literal["max", "min"]) -> LocalModel | None:

@@ -37,11 +37,13 @@ from mlsys.store.rules.dataframes import BatchSource
 from mlsys.store.rules.stream_keys import StreamKeys
 
 if TYPE_CHECKING:
-    import sqlite3
+    from collections.abc import Sequence
     from pathlib import Path
 
     from mlsys.store.local.catalog import Catalog
+    from mlsys.store.local.catalog.records import GroupRecord
     from mlsys.store.local.context import LocalContext
+    from mlsys.store.local.group_validation import GroupReports
 
 
 class Group(Protocol):
@@ -53,6 +55,7 @@ class Group(Protocol):
     _catalog: Catalog
     _path: Path
     _lock_path: Path
+    reports: GroupReports
 
     @property
     def _key(self) -> str: ...
@@ -60,10 +63,9 @@ class Group(Protocol):
     def _where(self) -> str: ...
     @property
     def keys(self) -> list[str]: ...
-    def _row(self) -> sqlite3.Row: ...
-    def _columns(self, row: sqlite3.Row | None = None) -> list[frames.Column] | None: ...
-    def _save_columns(self, columns: list[frames.Column]) -> None: ...
-    def restore_reports(self) -> int: ...
+    def _record(self) -> GroupRecord: ...
+    def _columns(self, record: GroupRecord | None = None) -> list[frames.Column] | None: ...
+    def _save_columns(self, columns: Sequence[frames.Column]) -> None: ...
     def _upkeep(self, version: int, where: str) -> None: ...
 
 
@@ -183,20 +185,20 @@ def insert(fg: Group, source: BatchSource, overwrite: bool,
     :class:`ReplayWhole` (nothing written) for the upsert that needs the whole frame."""
     job = f"{fg._key}_insert"
     with file_lock(fg._lock_path, fg._ctx.config.lock_timeout_s, fg._where):
-        row = fg._row()
-        strict = reject_duplicate_keys(write_options, bool(row["reject_duplicate_keys"]))
-        checked = plan(source, fg._columns(row), fg.keys, fg.event_time, where, strict)
+        record = fg._record()
+        strict = reject_duplicate_keys(write_options, record.reject_duplicate_keys)
+        checked = plan(source, fg._columns(record), fg.keys, fg.event_time, where, strict)
         if checked is None:
             return Job(job, rows=0)
         with reading_table(fg._path, fg._where):
             before = tables.current_version(fg._path)
-        fg.restore_reports()  # a writer that died after its commit left one behind
+        fg.reports.restore()  # a writer that died after its commit left one behind
         ordered = tables.has_order(fg._path)
         with writing_table(fg._path, where):
             version = commit(checked, fg._path, fg._key, fg.keys, before, overwrite, ordered,
                              None)
         try:
-            if row["features"] is None:
+            if record.features is None:
                 fg._save_columns(checked.columns)
             record_commits(fg._catalog, fg.id, fg._path, version)
         except Exception as err:

@@ -11,7 +11,6 @@ table); everything else names the file to restore from a backup.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from pathlib import Path
@@ -24,9 +23,8 @@ from mlsys.store.local.checksums import file_sha256, recorded_files
 from mlsys.store.local.damage import RESTORE, table_damaged, table_read_errors
 
 if TYPE_CHECKING:
-    import sqlite3
-
     from mlsys.store.local.catalog import Catalog
+    from mlsys.store.local.catalog.records import GroupRecord, ModelRecord
     from mlsys.store.local.config import LocalConfig
     from mlsys.store.local.feature_store import LocalFeatureStore
 
@@ -53,13 +51,12 @@ class _Run:
                             tuple(self.unverified))
 
 
-def _recorded_reads(catalog: Any) -> dict[str, list[tuple[str, int]]]:
+def _recorded_reads(catalog: Catalog) -> dict[str, list[tuple[str, int]]]:
     """Table key -> (training dataset label, Delta version it read)."""
     out: dict[str, list[tuple[str, int]]] = {}
-    for r in catalog.query("SELECT v.name, v.version AS vv, t.version, t.table_versions FROM "
-                           "training_datasets t JOIN feature_views v ON v.id = t.feature_view_id"):
-        label = f"training dataset {r['version']} of feature view {r['name']} v{r['vv']}"
-        for key, version in json.loads(r["table_versions"] or "{}").items():
+    for r in catalog.views.dataset_reads():
+        label = f"training dataset {r.version} of feature view {r.view_name} v{r.view_version}"
+        for key, version in r.table_versions.items():
             if version is not None:
                 out.setdefault(str(key), []).append((label, int(version)))
     return out
@@ -67,23 +64,21 @@ def _recorded_reads(catalog: Any) -> dict[str, list[tuple[str, int]]]:
 
 def _check_catalog(run: _Run) -> None:
     run.checked.append("catalog")
-    found = [str(r[0]) for r in run.catalog.query("PRAGMA quick_check")]
-    if found != ["ok"]:
+    found = run.catalog.problems()
+    if found:
         run.problem(f"the catalog {run.config.catalog_path}", "; ".join(found[:5]))
 
 
-def _check_group(run: _Run, row: sqlite3.Row, reads: dict[str, list[tuple[str, int]]]) -> None:
-    name, version, group_id = str(row["name"]), int(row["version"]), int(row["id"])
+def _check_group(run: _Run, row: GroupRecord, reads: dict[str, list[tuple[str, int]]]) -> None:
+    name, version, group_id = row.name, row.version, row.id
     what = f"feature group {name} v{version}"
     run.checked.append(what)
     path = run.config.table_dir(name, version)
     files = recorded_files(run.catalog, group_id)
     commits = [c for c, _, _ in files.values()]
-    commits += [int(r["v"]) for r in run.catalog.query(
-        "SELECT commit_version AS v FROM validation_reports WHERE feature_group_id = ? AND "
-        "commit_version IS NOT NULL", (group_id,))]
+    commits += run.catalog.reports.commits(group_id)
     if not tables.exists(path):
-        if row["features"] is not None or commits:
+        if row.features is not None or commits:
             run.problem(what, f"its table {str(path)!r} is missing or has no readable log")
         return
     try:
@@ -97,9 +92,9 @@ def _check_group(run: _Run, row: sqlite3.Row, reads: dict[str, list[tuple[str, i
                           f"{max(commits)} were recorded: the newest commit file(s) in "
                           f"{str(path / '_delta_log')!r} were deleted, so the group reads as "
                           "of an older version")
-    if row["table_id"] and tables.table_id(table) != row["table_id"]:
+    if row.table_id and tables.table_id(table) != row.table_id:
         run.problem(what, f"the table at {str(path)!r} is not the one recorded (table id "
-                          f"{tables.table_id(table)}, recorded {row['table_id']}): it was "
+                          f"{tables.table_id(table)}, recorded {row.table_id}): it was "
                           "replaced by another table's folder")
     needed = {f: "the latest version" for f in tables.data_files(table)}
     for label, v in reads.get(f"{name}_{version}", []):
@@ -114,7 +109,7 @@ def _check_group(run: _Run, row: sqlite3.Row, reads: dict[str, list[tuple[str, i
     for rel in sorted(set(files) - set(needed)):  # older versions' files, until gc removes them
         if (path / rel).is_file():
             _check_file(run, what, path, rel, "an older version (time travel)", files[rel])
-    if row["online_enabled"] and row["features"] is not None:
+    if row.online_enabled and row.features is not None:
         _check_online(run, name, version, current)
 
 
@@ -186,15 +181,14 @@ def _rebuild_online(run: _Run, name: str, version: int) -> None:
             fg.online_store().rebuild(tables.read_arrow(path, current), current)
 
 
-def _check_model(run: _Run, row: sqlite3.Row) -> None:
+def _check_model(run: _Run, row: ModelRecord) -> None:
     from mlsys.store.local.artefacts import stored_files
 
-    name, version = str(row["name"]), int(row["version"])
+    name, version = row.name, row.version
     what = f"model {name} v{version}"
     run.checked.append(what)
     root = run.config.model_dir(name, version)
-    records = {str(r["path"]): (int(r["size"]), str(r["sha256"])) for r in run.catalog.query(
-        "SELECT path, size, sha256 FROM model_files WHERE model_id = ?", (int(row["id"]),))}
+    records = {r.path: (r.size, r.sha256) for r in run.catalog.models.files(row.id)}
     fix = f"re-save the model, or restore {str(root)!r} from a backup"
     on_disk = stored_files(root) if root.is_dir() else set()
     missing, extra = sorted(set(records) - on_disk), sorted(on_disk - set(records))
@@ -217,10 +211,10 @@ def verify(config: LocalConfig, catalog: Catalog, fs: LocalFeatureStore,
     run = _Run(config, catalog, fs, repair)
     _check_catalog(run)
     reads = _recorded_reads(run.catalog)
-    for row in run.catalog.query("SELECT * FROM feature_groups ORDER BY name, version"):
-        _check_group(run, row, reads)
-    for row in run.catalog.query("SELECT id, name, version FROM models ORDER BY name, version"):
-        _check_model(run, row)
+    for group in run.catalog.groups.all():
+        _check_group(run, group, reads)
+    for model in run.catalog.models.all():
+        _check_model(run, model)
     return run.result()
 
 

@@ -1,4 +1,7 @@
-"""The SQLite catalog: every piece of metadata of a local project, in one file.
+"""The SQLite catalog's database: every piece of metadata of a local project, in one file.
+
+``SqliteDb`` is the connection the SQLite repositories (``sqlite_groups``, ``sqlite_views``)
+send their SQL to; ``sqlite.SqliteCatalog`` puts them behind :class:`~.base.Catalog`.
 
 WAL mode lets readers run while one writer commits; writes use ``BEGIN IMMEDIATE`` so a
 read-modify-write (e.g. "next model version") is serialised across processes. The schema is
@@ -7,14 +10,12 @@ migrated forward by ``PRAGMA user_version``: add a new entry to ``MIGRATIONS``, 
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -155,17 +156,8 @@ def rollback(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
 
 
-def now_iso() -> str:
-    """The current UTC time as stored in the catalog."""
-    return datetime.now(UTC).isoformat()
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, default=str)
-
-
-class Catalog:
-    """One project's catalog; safe to share between threads, reopened after a fork."""
+class SqliteDb:
+    """One catalog file's connection; safe to share between threads, reopened after a fork."""
 
     def __init__(self, path: Path, busy_timeout_ms: int = 60_000) -> None:
         self.path = path
@@ -173,6 +165,7 @@ class Catalog:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
+        self._depth = 0  # open transactions of the thread holding _lock (0: none)
 
     def _mapped(self, err: sqlite3.Error) -> BaseException:
         """A damaged catalog or a refusing disk as an MlsysError naming the file."""
@@ -222,7 +215,7 @@ class Catalog:
             raise
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        """Rows of a read-only statement."""
+        """Rows of a read-only statement (for this package's repositories)."""
         with self._lock:
             try:
                 return self._connection().execute(sql, params).fetchall()
@@ -238,16 +231,27 @@ class Catalog:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (``BEGIN IMMEDIATE``): committed on exit, rolled back on error."""
+        """A write transaction (``BEGIN IMMEDIATE``): committed on exit, rolled back on error.
+        Inside an open one (same thread) it joins it: the outermost commits."""
         with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._connection()
+                finally:
+                    self._depth -= 1
+                return
             conn = self._connection()
             try:
                 conn.execute("BEGIN IMMEDIATE")
+                self._depth = 1
                 try:
                     yield conn
                 except BaseException:
                     rollback(conn)
                     raise
+                finally:
+                    self._depth = 0
                 try:
                     conn.execute("COMMIT")
                 except BaseException:
