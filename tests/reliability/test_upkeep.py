@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import mlsys
-from mlsys.errors import UpkeepWarning
+from mlsys.errors import InvalidArgumentError, UpkeepWarning
 from mlsys.store.local import maintenance, tables
 
 DAYS = 30
@@ -60,6 +60,10 @@ def test_daily_inserts_keep_few_files_and_every_version_reads_the_same(tmp_path:
     assert sorted(details) == [*sorted(seen), max(details)]  # data commits only, the update last
     assert {d["operation"] for d in details.values()} <= {"INSERT", "UPSERT"}
     assert len(fg.commit_details(limit=5)) == 5
+    assert fg.commit_details(limit=0) == {}
+    for bad in (-1, 2.5, True):
+        with pytest.raises(InvalidArgumentError, match=f"limit {bad!r} must be a whole number"):
+            fg.commit_details(limit=bad)  # type: ignore[arg-type]
     for version, rows in seen.items():  # time travel to every data commit
         page = fg.read_page(0, 100, commit=version)  # type: ignore[attr-defined]
         assert page.total_rows == len(rows)

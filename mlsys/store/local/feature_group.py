@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from mlsys.errors import (
     DuplicateKeyWarning,
+    InvalidArgumentError,
     MlsysError,
     NotFoundError,
     StoreWriteError,
@@ -436,6 +437,10 @@ class LocalFeatureGroup(FeatureGroup):
                 raise table_damaged(self._path, self._where,
                                     FileNotFoundError("no Delta log (_delta_log) found"))
             return {}
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                                  or limit < 0):
+            raise InvalidArgumentError(f"limit {limit!r} must be a whole number of commits >= 0 "
+                                       "(or None for every commit)")
         cutoff = to_utc(wallclock_time, "wallclock_time")
         # without a cutoff only the newest entries of the log are needed: ``limit`` of them,
         # more when compactions (commits that change no rows, as Hopsworks lists none) are
@@ -454,7 +459,7 @@ class LocalFeatureGroup(FeatureGroup):
                 out[int(info["version"])] = summary
                 if limit is not None and len(out) >= limit:
                     return out
-            if wanted is None or len(history) < wanted:
+            if not wanted or len(history) < wanted:  # None: all was read; 0: none wanted
                 return out
             wanted *= 2
 
