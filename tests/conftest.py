@@ -21,3 +21,7 @@ def store_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     monkeypatch.setenv("MLSYS_HOME", str(home))
     monkeypatch.setenv("MLSYS_BACKEND", "local")
     yield home
+
+
+# the S3-compatible server (moto's, on 127.0.0.1) for tests of a store on object storage
+from s3_server import s3_bucket, s3_server  # noqa: E402,F401
