@@ -6,8 +6,12 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlsys.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from urllib.parse import SplitResult
 
 DEFAULT_HOME = Path("~/.mlsys")
 DEFAULT_PROJECT = "mlsys"
@@ -28,7 +32,7 @@ class Settings:
     """Where and how mlsys stores things; see README "Configuration"."""
 
     backend: str
-    home: Path
+    home: Path | str  # a folder, or an ``s3://bucket/prefix`` URL (see ``_home``)
     project: str
     # False: open an existing store only (read-only verbs), so a mistyped MLSYS_HOME is an
     # error rather than a new empty store; a Hopsworks project always exists already
@@ -43,19 +47,19 @@ class Settings:
         project = project or os.environ.get("MLSYS_PROJECT") or DEFAULT_PROJECT
         if not str(raw_home).strip():
             raise ConfigurationError("MLSYS_HOME is empty; unset it or point it at a directory")
-        return cls(backend=backend, home=_home_folder(raw_home), project=project, create=create)
+        return cls(backend=backend, home=_home(raw_home), project=project, create=create)
 
 
 # "s3://", "gs://", "https://", "file://": a location with a scheme, not a folder name
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://")
 
 
-def _home_folder(raw: str | Path) -> Path:
-    """The local store's root folder; a URL is refused rather than taken as a relative folder.
+def _home(raw: str | Path) -> Path | str:
+    """The local store's root folder, or its bucket as ``s3://bucket/prefix``.
 
-    ``s3://bucket/prefix`` read as a path is the folder ``./s3:/bucket/prefix``: the store
-    would be written there and the bucket stay empty, so such a setting is an error.
-    ``file://`` URLs name a folder and are accepted.
+    Other URLs are refused rather than taken as relative folders: ``gs://bucket/prefix`` read
+    as a path is the folder ``./gs:/bucket/prefix``, where the store would be written while the
+    bucket stayed empty. ``file://`` URLs name a folder and are accepted.
     """
     text = str(raw)
     match = _URL.match(text)
@@ -64,14 +68,42 @@ def _home_folder(raw: str | Path) -> Path:
     from urllib.parse import unquote, urlsplit
 
     parts = urlsplit(text)
-    if match["scheme"].lower() == "file" and parts.netloc in ("", "localhost"):
+    scheme = match["scheme"].lower()
+    if scheme == "file" and parts.netloc in ("", "localhost"):
         return Path(unquote(parts.path)).resolve()
     # the host and path only: a URL can carry a user name and secret, which never go in a message
     shown = f"{match['scheme']}://{parts.hostname or ''}{parts.path}"
+    if scheme in ("s3", "s3a"):
+        return bucket_home(parts, shown)
     raise ConfigurationError(
-        f"MLSYS_HOME {shown!r} is a URL; the embedded store lives in a local folder, not on "
-        f"{match['scheme']}:// storage. Set MLSYS_HOME to a directory (e.g. ~/.mlsys), or use "
-        "MLSYS_BACKEND=hopsworks for a store that several machines share")
+        f"MLSYS_HOME {shown!r} is a {match['scheme']}:// URL, which the embedded store cannot "
+        "use; it lives in a local folder (e.g. ~/.mlsys) or an S3-compatible bucket "
+        "(s3://bucket/prefix, with AWS_ENDPOINT_URL for R2, MinIO and others), or use "
+        "MLSYS_BACKEND=hopsworks")
+
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")  # S3's bucket-name rules
+_PREFIX_PART = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+def bucket_home(parts: SplitResult, shown: str) -> str:
+    """``s3://bucket/prefix`` normalised, or a ConfigurationError naming what is wrong."""
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"MLSYS_HOME {shown!r} carries credentials, a query or a fragment; give only "
+            "s3://bucket/prefix and set the keys as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY")
+    bucket = parts.netloc
+    if not _BUCKET.fullmatch(bucket):
+        raise ConfigurationError(
+            f"MLSYS_HOME {shown!r}: {bucket!r} is not a bucket name (3-63 lower-case letters, "
+            "digits, '.' or '-'); write it as s3://bucket/prefix")
+    prefix = [p for p in parts.path.split("/") if p]
+    bad = [p for p in prefix if not _PREFIX_PART.fullmatch(p) or p in (".", "..")]
+    if bad:
+        raise ConfigurationError(
+            f"MLSYS_HOME {shown!r}: the prefix part(s) {bad} are not allowed; use letters, "
+            "digits, '_', '.' and '-' between slashes")
+    return "s3://" + "/".join([bucket, *prefix])
 
 
 def apply_offline_defaults() -> None:

@@ -7,8 +7,11 @@ differ, and those come from the standard environment variables.
 
 from __future__ import annotations
 
-import logging
 import secrets
+import socket
+import subprocess
+import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,19 +42,41 @@ class S3Server:
         return name
 
 
+def start_server() -> tuple[subprocess.Popen[bytes], S3Server]:
+    """moto's S3 server in a process of its own on a free port of 127.0.0.1 (in this process
+    it would deadlock: delta-rs holds the GIL during some calls while the server needs it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
+                             "-p", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    server = S3Server(f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{server.endpoint}/moto-api/", timeout=2).read()
+            return proc, server
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"moto's S3 server did not start on port {port} "
+                                   f"(exit code {proc.poll()})") from None
+            time.sleep(0.1)
+
+
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
-    """moto's S3 server on a free port of 127.0.0.1 for the whole session."""
-    from moto.server import ThreadedMotoServer  # the test extra's moto[server]
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    """moto's S3 server (the test extra's moto[server]) for the whole session."""
+    proc, server = start_server()
     try:
-        yield S3Server(f"http://{host}:{port}")
+        yield server
     finally:
-        server.stop()
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 @pytest.fixture

@@ -86,6 +86,11 @@ def space(
     store = None
     if bundle_store:
         settings = run_call(lambda: Settings.from_env(backend="local"))
+        if isinstance(settings.home, str):
+            raise typer.BadParameter(
+                f"the store is in a bucket ({settings.home}); a Space reads the bucket itself, "
+                "so leave out --bundle-store and give the Space the MLSYS_HOME and read-only "
+                "AWS keys as variables and secrets", param_hint="--bundle-store")
         store = settings.home / settings.project
     r = run_call(lambda: bundle_space(name.value, out, source, spaces, backend.value, store))
     say(f"{r.path} (installs {r.installs})")

@@ -103,7 +103,7 @@ def out_folder(value: Path) -> Path:
 
     try:
         settings = Settings.from_env()
-        if settings.backend == "local":
+        if settings.backend == "local" and isinstance(settings.home, Path):  # not a bucket
             outside_store(value, settings.home / settings.project, "--out")
     except MlsysError as err:
         raise typer.BadParameter(str(err), param_hint="--out") from None

@@ -190,7 +190,9 @@ def demo(
             raise typer.BadParameter(
                 "--fresh only applies to the local backend", param_hint="--fresh"
             )
-        run_call(lambda: wipe_project(settings.home / settings.project))
+        home = settings.home
+        run_call(lambda: wipe_project(f"{home}/{settings.project}" if isinstance(home, str)
+                                      else home / settings.project))
     progress = progress_for(sys.stdout)
     try:
         r = run_call(lambda: run_demo(project(), days=days, report_dir=out, progress=progress,

@@ -39,8 +39,19 @@ class DemoResult:
     systems: tuple[str, ...] = ()
 
 
-def wipe_project(project_dir: Path) -> None:
-    """Delete a local project directory, but only one that holds an mlsys catalog."""
+def wipe_project(project_dir: Path | str) -> None:
+    """Delete a local project directory (or a project in a bucket, ``s3://.../<project>``),
+    but only one that holds an mlsys catalog."""
+    if isinstance(project_dir, str):
+        from mlsys.store.local.bucket import objects_at, remove_all
+
+        if objects_at(project_dir).keys():
+            if not objects_at(f"{project_dir}/catalog").keys():
+                raise ConfigurationError(
+                    f"{project_dir} is not an mlsys store (no catalog); refusing to delete it. "
+                    "Point MLSYS_HOME at an empty prefix or an mlsys store")
+            remove_all(project_dir)
+        return
     if not project_dir.exists():
         return
     if not (project_dir / CATALOG_FILE).exists():
@@ -181,7 +192,7 @@ def what_next(result: DemoResult, settings: Settings, command: str = "mlsys") ->
     import importlib.util
 
     env = _env_prefix(settings) + command
-    where = (str(settings.home / settings.project) if settings.backend == "local"
+    where = (f"{settings.home}/{settings.project}" if settings.backend == "local"
              else f"Hopsworks project {settings.project}")
     lines = ["", "What next", f"  store:   {where}"]
     for i, report in enumerate(result.reports):

@@ -1,8 +1,9 @@
 """The store contract's fixtures: every test runs against each backend.
 
-``local`` always runs (a fresh store under ``tmp_path``); ``hopsworks`` runs only with a
-cluster (``HOPSWORKS_API_KEY``) and then gives every entity a unique name, since the
-cluster's project is shared between runs.
+``local`` always runs (a fresh store under ``tmp_path``), and so does ``bucket``: the same
+backend with ``MLSYS_HOME=s3://<bucket>/store`` on a real S3-compatible server (moto's, started
+by the session on 127.0.0.1); ``hopsworks`` runs only with a cluster (``HOPSWORKS_API_KEY``)
+and then gives every entity a unique name, since the cluster's project is shared between runs.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 import mlsys
 from mlsys.store.api import Project
 
-BACKENDS = ["local", pytest.param("hopsworks", marks=pytest.mark.hopsworks)]
+BACKENDS = ["local", "bucket", pytest.param("hopsworks", marks=pytest.mark.hopsworks)]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -30,10 +31,15 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def project(backend: str, tmp_path: Path) -> Iterator[Project]:
+def project(backend: str, tmp_path: Path, request: pytest.FixtureRequest,
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
     """A project of each backend."""
     if backend == "local":
         proj = mlsys.login(backend="local", home=tmp_path / "store")
+    elif backend == "bucket":
+        bucket = request.getfixturevalue("s3_bucket")
+        monkeypatch.setenv("MLSYS_CACHE", str(tmp_path / "cache"))
+        proj = mlsys.login(backend="local", home=f"s3://{bucket}/store")
     else:
         importlib.import_module("mlsys.store.hopsworks")  # only ever for this backend
         proj = mlsys.login(backend="hopsworks")
@@ -51,6 +57,6 @@ def local_project(tmp_path: Path) -> Iterator[Project]:
 @pytest.fixture
 def name(backend: str) -> Callable[[str], str]:
     """Entity names: as given locally, made unique on a shared cluster."""
-    suffix = "" if backend == "local" else f"_{uuid.uuid4().hex[:8]}"
+    suffix = "" if backend in ("local", "bucket") else f"_{uuid.uuid4().hex[:8]}"
     return lambda base: f"{base}{suffix}"
 

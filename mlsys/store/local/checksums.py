@@ -32,7 +32,8 @@ def file_sha256(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def record_commits(catalog: Catalog, group_id: int, path: Path, version: int) -> None:
+def record_commits(catalog: Catalog, group_id: int, path: tables.TablePath,
+                   version: int) -> None:
     """Record the files of commit ``version`` and of any earlier commit whose writer died
     before recording its own (since the newest recorded one), and the table's identity.
 
@@ -48,10 +49,9 @@ def record_commits(catalog: Catalog, group_id: int, path: Path, version: int) ->
         except OSError:  # a commit file gone (not ours to judge here; verify reports it)
             continue
         for rel in added:
-            f = path / rel
-            if f.is_file():
-                size, sha = file_sha256(f)
-                rows.append(TableFileRecord(rel, v, size, sha))
+            digest = tables.file_digest(path, rel)
+            if digest is not None:
+                rows.append(TableFileRecord(rel, v, *digest))
     ident = tables.table_id(tables.open_table(path, version))
     catalog.table_files.record(group_id, rows, ident)
 

@@ -1,7 +1,14 @@
-"""Typed configuration of the local backend and where each thing lives on disk."""
+"""Typed configuration of the local backend and where each thing lives: on disk, or in a bucket.
+
+A store in a bucket (``MLSYS_HOME=s3://bucket/prefix``) keeps its tables, catalog, models and
+dataset files there; what only one machine needs (online stores built from the tables, writer
+locks, staging copies) lives in a local cache folder, ``home`` (``MLSYS_CACHE``, default
+``~/.cache/mlsys/s3/<bucket>/<prefix>``).
+"""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -11,6 +18,7 @@ from mlsys.errors import ConfigurationError, InvalidNameError
 
 if TYPE_CHECKING:
     from mlsys.config import Settings
+    from mlsys.store.local.objects import Objects
 
 # Options a Hopsworks login takes; accepted and ignored here so that switching MLSYS_BACKEND
 # between backends needs no change to the login call.
@@ -26,8 +34,9 @@ _PROJECT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]{0,62}$")
 class LocalConfig:
     """Where the project lives and how long writers wait for each other."""
 
-    home: Path
+    home: Path  # the store's folder; for a bucket, the local cache folder
     project: str
+    bucket: str | None = None  # "s3://bucket/prefix" when the store lives in a bucket
     lock_timeout_s: float = 600.0  # how long an insert waits for another writer of its group
     busy_timeout_ms: int = 60_000  # SQLite busy_timeout for the catalog and online stores
 
@@ -43,7 +52,7 @@ class LocalConfig:
     @classmethod
     def from_settings(cls, settings: Settings, **options: Any) -> LocalConfig:
         """The config for ``settings``; ``options`` may set the tuning fields above."""
-        known = {f.name for f in fields(cls)} - {"home", "project"}
+        known = {f.name for f in fields(cls)} - {"home", "project", "bucket"}
         unknown = sorted(set(options) - known - HOPSWORKS_OPTIONS)
         if unknown:
             raise ConfigurationError(
@@ -51,7 +60,24 @@ class LocalConfig:
                 f"known: {sorted(known)}"
             )
         tuning = {k: v for k, v in options.items() if k in known}
+        if isinstance(settings.home, str):  # an s3:// URL (mlsys.config checked it)
+            return cls(home=cache_folder(settings.home), project=settings.project,
+                       bucket=settings.home, **tuning)
         return cls(home=Path(settings.home), project=settings.project, **tuning)
+
+    # -- a store in a bucket
+    @property
+    def where(self) -> str:
+        """The store's location as a user names it: its folder, or its bucket URL."""
+        return f"{self.bucket}/{self.project}" if self.bucket else str(self.root)
+
+    def objects(self, part: str) -> Objects:
+        """The objects of ``part`` ("catalog", "models", "datasets") of a store in a bucket."""
+        from mlsys.store.local.bucket import objects_at
+
+        if self.bucket is None:
+            raise ValueError("objects() is for a store in a bucket")
+        return objects_at(f"{self.bucket}/{self.project}/{part}")
 
     # -- layout
     @property
@@ -85,8 +111,10 @@ class LocalConfig:
 
         return inside(self.root, path, what)
 
-    def table_dir(self, name: str, version: int) -> Path:
-        """The Delta table of feature group ``name`` v``version``."""
+    def table_dir(self, name: str, version: int) -> Path | str:
+        """The Delta table of feature group ``name`` v``version`` (a URL in a bucket)."""
+        if self.bucket is not None:  # names are checked: no key can leave the prefix
+            return f"{self.bucket}/{self.project}/feature_store/{name}_{version}"
         return self.inside(self.feature_store_dir / f"{name}_{version}",
                            f"the table of feature group {name} v{version}")
 
@@ -102,3 +130,9 @@ class LocalConfig:
     def model_dir(self, name: str, version: int) -> Path:
         return self.inside(self.models_dir / name / str(version),
                            f"the folder of model {name} v{version}")
+
+
+def cache_folder(url: str) -> Path:
+    """The local folder that holds what one machine keeps of the store at ``url``."""
+    base = Path(os.environ.get("MLSYS_CACHE") or "~/.cache/mlsys").expanduser().resolve()
+    return base / "s3" / Path(*url.removeprefix("s3://").split("/"))

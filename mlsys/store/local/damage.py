@@ -45,7 +45,7 @@ def sqlite_error(err: sqlite3.Error, path: Path, what: str,
     return None
 
 
-def table_damaged(path: Path, what: str, err: BaseException) -> StoreDamagedError:
+def table_damaged(path: Path | str, what: str, err: BaseException) -> StoreDamagedError:
     """The error for a Delta table whose log or data files cannot be read."""
     detail = str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
     return StoreDamagedError(
@@ -62,7 +62,7 @@ def table_read_errors() -> tuple[type[BaseException], ...]:
 
 
 @contextmanager
-def reading_table(path: Path, what: str) -> Iterator[None]:
+def reading_table(path: Path | str, what: str) -> Iterator[None]:
     """Raise StoreDamagedError instead of a raw library error from reading one table."""
     try:
         yield
@@ -79,7 +79,7 @@ def _disk_refused(err: BaseException) -> bool:
 
 
 @contextmanager
-def writing_table(path: Path, what: str) -> Iterator[None]:
+def writing_table(path: Path | str, what: str) -> Iterator[None]:
     """Raise StoreWriteError for a commit the disk refused (nothing was committed: a Delta
     commit is one file that appears whole or not at all), StoreDamagedError for a table that
     cannot be read to write it."""

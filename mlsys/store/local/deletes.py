@@ -54,7 +54,11 @@ def _steps(config: LocalConfig, catalog: Catalog, row: GroupRecord, aside: Path)
     name, version = row.name, row.version
     aside.mkdir(exist_ok=True)
     table = config.table_dir(name, version)
-    if table.exists():
+    if isinstance(table, str):  # in a bucket: no rename; the objects go before the row does
+        from mlsys.store.local.bucket import remove_all
+
+        remove_all(table)
+    elif table.exists():
         table.rename(aside / "table")
     online = config.online_path(name, version)
     for p in (online, Path(f"{online}-wal"), Path(f"{online}-shm")):

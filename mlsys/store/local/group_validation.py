@@ -52,7 +52,7 @@ class GroupReports:
     """The suite and the reports of one feature-group version, in the catalog."""
 
     def __init__(self, catalog: Catalog, group_id: int, name: str, version: int,
-                 table_path: Path) -> None:
+                 table_path: Path | str) -> None:
         self._catalog = catalog
         self.group_id = group_id
         self.name = name

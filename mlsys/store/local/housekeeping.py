@@ -173,7 +173,7 @@ def gc(config: LocalConfig, catalog: Catalog,
        retention_hours: int = DEFAULT_RETENTION_HOURS) -> GcResult:
     """Compact, checkpoint and vacuum every feature group's table (each under its writers'
     lock); remove stale staging folders and temporary model copies."""
-    from deltalake import DeltaTable, PostCommitHookProperties
+    from deltalake import PostCommitHookProperties
 
     from mlsys.errors import InvalidArgumentError
     from mlsys.store.local import tables
@@ -198,7 +198,7 @@ def gc(config: LocalConfig, catalog: Catalog,
         key = f"{name}_{version}"
         with file_lock(config.table_lock(name, version), config.lock_timeout_s,
                        f"feature group {name} v{version}"):
-            table = DeltaTable(str(path))
+            table = tables.open_table(path)
             before = table.version()
             compacted, files_removed = compact(table, target_size=None)  # Delta's own target
             if compacted is not None:  # the compacted files are verified like any other

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from deltalake import DeltaTable
+
+    from mlsys.store.local.tables import TablePath
 
 COMPACT_AT = 4
 """Small files a table may hold before an insert compacts them (reads of up to this many cost
@@ -70,15 +71,17 @@ def compact(table: DeltaTable, target_size: int | None = TARGET_FILE_BYTES,
     return (after if after != before else None), int(metrics.get("numFilesRemoved", 0))
 
 
-def last_checkpoint(path: Path) -> int | None:
+def last_checkpoint(path: TablePath) -> int | None:
     """The version of the table's newest checkpoint (None: it has none)."""
     try:
-        return int(json.loads((path / "_delta_log" / "_last_checkpoint").read_text())["version"])
+        from mlsys.store.local import tables
+
+        return int(json.loads(tables.log_file(path, "_last_checkpoint"))["version"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def upkeep(path: Path, version: int) -> Upkeep:
+def upkeep(path: TablePath, version: int) -> Upkeep:
     """Compact and checkpoint the table at ``path`` (whose latest version is ``version``)
     where the thresholds say so; the caller holds the table's write lock."""
     from mlsys.store.local import tables

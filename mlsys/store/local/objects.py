@@ -27,7 +27,7 @@ from typing import Any
 from mlsys.errors import ConfigurationError, StoreWriteError
 
 _SECRET_VARS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID")
-_KEY = re.compile(r"^[A-Za-z0-9_.\-=+]+(/[A-Za-z0-9_.\-=+]+)*$")
+_KEY = re.compile(r"^[^\x00-\x1f/\\]+(/[^\x00-\x1f/\\]+)*$")  # relative, no empty parts
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ from typing import Any
 
 from mlsys.config import Settings
 from mlsys.errors import ConfigurationError, InvalidArgumentError
-from mlsys.store.api import Project
+from mlsys.store.api import DatasetApi, Project
 from mlsys.store.api.verify import VerifyResult
-from mlsys.store.local.catalog import SqliteCatalog
+from mlsys.store.local.bucket_datasets import BucketDatasetApi
+from mlsys.store.local.catalog import Catalog, SqliteCatalog
 from mlsys.store.local.config import LocalConfig
 from mlsys.store.local.context import LocalContext
 from mlsys.store.local.damage import check_catalog
@@ -37,18 +38,19 @@ class LocalProject(Project):
                 raise ConfigurationError(
                     f"cannot use {d} for the local store ({err.strerror}); point MLSYS_HOME at "
                     "a writable directory") from None
-        check_catalog(config)  # a lost catalog is not an empty store
-        self.catalog = SqliteCatalog(config.catalog_path, config.busy_timeout_ms)
+        self.catalog = open_catalog(config)
         self.catalog.open()  # create / migrate the catalog now, not mid-pipeline
         self.context = LocalContext(config, self.catalog, OnlineStores(config))
         self._fs = LocalFeatureStore(self.context)
         self._mr = LocalModelRegistry(config, self.catalog)
-        self._datasets = LocalDatasetApi(config.datasets_dir, config.root)
+        self._datasets: DatasetApi = (
+            LocalDatasetApi(config.datasets_dir, config.root) if config.bucket is None
+            else BucketDatasetApi(config.objects("datasets")))
         sweep_staging(config)  # copies left by killed saves and uploads (never a live one's)
         finish_deletes(config, self.catalog)  # group deletes a killed process left half-done
 
     def __repr__(self) -> str:
-        return f"LocalProject({self.name!r}, root={str(self.config.root)!r})"
+        return f"LocalProject({self.name!r}, root={self.config.where!r})"
 
     def get_feature_store(self, name: str | None = None) -> LocalFeatureStore:
         return self._fs
@@ -56,7 +58,7 @@ class LocalProject(Project):
     def get_model_registry(self) -> LocalModelRegistry:
         return self._mr
 
-    def get_dataset_api(self) -> LocalDatasetApi:
+    def get_dataset_api(self) -> DatasetApi:
         return self._datasets
 
     def gc(self, retention_hours: int = DEFAULT_RETENTION_HOURS) -> GcResult:
@@ -73,13 +75,30 @@ class LocalProject(Project):
         self.context.close()
 
 
+def open_catalog(config: LocalConfig) -> Catalog:
+    """The project's catalog: SQLite in a folder, compare-and-swap objects in a bucket."""
+    if config.bucket is not None:
+        from mlsys.store.local.catalog.objects import ObjectCatalog
+
+        return ObjectCatalog(config.objects("catalog"))
+    check_catalog(config)  # a lost catalog is not an empty store
+    return SqliteCatalog(config.catalog_path, config.busy_timeout_ms)
+
+
+def _exists(config: LocalConfig) -> bool:
+    if config.bucket is not None:
+        return bool(config.objects("catalog").keys())
+    return config.catalog_path.is_file()
+
+
 def connect(settings: Settings, **options: Any) -> LocalProject:
     """Open (creating if needed, unless ``settings.create`` is False) the local project."""
     config = LocalConfig.from_settings(settings, **options)
-    check_catalog(config)  # before "no store": a lost catalog over data is damage, not absence
-    if not settings.create and not config.catalog_path.is_file():
+    if config.bucket is None:  # before "no store": a lost catalog over data is damage
+        check_catalog(config)
+    if not settings.create and not _exists(config):
         raise ConfigurationError(
-            f"no mlsys store at {config.root} (MLSYS_HOME={config.home}); make one with "
+            f"no mlsys store at {config.where} (MLSYS_HOME={settings.home}); make one with "
             "`mlsys demo`, or point MLSYS_HOME at the directory that holds it")
     return LocalProject(config)
 

@@ -142,6 +142,9 @@ class LocalModelApi(ModelApi):
                           training_dataset_version)
 
 
+_PICKS = 20  # how often a save in a bucket picks its version again when another machine won
+
+
 class LocalModelRegistry(ModelRegistry):
     """The project's model registry (see :class:`mlsys.store.api.ModelRegistry`)."""
 
@@ -155,6 +158,9 @@ class LocalModelRegistry(ModelRegistry):
 
     # -- writes
     def _save(self, model: LocalModel, source: Path) -> None:
+        if self.config.bucket is not None:
+            self._save_to_bucket(model, source)
+            return
         name_dir = self.config.inside(self.config.models_dir / model.name,
                                       f"the folder of model {model.name}")
         remove_stale(name_dir, STAGING_PREFIX)  # left by saves that were killed
@@ -185,6 +191,42 @@ class LocalModelRegistry(ModelRegistry):
         model.version, model._id = version, stored.id
         model.created = datetime.fromisoformat(created)
 
+    def _save_to_bucket(self, model: LocalModel, source: Path) -> None:
+        """Stage and hash locally, upload the files by content (``bucket_models``), then pick
+        the version and register it in one catalog transaction, picked again if another
+        machine registered one meanwhile."""
+        from mlsys.errors import ConcurrencyError
+        from mlsys.store.local import bucket_models
+
+        name_dir = self.config.models_dir / model.name  # the local cache: staging only
+        name_dir.mkdir(parents=True, exist_ok=True)
+        staging = name_dir / staging_name(STAGING_PREFIX)
+        try:
+            records = stage(source, staging)
+            objects = self.config.objects("models")
+            bucket_models.upload(objects, model.name, staging, records)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        for attempt in range(_PICKS):
+            try:
+                with self.catalog.transaction():
+                    versions = self.catalog.models.versions(model.name)
+                    if model.version is not None and model.version in versions:
+                        raise AlreadyExistsError(f"model {model.name} v{model.version} exists; "
+                                                 "leave version=None for the next one")
+                    version = model.version or max(versions, default=0) + 1
+                    created = now_iso()
+                    stored = self.catalog.models.add(NewModel(
+                        model.name, version, model.framework, model.description,
+                        model.training_metrics, model.model_schema, model.input_example,
+                        model.training_dataset_version, model.feature_view, created), records)
+                break
+            except ConcurrencyError:
+                if attempt == _PICKS - 1:
+                    raise
+        model.version, model._id = version, stored.id
+        model.created = datetime.fromisoformat(created)
+
     def _download(self, model: LocalModel, local_path: str | None) -> str:
         if model._id is None or model.version is None:
             raise NotFoundError("saved version of model", model.name,
@@ -193,8 +235,14 @@ class LocalModelRegistry(ModelRegistry):
         dest = (Path(local_path) if local_path is not None else
                 Path(tempfile.mkdtemp(
                     prefix=f"mlsys-{model.name}-{model.version}-{os.getpid()}-")))
-        root = self.config.model_dir(model.name, model.version)
         what = f"model {model.name} v{model.version}"
+        if self.config.bucket is not None:
+            from mlsys.store.local import bucket_models
+
+            bucket_models.download(self.config.objects("models"), model.name, records, dest,
+                                   what)
+            return str(dest.resolve())
+        root = self.config.model_dir(model.name, model.version)
         try:  # copying follows links: one leading out of the store is a tampered artefact
             tree_inside(self.config.root, root, f"a file of {what}")
         except InvalidNameError as err:
@@ -205,6 +253,16 @@ class LocalModelRegistry(ModelRegistry):
 
     def _delete(self, model: LocalModel) -> None:
         if model._id is None or model.version is None:
+            return
+        if self.config.bucket is not None:
+            from mlsys.store.local import bucket_models
+
+            dropped = self.catalog.models.files(model._id)
+            self.catalog.models.delete(model._id)
+            kept = [f for r in self.catalog.models.all(model.name)
+                    for f in self.catalog.models.files(r.id)]
+            bucket_models.forget(self.config.objects("models"), model.name, dropped, kept)
+            model._id = None
             return
         folder = self.config.model_dir(model.name, model.version)  # refused before any change
         self.catalog.models.delete(model._id)

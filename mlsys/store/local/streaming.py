@@ -53,7 +53,7 @@ class Group(Protocol):
     event_time: str | None
     _ctx: LocalContext
     _catalog: Catalog
-    _path: Path
+    _path: Path | str
     _lock_path: Path
     reports: GroupReports
 
@@ -148,7 +148,7 @@ def _checked(plan: StreamPlan, version: int | None) -> Iterator[pa.RecordBatch]:
         raise
 
 
-def commit(plan: StreamPlan, path: Path, name: str, all_keys: list[str], before: int | None,
+def commit(plan: StreamPlan, path: Path | str, name: str, all_keys: list[str], before: int | None,
            overwrite: bool, ordered: bool, meta: dict[str, str] | None) -> int:
     """Write the checked stream in one commit (create, overwrite or MERGE); its version."""
     version = (0 if before is None else before + 1) if ordered else None

@@ -30,23 +30,74 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 if TYPE_CHECKING:
     import pyarrow.dataset as pads
 
-# DeltaError, TableNotFoundError: callers catch them by these names
-__all__ = ["ORDER", "DeltaError", "TableNotFoundError"]
+    from mlsys.store.local.objects import Objects
 
+# DeltaError, TableNotFoundError: callers catch them by these names
+__all__ = ["ORDER", "DeltaError", "TableNotFoundError", "TablePath"]
+
+TablePath: TypeAlias = Path | str  # a folder, or the s3:// URL of a table in a bucket
 ORDER = "_mlsys_order"  # hidden ordering column, never shown to users (see the module doc)
 _ROW_BITS = 32  # rows of one insert; 2**31 versions above them fit an int64
 
 
-def exists(path: Path) -> bool:
+def _options(path: TablePath) -> dict[str, str] | None:
+    """delta-rs's storage options for a table in a bucket (credentials come from the
+    environment, which delta-rs reads itself); None for a folder."""
+    if isinstance(path, str):
+        from mlsys.store.local.objects import storage_options
+
+        return storage_options()
+    return None
+
+
+def exists(path: TablePath) -> bool:
     """Whether a committed Delta table is at ``path``."""
-    return DeltaTable.is_deltatable(str(path))
+    return DeltaTable.is_deltatable(str(path), storage_options=_options(path))
 
 
-def open_table(path: Path, version: int | None = None) -> DeltaTable:
-    return DeltaTable(str(path), version=version)
+def open_table(path: TablePath, version: int | None = None) -> DeltaTable:
+    return DeltaTable(str(path), version=version, storage_options=_options(path))
 
 
-def current_version(path: Path) -> int | None:
+def log_entry(path: TablePath, version: int) -> bytes:
+    """The bytes of commit ``version``'s log entry; FileNotFoundError when it is gone."""
+    return log_file(path, f"{version:020d}.json")
+
+
+def log_file(path: TablePath, name: str) -> bytes:
+    """The bytes of the file ``name`` in the table's ``_delta_log``; FileNotFoundError when
+    there is none."""
+    name = f"_delta_log/{name}"
+    if isinstance(path, Path):
+        return (path / name).read_bytes()
+    found = _table_objects(path).read(name)
+    if found is None:
+        raise FileNotFoundError(f"{path}/{name}")
+    return found.data
+
+
+def file_digest(path: TablePath, rel: str) -> tuple[int, str] | None:
+    """Size and sha256 of the table's data file ``rel`` (a relative path), None if absent."""
+    from mlsys.store.local.checksums import file_sha256
+
+    if isinstance(path, Path):
+        f = path / rel
+        return file_sha256(f) if f.is_file() else None
+    import hashlib
+
+    found = _table_objects(path).read(rel)
+    if found is None:
+        return None
+    return len(found.data), hashlib.sha256(found.data).hexdigest()
+
+
+def _table_objects(url: str) -> Objects:
+    from mlsys.store.local.bucket import objects_at
+
+    return objects_at(url)
+
+
+def current_version(path: TablePath) -> int | None:
     """The latest committed version, or None when no table exists yet."""
     return open_table(path).version() if exists(path) else None
 
@@ -57,7 +108,7 @@ def table_id(table: DeltaTable) -> str:
     return str(table.metadata().id)
 
 
-def recorded_snapshot(path: Path, where: str, version: int,
+def recorded_snapshot(path: TablePath, where: str, version: int,
                       expected_id: str | None) -> DeltaTable:
     """The table at a version a training dataset recorded; IntegrityError when that version is
     gone from the log or the table is not the one recorded (the group was deleted and created
@@ -82,15 +133,14 @@ def recorded_snapshot(path: Path, where: str, version: int,
     return table
 
 
-def added_files(path: Path, version: int) -> list[str]:
+def added_files(path: TablePath, version: int) -> list[str]:
     """The data files (relative paths) commit ``version`` added, from its log entry."""
     from urllib.parse import unquote
 
-    entry = path / "_delta_log" / f"{version:020d}.json"
     out = []
     # one action per "\n"-ended line; not str.splitlines(), which also splits at U+2028, U+0085
     # and others that a string column's min/max statistics hold unescaped
-    for line in entry.read_bytes().split(b"\n"):
+    for line in log_entry(path, version).split(b"\n"):
         if line.strip():
             add = json.loads(line).get("add")
             if add:
@@ -108,7 +158,7 @@ def _names(table: DeltaTable) -> list[str]:
     return [f.name for f in table.schema().fields]
 
 
-def has_order(path: Path) -> bool:
+def has_order(path: TablePath) -> bool:
     """Whether the table at ``path`` carries the hidden ORDER column (True for a new table)."""
     return not exists(path) or ORDER in _names(open_table(path))
 
@@ -132,20 +182,22 @@ Rows: TypeAlias = pa.Table | pa.RecordBatchReader
 """What a write takes: a table, or a stream of batches (written as it is read, one commit)."""
 
 
-def create(path: Path, data: Rows, name: str,
+def create(path: TablePath, data: Rows, name: str,
            metadata: dict[str, str] | None = None) -> int:
     """The first commit: writes ``data`` and fixes the table's schema."""
-    write_deltalake(str(path), data, mode="append", name=name, commit_properties=_props(metadata))
+    write_deltalake(str(path), data, mode="append", name=name, commit_properties=_props(metadata),
+                    storage_options=_options(path))
     return open_table(path).version()
 
 
-def overwrite(path: Path, data: Rows, metadata: dict[str, str] | None = None) -> int:
+def overwrite(path: TablePath, data: Rows, metadata: dict[str, str] | None = None) -> int:
     """Replace every row with ``data`` in one commit."""
-    write_deltalake(str(path), data, mode="overwrite", commit_properties=_props(metadata))
+    write_deltalake(str(path), data, mode="overwrite", commit_properties=_props(metadata),
+                    storage_options=_options(path))
     return open_table(path).version()
 
 
-def merge(path: Path, data: Rows, keys: Sequence[str],
+def merge(path: TablePath, data: Rows, keys: Sequence[str],
           metadata: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
     """Upsert ``data`` on ``keys``: matching rows are replaced, the others appended.
 
@@ -175,7 +227,7 @@ class RepeatedMatchError(ValueError):
     """A MERGE met several rows of the frame for one stored row (see :func:`merge`)."""
 
 
-def replace_keys(path: Path, data: pa.Table, keys: Sequence[str],
+def replace_keys(path: TablePath, data: pa.Table, keys: Sequence[str],
                  metadata: dict[str, str] | None = None) -> int:
     """What :func:`merge` does, for a ``data`` that repeats stored keys: every stored row whose
     key is in ``data`` goes, every row of ``data`` lands, in one (overwrite) commit.
@@ -196,11 +248,12 @@ def replace_keys(path: Path, data: pa.Table, keys: Sequence[str],
               "mlsys.rows_deleted": "0"}
     new = pa.concat_tables([kept, data.select(current.column_names).cast(current.schema)])
     write_deltalake(str(path), new, mode="overwrite",
-                    commit_properties=_props({**(metadata or {}), **counts}))
+                    commit_properties=_props({**(metadata or {}), **counts}),
+                    storage_options=_options(path))
     return open_table(path).version()
 
 
-def read(path: Path, version: int | None = None,
+def read(path: TablePath, version: int | None = None,
          columns: Sequence[str] | None = None) -> pd.DataFrame:
     """The table (at ``version`` if given) as pandas, from one consistent snapshot, oldest
     commit first (see the module doc); the hidden ORDER column is not returned."""
@@ -240,7 +293,7 @@ def time_window(column: str | None, start: pd.Timestamp | None, end: pd.Timestam
     return parts[0] if len(parts) == 1 else parts[0] & parts[1]
 
 
-def read_arrow(path: Path, version: int | None = None) -> pa.Table:
+def read_arrow(path: TablePath, version: int | None = None) -> pa.Table:
     """The table as Arrow in the order of :func:`read`, without the ORDER column."""
     import pyarrow.compute as pc
 
@@ -255,18 +308,18 @@ def read_arrow(path: Path, version: int | None = None) -> pa.Table:
     return data.drop_columns([ORDER])
 
 
-def schema(path: Path) -> pa.Schema:
+def schema(path: TablePath) -> pa.Schema:
     """The table's schema as users see it (without the ORDER column)."""
     full = pa.schema(open_table(path).schema().to_arrow())
     return pa.schema([f for f in full if f.name != ORDER])
 
 
-def history(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
+def history(path: TablePath, limit: int | None = None) -> list[dict[str, Any]]:
     """Commit infos, newest first."""
     return open_table(path).history(limit)
 
 
-def version_at(path: Path, when: datetime) -> int | None:
+def version_at(path: TablePath, when: datetime) -> int | None:
     """The newest version committed at or before ``when``; None if the table is younger.
 
     (deltalake's ``load_as_version(datetime)`` returns version 0 for times before the table
@@ -309,7 +362,7 @@ def commit_summary(info: dict[str, Any]) -> dict[str, Any]:
 
 
 
-def read_page(path: Path, version: int | None, offset: int, limit: int,
+def read_page(path: TablePath, version: int | None, offset: int, limit: int,
               ) -> tuple[pd.DataFrame, int, int]:
     """Rows ``offset`` to ``offset + limit`` of :func:`read` at ``version`` (None: the
     latest), the table's row count and the version read, without reading the whole table.
@@ -343,13 +396,31 @@ def read_page(path: Path, version: int | None, offset: int, limit: int,
         start += n
     # the page's files only (the log's paths are relative and percent-encoded); building
     # deltalake's dataset of every file would cost more than reading these
-    rows = pads.dataset([str(path / unquote(f)) for f in wanted], schema=full_schema,
-                        format="parquet").to_table()
+    if isinstance(path, Path):
+        rows = pads.dataset([str(path / unquote(f)) for f in wanted], schema=full_schema,
+                            format="parquet").to_table()
+    else:  # in a bucket: the fragments of delta-rs's own dataset, through its file system
+        whole = table.to_pyarrow_dataset()
+        keep = {unquote(f) for f in wanted}
+        fragments = [f for f in whole.get_fragments() if _relative(f.path, path) in keep]
+        rows = pads.FileSystemDataset(fragments, whole.schema, whole.format,
+                                      whole.filesystem).to_table().select(full_schema.names)
     import pyarrow.compute as pc
 
     # only the page's rows are gathered: the sort is of the ORDER column alone
     page = pc.sort_indices(rows.column(ORDER))[offset - before:end - before]
     return rows.select(visible).take(page).to_pandas(), total, table.version()
+
+
+def _relative(fragment_path: str, url: str) -> str:
+    """A fragment's path relative to the table at ``url`` (delta-rs names them from the
+    bucket or from the table root)."""
+    root = url.removeprefix("s3://").split("/", 1)[-1].rstrip("/") + "/"
+    tail = fragment_path.split("://", 1)[-1]
+    for start in (url.removeprefix("s3://").rstrip("/") + "/", root):
+        if tail.startswith(start):
+            return tail[len(start):]
+    return tail
 
 
 def _order_runs(table: DeltaTable) -> list[tuple[list[str], int]] | None:

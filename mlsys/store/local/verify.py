@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlsys.errors import MlsysError
+from mlsys.errors import IntegrityError, MlsysError
 from mlsys.store.api.verify import Problem, VerifyResult
 from mlsys.store.local import tables
 from mlsys.store.local.checksums import file_sha256, recorded_files
@@ -90,7 +90,7 @@ def _check_group(run: _Run, row: GroupRecord, reads: dict[str, list[tuple[str, i
     if commits and current < max(commits):
         run.problem(what, f"its log ends at version {current}, but commits up to "
                           f"{max(commits)} were recorded: the newest commit file(s) in "
-                          f"{str(path / '_delta_log')!r} were deleted, so the group reads as "
+                          f"{str(path)!r}/_delta_log were deleted, so the group reads as "
                           "of an older version")
     if row.table_id and tables.table_id(table) != row.table_id:
         run.problem(what, f"the table at {str(path)!r} is not the one recorded (table id "
@@ -107,23 +107,23 @@ def _check_group(run: _Run, row: GroupRecord, reads: dict[str, list[tuple[str, i
     for rel, used in sorted(needed.items()):
         _check_file(run, what, path, rel, used, files.get(rel))
     for rel in sorted(set(files) - set(needed)):  # older versions' files, until gc removes them
-        if (path / rel).is_file():
+        if tables.file_digest(path, rel) is not None:
             _check_file(run, what, path, rel, "an older version (time travel)", files[rel])
     if row.online_enabled and row.features is not None:
         _check_online(run, name, version, current)
 
 
-def _check_file(run: _Run, what: str, table: Path, rel: str, used: str,
+def _check_file(run: _Run, what: str, table: tables.TablePath, rel: str, used: str,
                 recorded: tuple[int, int, str] | None) -> None:
-    f = table / rel
-    if not f.is_file():
+    digest = tables.file_digest(table, rel)
+    if digest is None:
         run.problem(what, f"data file {rel!r} of {used} is missing")
         return
     if recorded is None:
-        run.unverified.append(f"{table.name}/{rel}")
+        run.unverified.append(f"{str(table).rstrip('/').rsplit('/', 1)[-1]}/{rel}")
         return
     commit, size, sha = recorded
-    got_size, got_sha = file_sha256(f)
+    got_size, got_sha = digest
     if (got_size, got_sha) != (size, sha):
         run.problem(what, f"data file {rel!r} (of {used}, added by commit {commit}) has "
                           f"sha256 {got_sha[:12]}... ({got_size} bytes), but {sha[:12]}... "
@@ -187,6 +187,9 @@ def _check_model(run: _Run, row: ModelRecord) -> None:
     name, version = row.name, row.version
     what = f"model {name} v{version}"
     run.checked.append(what)
+    if run.config.bucket is not None:
+        _check_model_objects(run, row, what)
+        return
     root = run.config.model_dir(name, version)
     records = {r.path: (r.size, r.sha256) for r in run.catalog.models.files(row.id)}
     fix = f"re-save the model, or restore {str(root)!r} from a backup"
@@ -202,6 +205,21 @@ def _check_model(run: _Run, row: ModelRecord) -> None:
             run.problem(what, f"file {rel!r} has sha256 {sha[:12]}... ({size} bytes), but "
                               f"{records[rel][1][:12]}... ({records[rel][0]} bytes) was "
                               "recorded at save", fix)
+
+
+def _check_model_objects(run: _Run, row: ModelRecord, what: str) -> None:
+    """A model in a bucket: every recorded file's object is there and holds its sha256."""
+    import tempfile
+
+    from mlsys.store.local import bucket_models
+
+    objects = run.config.objects("models")
+    with tempfile.TemporaryDirectory(prefix="mlsys-verify-") as tmp:
+        try:
+            bucket_models.download(objects, row.name, run.catalog.models.files(row.id),
+                                   Path(tmp) / "model", what)
+        except IntegrityError as err:
+            run.problem(what, str(err), "re-save the model")
 
 
 def verify(config: LocalConfig, catalog: Catalog, fs: LocalFeatureStore,
