@@ -126,7 +126,12 @@ def test_large_values_live_in_side_objects_written_first(objects: Objects,
 
 
 # -- a damaged or newer document
-@pytest.mark.parametrize("content", [b"\x00\x00garbage", b"[]", b'{"schema": 1}'])
+_BROKEN_GROUP = (b'{"schema": 1, "next": {}, "views": {}, "models": {}, '
+                 b'"groups": {"1": {"name": "items"}}}')
+
+
+@pytest.mark.parametrize("content", [b"\x00\x00garbage", b"[]", b'{"schema": 1}',
+                                     _BROKEN_GROUP])
 def test_a_damaged_document_is_named_and_never_overwritten(
         objects: Objects, content: bytes) -> None:
     objects.write(KEY, content)
@@ -176,3 +181,61 @@ def test_no_credential_in_repr_or_messages(s3_bucket: str) -> None:
     for text in (repr(catalog), str(err.value)):
         assert SECRET_KEY not in text and ACCESS_KEY not in text
     assert repr(catalog) == f"ObjectCatalog(BucketObjects('s3://{s3_bucket}/p'))"
+
+
+# -- the callers that act on a read, when they lose a race to another machine
+class RacingObjects(FolderObjects):
+    """A real folder where another writer's change lands just before each of the first
+    ``times`` swaps of the catalog document: a lost race at an exact point."""
+
+    def __init__(self, root: Path, race: Callable[[], object], times: int) -> None:
+        super().__init__(root)
+        self.race, self.times = race, times
+
+    def replace(self, key: str, data: bytes, tag: str) -> str | None:
+        if key == KEY and self.times > 0:
+            self.times -= 1
+            self.race()
+        return super().replace(key, data, tag)
+
+
+def test_a_registry_save_that_lost_the_next_version_takes_the_one_after(
+        tmp_path: Path) -> None:
+    from mlsys.store.local.config import LocalConfig
+    from mlsys.store.local.registry import LocalModelRegistry
+
+    other = ObjectCatalog(FolderObjects(tmp_path / "bucket"))
+    other.open()
+    racing = RacingObjects(tmp_path / "bucket", lambda: other.models.add(
+        _model(version=len(other.models.versions("m")) + 1, description="theirs"), []), 2)
+    config = LocalConfig(tmp_path / "home", "proj")
+    registry = LocalModelRegistry(config, ObjectCatalog(racing))
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "weights.txt").write_text("mine")
+    saved = registry.python.create_model("m", description="mine").save(str(source))
+    assert saved.version == 3 and racing.times == 0  # v1 and v2 went to the other machine
+    assert [(m.version, m.description) for m in other.models.all("m")] == [
+        (1, "theirs"), (2, "theirs"), (3, "mine")]
+    folders = sorted(p.name for p in (config.models_dir / "m").iterdir())
+    assert folders == ["3"] and (config.models_dir / "m" / "3" / "weights.txt").read_text() == \
+        "mine"
+
+
+def test_a_report_whose_id_was_taken_meanwhile_is_stored_again(tmp_path: Path) -> None:
+    from mlsys.store.local.group_validation import GroupReports
+    from mlsys.validation.types import IngestionResult, ValidationReport
+
+    other = ObjectCatalog(FolderObjects(tmp_path / "bucket"))
+    other.open()
+    theirs = other.groups.add(NewGroup("theirs", 1, ("id",)))
+    racing = RacingObjects(tmp_path / "bucket", lambda: other.reports.add(
+        theirs.id, "t", "INGESTED", True, None, lambda i: {}), 0)
+    catalog = ObjectCatalog(racing)
+    mine = catalog.groups.add(NewGroup("items", 1, ("id",)))
+    racing.times = 1  # the race comes at the report's transaction, not at the group's add
+    reports = GroupReports(catalog, mine.id, "items", 1, tmp_path / "table")
+    stored = reports.store(ValidationReport(True, (), "suite"), IngestionResult.INGESTED, 0)
+    assert racing.times == 0
+    (kept,) = catalog.reports.latest(mine.id)
+    assert stored.id == kept.id == kept.body["id"] == 2  # id 1 went to the other machine

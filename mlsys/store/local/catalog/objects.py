@@ -50,6 +50,7 @@ from mlsys.store.local.catalog.objects_repos import (
     ObjectTableFiles,
     ObjectViews,
     Pending,
+    damaged_records,
     referenced_blobs,
 )
 from mlsys.store.local.damage import RESTORE
@@ -158,6 +159,11 @@ class ObjectCatalog(Catalog):
             raise ConfigurationError(
                 f"the catalog {self.where!r} has schema version {doc['schema']}, newer than "
                 f"this mlsys knows ({SCHEMA}); upgrade mlsys")
+        bad = damaged_records(doc)
+        if bad:
+            raise StoreDamagedError(
+                f"the catalog {self.where!r} is damaged ({'; '.join(bad[:3])}"
+                f"{f'; and {len(bad) - 3} more' if len(bad) > 3 else ''}); {RESTORE}")
         return doc
 
     def _load(self) -> tuple[Doc, str | None, bytes | None]:

@@ -63,6 +63,48 @@ def _take(doc: Doc, kind: str) -> int:
     return number
 
 
+_FIELDS: dict[str, frozenset[str]] = {
+    "feature group": frozenset({
+        "name", "version", "primary_key", "event_time", "description", "online_enabled",
+        "reject_duplicate_keys", "features", "suite", "ingestion_policy", "run_validation",
+        "created", "table_id", "files", "reports"}),
+    "validation report": frozenset({"time", "result", "success", "commit", "body"}),
+    "feature view": frozenset({"name", "version", "query", "labels", "description", "created",
+                               "datasets"}),
+    "training dataset": frozenset({
+        "description", "test_size", "seed", "stratify", "row_count", "created", "extra",
+        "table_versions", "key_columns", "table_ids", "train", "test"}),
+    "model": frozenset({
+        "name", "version", "framework", "description", "metrics", "model_schema",
+        "input_example", "training_dataset_version", "feature_view", "created", "files"}),
+}
+
+
+def damaged_records(doc: Doc) -> list[str]:
+    """What in the document is not a record these repositories can read (empty: all are)."""
+    found: list[str] = []
+
+    def check(kind: str, key: str, record: Any, nested: tuple[str, ...] = ()) -> bool:
+        missing = _FIELDS[kind] - set(record) if isinstance(record, dict) else _FIELDS[kind]
+        if not key.isdigit() or missing or any(not isinstance(record[n], dict) for n in nested):
+            found.append(f"{kind} {key!r} is not a readable record (missing or wrong: "
+                         f"{', '.join(sorted(missing)) or ', '.join(nested)})")
+            return False
+        return True
+
+    for gid, g in doc["groups"].items():
+        if check("feature group", gid, g, ("files", "reports")):
+            for rid, r in g["reports"].items():
+                check("validation report", rid, r)
+    for vid, v in doc["views"].items():
+        if check("feature view", vid, v, ("datasets",)):
+            for number, d in v["datasets"].items():
+                check("training dataset", number, d)
+    for mid, m in doc["models"].items():
+        check("model", mid, m)
+    return found
+
+
 def referenced_blobs(doc: Doc) -> Iterator[tuple[str, str]]:
     """(what, sha256) of every side object the document names."""
     for gid, g in doc["groups"].items():
@@ -417,4 +459,4 @@ class ObjectModels(_Repo, Models):
 
 
 __all__ = ["Doc", "DocStore", "ObjectGroups", "ObjectModels", "ObjectReports",
-           "ObjectTableFiles", "ObjectViews", "Pending", "referenced_blobs"]
+           "ObjectTableFiles", "ObjectViews", "Pending", "damaged_records", "referenced_blobs"]
