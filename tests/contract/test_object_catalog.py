@@ -158,6 +158,10 @@ def test_a_document_of_a_newer_mlsys_is_refused(objects: Objects) -> None:
             call()
     after = objects.read(KEY)
     assert after is not None and json.loads(after.data) == doc  # an older mlsys wrote nothing
+    reshaped = json.dumps({"schema": SCHEMA + 1, "records": []}).encode()  # a new layout too
+    objects.write(KEY, reshaped)
+    with pytest.raises(ConfigurationError, match="upgrade mlsys"):
+        catalog.groups.all()
 
 
 def test_open_creates_the_document_once(objects: Objects) -> None:

@@ -18,8 +18,11 @@ its answer, and commit with one swap. On a stale tag the calls are replayed in o
 new document; if every one gives the same answer (an unrelated change came in between) the
 replayed document is swapped in, otherwise :class:`~mlsys.errors.ConcurrencyError` says what
 changed and nothing of the transaction is kept (the caller runs it again; the registry's "next
-version" does). Within one process, writers on one location take turns under a lock, so only
-other processes can make a transaction's reads stale. This was chosen over a lease lock object:
+version" does). A write's answer counts as a read: an id handed out inside the transaction
+must be the one stored, so two machines adding records of one kind at once refuse one of the
+two transactions (the registry's save and the store of a validation report run theirs again).
+Within one process, writers on one location take turns under a lock, so only other processes
+can make a transaction's reads stale. This was chosen over a lease lock object:
 a lease held by a killed machine blocks every writer until it expires, and needs clocks to agree.
 
 The document is read again on every call outside a transaction (no cache: object stores give no
@@ -60,7 +63,7 @@ SCHEMA = 1
 """The document's schema version; a newer one is refused (an older mlsys would drop fields)."""
 KEY = "catalog.json"
 BLOBS = "blobs/"
-INLINE_MAX = 2048
+INLINE_MAX = 512
 """Values up to this many bytes stay in the document; larger ones become side objects."""
 ATTEMPTS = 50
 
@@ -150,15 +153,16 @@ class ObjectCatalog(Catalog):
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise StoreDamagedError(
                 f"the catalog {self.where!r} is damaged (not JSON: {err}); {RESTORE}") from None
-        if not isinstance(doc, dict) or not isinstance(doc.get("schema"), int) or not all(
+        schema = doc.get("schema") if isinstance(doc, dict) else None
+        if isinstance(schema, int) and schema > SCHEMA:  # before its shape: that may be new too
+            raise ConfigurationError(
+                f"the catalog {self.where!r} has schema version {schema}, newer than this "
+                f"mlsys knows ({SCHEMA}); upgrade mlsys")
+        if not isinstance(schema, int) or not all(
                 isinstance(doc.get(k), dict) for k in ("next", "groups", "views", "models")):
             raise StoreDamagedError(
                 f"the catalog {self.where!r} is damaged (not a catalog document: its schema, "
                 f"next, groups, views or models is missing); {RESTORE}")
-        if doc["schema"] > SCHEMA:
-            raise ConfigurationError(
-                f"the catalog {self.where!r} has schema version {doc['schema']}, newer than "
-                f"this mlsys knows ({SCHEMA}); upgrade mlsys")
         bad = damaged_records(doc)
         if bad:
             raise StoreDamagedError(

@@ -56,9 +56,12 @@ def _json(value: Any) -> Any:
     return json.loads(dumps(value))
 
 
-def _take(doc: Doc, kind: str) -> int:
-    """The next id of ``kind``, counted on (ids are never reused)."""
+def _take(doc: Doc, kind: str, records: dict[str, Any]) -> int:
+    """The next id of ``kind``, counted on (ids are never reused); never one of ``records``,
+    even if the counter was set back (a restored document)."""
     number = int(doc["next"].get(kind, 1))
+    while str(number) in records:
+        number += 1
     doc["next"][kind] = number + 1
     return number
 
@@ -172,7 +175,7 @@ class ObjectGroups(_Repo, Groups):
             for gid, g in doc["groups"].items():
                 if g["name"] == group.name and g["version"] == group.version:
                     return self._record(gid, g, pending)
-            gid = str(_take(doc, "group"))
+            gid = str(_take(doc, "group", doc["groups"]))
             doc["groups"][gid] = {
                 "name": group.name, "version": int(group.version),
                 "primary_key": list(group.primary_key), "event_time": group.event_time,
@@ -244,7 +247,7 @@ class ObjectReports(_Repo, Reports):
                 raise AlreadyExistsError(
                     f"a validation report of commit {commit_version} of feature group id "
                     f"{group_id} is already stored; read it with by_commit()")
-            rid = _take(doc, "report")
+            rid = _take(doc, "report", g["reports"])
             if rid not in bodies:
                 bodies[rid] = dumps(body(rid))
             g["reports"][str(rid)] = {
@@ -334,7 +337,7 @@ class ObjectViews(_Repo, Views):
             for vid, v in doc["views"].items():
                 if v["name"] == name and v["version"] == version:
                     return self._record(vid, v)
-            vid = str(_take(doc, "view"))
+            vid = str(_take(doc, "view", doc["views"]))
             doc["views"][vid] = {"name": name, "version": int(version), "query": spec,
                                  "labels": names, "description": description or "",
                                  "created": created, "datasets": {}}
@@ -442,7 +445,7 @@ class ObjectModels(_Repo, Models):
                    for x in doc["models"].values()):
                 raise AlreadyExistsError(f"model {m.name} v{m.version} exists; leave "
                                          "version=None for the next one")
-            mid = str(_take(doc, "model"))
+            mid = str(_take(doc, "model", doc["models"]))
             doc["models"][mid] = copy.deepcopy(stored)
             return self._record(mid, doc["models"][mid])
         return self._c.write(f"model {m.name} v{m.version}", run)
