@@ -1,8 +1,8 @@
 """The local store's catalog interface (``mlsys.store.local.catalog.base``), per implementation.
 
-Each test runs on every entry of ``IMPLEMENTATIONS`` (SQLite today; an object-storage catalog
-joins it) through the interface only: records in, records out, transactions that keep all or
-nothing, and the errors each method's docstring names.
+Each test runs on every entry of ``IMPLEMENTATIONS`` (SQLite; the object-storage catalog on a
+folder and on a real S3-compatible server) through the interface only: records in, records
+out, transactions that keep all or nothing, and the errors each method's docstring names.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mlsys.errors import AlreadyExistsError, NotFoundError
-from mlsys.store.local.catalog import Catalog, SqliteCatalog
+from mlsys.store.local.catalog import Catalog, ObjectCatalog, SqliteCatalog
 from mlsys.store.local.catalog.records import (
     Column,
     DatasetRead,
@@ -26,21 +26,32 @@ from mlsys.store.local.catalog.records import (
     RecordedKeys,
     TableFileRecord,
 )
+from mlsys.store.local.objects import BucketObjects, FolderObjects
 
-IMPLEMENTATIONS: list[tuple[str, Callable[[Path], Catalog]]] = [
-    ("sqlite", lambda root: SqliteCatalog(root / "catalog.sqlite")),
+
+def _bucket(request: pytest.FixtureRequest, root: Path) -> Catalog:
+    # the test's one fresh bucket: a fixture's value is the same for every call in one test
+    return ObjectCatalog(BucketObjects(request.getfixturevalue("s3_bucket"), "team/project"))
+
+
+IMPLEMENTATIONS: list[tuple[str, Callable[[pytest.FixtureRequest, Path], Catalog]]] = [
+    ("sqlite", lambda request, root: SqliteCatalog(root / "catalog.sqlite")),
+    ("objects-folder", lambda request, root: ObjectCatalog(FolderObjects(root / "store"))),
+    ("objects-bucket", _bucket),
 ]
-"""Each catalog implementation, made fresh under a folder."""
+"""Each catalog implementation, made fresh for a test: from the test's request (for fixtures
+such as the S3 server) and a folder of its own; made again, the same store (another process's
+view)."""
 
 
 @pytest.fixture(params=[make for _, make in IMPLEMENTATIONS],
                 ids=[name for name, _ in IMPLEMENTATIONS])
 def make(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Catalog]]:
-    """Opens catalogs on one store folder (a second one is another process's view)."""
+    """Opens catalogs on one store (a second one is another process's view)."""
     opened: list[Catalog] = []
 
     def open_one() -> Catalog:
-        catalog = request.param(tmp_path)
+        catalog = request.param(request, tmp_path)
         catalog.open()
         opened.append(catalog)
         return catalog

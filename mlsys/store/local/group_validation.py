@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from mlsys.errors import DataValidationError, ExpectationSuiteError
+from mlsys.errors import ConcurrencyError, DataValidationError, ExpectationSuiteError
 from mlsys.store.local.catalog import Catalog, dumps
 from mlsys.store.local.catalog.records import GroupRecord
 from mlsys.validation.ge import to_ge_report, to_ge_suite
@@ -23,6 +23,7 @@ from mlsys.validation.types import (
 )
 
 REPORT_KEY = "mlsys_validation_report"  # commit-metadata key of an insert's INGESTED report
+STORE_ATTEMPTS = 20  # tries of storing a report before it gives up to concurrent writers
 
 
 def suite_from_dict(d: dict[str, Any]) -> ExpectationSuite:
@@ -144,16 +145,25 @@ class GroupReports:
 
         def body(report_id: int) -> dict[str, Any]:
             stored.append(marked.with_ingestion(result, report_id=report_id))
-            return stored[0].to_dict()
+            return stored[-1].to_dict()
 
-        with self._catalog.transaction():
-            if commit_version is not None:
-                found = self._catalog.reports.by_commit(self.group_id, commit_version)
-                if found is not None:
-                    return ValidationReport.from_dict(found.body)
-            self._catalog.reports.add(self.group_id, marked.validation_time.isoformat(),
-                                      result.value, bool(marked.success), commit_version, body)
-        return stored[0]
+        for attempt in range(STORE_ATTEMPTS):
+            try:
+                with self._catalog.transaction():
+                    if commit_version is not None:
+                        found = self._catalog.reports.by_commit(self.group_id, commit_version)
+                        if found is not None:
+                            return ValidationReport.from_dict(found.body)
+                    self._catalog.reports.add(self.group_id, marked.validation_time.isoformat(),
+                                              result.value, bool(marked.success),
+                                              commit_version, body)
+                break
+            except ConcurrencyError:
+                # an optimistic catalog (object storage): another machine stored a report
+                # meanwhile (the id this one got is taken), nothing was kept; store it again
+                if attempt + 1 == STORE_ATTEMPTS:
+                    raise
+        return stored[-1]
 
     def metadata(self, report: ValidationReport | None) -> dict[str, str] | None:
         """Commit metadata carrying the INGESTED report of an insert (None without one)."""

@@ -23,6 +23,7 @@ from mlsys.errors import (
     AlreadyExistsError,
     ArgumentSchemaError,
     ArtefactMovedWarning,
+    ConcurrencyError,
     IntegrityError,
     InvalidNameError,
     NotFoundError,
@@ -40,6 +41,7 @@ from mlsys.store.rules.metrics import best_model, check_direction, check_metrics
 
 STAGING_PREFIX = MODEL_STAGING_PREFIX  # a save's copy (housekeeping removes stale ones)
 ORPHANED = ".orphaned-"  # an unregistered version folder moved out of a save's way
+SAVE_ATTEMPTS = 20  # picks of "next version" before a save gives up to concurrent ones
 
 
 def move_aside(folder: Path) -> Path:
@@ -168,21 +170,34 @@ class LocalModelRegistry(ModelRegistry):
         target: Path | None = None
         try:
             records = stage(source, staging)
-            with self.catalog.transaction():  # "next version" holds until the commit
-                versions = self.catalog.models.versions(model.name)
-                if model.version is not None and model.version in versions:
-                    raise AlreadyExistsError(f"model {model.name} v{model.version} exists; leave "
-                                             "version=None for the next one")
-                version = model.version or max(versions, default=0) + 1
-                target = self.config.model_dir(model.name, version)
-                if target.exists():  # not registered: never deleted, it may be all that is left
-                    move_aside(target)
-                staging.rename(target)
-                created = now_iso()
-                stored = self.catalog.models.add(NewModel(
-                    model.name, version, model.framework, model.description,
-                    model.training_metrics, model.model_schema, model.input_example,
-                    model.training_dataset_version, model.feature_view, created), records)
+            for attempt in range(SAVE_ATTEMPTS):
+                try:
+                    with self.catalog.transaction():  # "next version" holds until the commit
+                        versions = self.catalog.models.versions(model.name)
+                        if model.version is not None and model.version in versions:
+                            raise AlreadyExistsError(
+                                f"model {model.name} v{model.version} exists; leave "
+                                "version=None for the next one")
+                        version = model.version or max(versions, default=0) + 1
+                        target = self.config.model_dir(model.name, version)
+                        if target.exists():  # not registered: never deleted, it may be all
+                            move_aside(target)  # that is left
+                        staging.rename(target)
+                        created = now_iso()
+                        stored = self.catalog.models.add(NewModel(
+                            model.name, version, model.framework, model.description,
+                            model.training_metrics, model.model_schema, model.input_example,
+                            model.training_dataset_version, model.feature_view, created),
+                            records)
+                    break
+                except ConcurrencyError:
+                    # an optimistic catalog (object storage): another machine registered a
+                    # version of this name meanwhile, nothing was kept; pick the version again
+                    if attempt + 1 == SAVE_ATTEMPTS:
+                        raise
+                    if target is not None and target.exists() and not staging.exists():
+                        target.rename(staging)
+                    target = None
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             if target is not None and model._id is None:

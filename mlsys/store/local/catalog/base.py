@@ -1,7 +1,7 @@
 """The catalog's interface: one repository per kind of record, and atomic transactions.
 
-The local store reads and writes its metadata only through these classes (SQLite today,
-``sqlite.py``; an object-storage catalog implements the same). Each method's docstring is its
+The local store reads and writes its metadata only through these classes (SQLite,
+``sqlite.py``; object storage, ``objects.py``). Each method's docstring is its
 contract. Besides what a method lists, every method may raise
 :class:`~mlsys.errors.StoreDamagedError` (the catalog's file is damaged) and
 :class:`~mlsys.errors.StoreWriteError` (the disk refused a write; nothing of it was kept).
@@ -329,6 +329,9 @@ class Catalog(ABC):
 
         Raises:
             StoreWriteError: the disk refused the commit (nothing was kept).
+            ConcurrencyError: (optimistic catalogs, e.g. on object storage) another writer
+                changed what the transaction read before it committed; nothing was kept, and
+                running it again reads the new state.
         """
 
     @abstractmethod
