@@ -4,6 +4,7 @@ refuse to invent an empty store where MLSYS_HOME points at nothing."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -143,21 +144,45 @@ def test_what_next_names_the_store_only_when_a_new_shell_needs_it(tmp_path: Path
 # ------------------------------------------------------------------------- a URL as MLSYS_HOME
 
 
-@pytest.mark.parametrize("home", ["s3://bucket/prefix", "gs://bucket", "https://example.org/x",
-                                  "s3://AKIAEXAMPLE:wJalrXUtnFEMI@bucket/prefix"])
-def test_a_url_as_mlsys_home_is_refused_and_nothing_is_written(
-        home: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("home", "says"), [
+    ("gs://bucket", "is a gs:// URL"),
+    ("https://example.org/x", "is a https:// URL"),
+    ("s3://AKIAEXAMPLE:wJalrXUtnFEMI@bucket/prefix", "carries credentials"),
+    ("s3://Not_A_Bucket/prefix", "is not a bucket name"),
+    ("s3://bucket/a/../b", "are not allowed"),
+])
+def test_a_url_the_store_cannot_use_is_refused_and_nothing_is_written(
+        home: str, says: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``s3://bucket/prefix`` was taken as the relative folder ``./s3:/bucket/prefix``: the
-    backfill 'succeeded' into the working directory and the bucket stayed empty."""
+    backfill 'succeeded' into the working directory and the bucket stayed empty. Buckets are a
+    location now; every other URL, and a bucket URL mlsys cannot use, is refused naming it."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLSYS_HOME", home)
     done = CliRunner().invoke(app, ["backfill", "iris"])
     assert done.exit_code == 2, done.output
-    assert "is a URL" in done.output and "Set MLSYS_HOME to a directory" in done.output
+    assert says in done.output and "Traceback" not in done.output
     assert "wJalrXUtnFEMI" not in done.output and "AKIAEXAMPLE" not in done.output
     assert list(tmp_path.iterdir()) == []  # no ./s3:/ tree
-    with pytest.raises(ConfigurationError, match="is a URL"):
+    with pytest.raises(ConfigurationError, match=re.escape(says)):
         mlsys.login()
+
+
+def test_a_bucket_without_credentials_says_which_are_missing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no keys and no endpoint the SDK asks an EC2 metadata address; the user is told to
+    set the AWS variables, not shown that address's refusal, and nothing lands in ./s3:/."""
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("MLSYS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("MLSYS_HOME", "s3://bucket/prefix")
+    done = CliRunner().invoke(app, ["status"])
+    assert done.exit_code != 0, done.output
+    assert "AWS_ACCESS_KEY_ID" in done.output and "Traceback" not in done.output
+    assert sorted(p.name for p in tmp_path.iterdir()) in ([], ["cache"])
 
 
 def test_a_file_url_names_a_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

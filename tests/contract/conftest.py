@@ -1,9 +1,10 @@
 """The store contract's fixtures: every test runs against each backend.
 
-``local`` always runs (a fresh store under ``tmp_path``), and so does ``bucket``: the same
-backend with ``MLSYS_HOME=s3://<bucket>/store`` on a real S3-compatible server (moto's, started
-by the session on 127.0.0.1); ``hopsworks`` runs only with a cluster (``HOPSWORKS_API_KEY``)
-and then gives every entity a unique name, since the cluster's project is shared between runs.
+``local`` always runs (a fresh store under ``tmp_path``); ``bucket`` is the same backend with
+``MLSYS_HOME=s3://<bucket>/store`` on a real S3-compatible server (moto's, started by the
+session on 127.0.0.1), marked slow since it takes minutes (``pytest -m slow tests/contract``);
+``hopsworks`` runs only with a cluster (``HOPSWORKS_API_KEY``) and then gives every entity a
+unique name, since the cluster's project is shared between runs.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import pytest
 import mlsys
 from mlsys.store.api import Project
 
-BACKENDS = ["local", "bucket", pytest.param("hopsworks", marks=pytest.mark.hopsworks)]
+BACKENDS = ["local", pytest.param("bucket", marks=pytest.mark.slow),
+            pytest.param("hopsworks", marks=pytest.mark.hopsworks)]
 
 
 @pytest.fixture(params=BACKENDS)

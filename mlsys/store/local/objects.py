@@ -144,6 +144,12 @@ class BucketObjects(Objects):
                 "read and write the bucket") from None
         except (ox.BaseError, OSError) as err:  # obstore raises FileNotFoundError for 404s too
             first = _scrub(str(err).splitlines()[0] if str(err) else type(err).__name__)
+            if "169.254.169.254" in first or "credential" in first.lower():
+                # no keys in the environment: the SDK fell back to an instance's metadata
+                raise ConfigurationError(
+                    f"found no credentials to {what} {key!r} at {self.location}; set "
+                    "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and "
+                    "AWS_ENDPOINT_URL for a server other than AWS S3") from None
             if _no_bucket(err):
                 raise ConfigurationError(
                     f"the bucket {self.bucket!r} does not exist at "

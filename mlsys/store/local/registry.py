@@ -144,9 +144,6 @@ class LocalModelApi(ModelApi):
                           training_dataset_version)
 
 
-_PICKS = 20  # how often a save in a bucket picks its version again when another machine won
-
-
 class LocalModelRegistry(ModelRegistry):
     """The project's model registry (see :class:`mlsys.store.api.ModelRegistry`)."""
 
@@ -210,7 +207,6 @@ class LocalModelRegistry(ModelRegistry):
         """Stage and hash locally, upload the files by content (``bucket_models``), then pick
         the version and register it in one catalog transaction, picked again if another
         machine registered one meanwhile."""
-        from mlsys.errors import ConcurrencyError
         from mlsys.store.local import bucket_models
 
         name_dir = self.config.models_dir / model.name  # the local cache: staging only
@@ -222,7 +218,7 @@ class LocalModelRegistry(ModelRegistry):
             bucket_models.upload(objects, model.name, staging, records)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        for attempt in range(_PICKS):
+        for attempt in range(SAVE_ATTEMPTS):
             try:
                 with self.catalog.transaction():
                     versions = self.catalog.models.versions(model.name)
@@ -237,7 +233,7 @@ class LocalModelRegistry(ModelRegistry):
                         model.training_dataset_version, model.feature_view, created), records)
                 break
             except ConcurrencyError:
-                if attempt == _PICKS - 1:
+                if attempt + 1 == SAVE_ATTEMPTS:
                     raise
         model.version, model._id = version, stored.id
         model.created = datetime.fromisoformat(created)
