@@ -8,29 +8,14 @@ table's identity, and ``mlsys verify`` compares the files against them.
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlsys.store.local import tables
 from mlsys.store.local.catalog.records import TableFileRecord
+from mlsys.store.local.tables import file_sha256
 
 if TYPE_CHECKING:
     from mlsys.store.local.catalog import Catalog
-
-_CHUNK = 1 << 20
-
-
-def file_sha256(path: Path) -> tuple[int, str]:
-    """Size and sha256 of one file."""
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
-
 
 def record_commits(catalog: Catalog, group_id: int, path: tables.TablePath,
                    version: int) -> None:

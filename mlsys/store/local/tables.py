@@ -15,6 +15,7 @@ Tables written before the column existed are read in Delta's file order.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -76,15 +77,25 @@ def log_file(path: TablePath, name: str) -> bytes:
     return found.data
 
 
+_CHUNK = 1 << 20
+
+
+def file_sha256(path: Path) -> tuple[int, str]:
+    """Size and sha256 of one file, read a chunk at a time."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
 def file_digest(path: TablePath, rel: str) -> tuple[int, str] | None:
     """Size and sha256 of the table's data file ``rel`` (a relative path), None if absent."""
-    from mlsys.store.local.checksums import file_sha256
-
     if isinstance(path, Path):
         f = path / rel
         return file_sha256(f) if f.is_file() else None
-    import hashlib
-
     found = _table_objects(path).read(rel)
     if found is None:
         return None
