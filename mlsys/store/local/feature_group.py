@@ -26,7 +26,7 @@ from mlsys.errors import (
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, FeatureGroup, Job, RowPage, TimeLike
 from mlsys.store.api.pages import check_page
-from mlsys.store.local import maintenance, scan_filters, streaming, tables
+from mlsys.store.local import commits, maintenance, scan_filters, streaming, tables
 from mlsys.store.local.catalog.records import GroupRecord
 from mlsys.store.local.checksums import record_commits
 from mlsys.store.local.context import LocalContext
@@ -220,7 +220,7 @@ class LocalFeatureGroup(FeatureGroup):
                                                          self.event_time),
                               DuplicateKeyWarning, stacklevel=2)
             with writing_table(self._path, where):
-                version = self._commit(data, before, overwrite, meta)
+                before, version = self._commit(data, before, overwrite, meta)
             try:
                 report = self._after_commit(record, columns, data, before, version,
                                             overwrite, report)
@@ -254,19 +254,23 @@ class LocalFeatureGroup(FeatureGroup):
         return self.reports.suite(record) is not None and record.run_validation
 
     def _commit(self, data: pa.Table, before: int | None, overwrite: bool,
-                meta: dict[str, str] | None) -> int:
-        """One Delta commit of ``data``: create, overwrite or merge; its version."""
-        stored = data
-        if tables.has_order(self._path):  # we hold the lock: the next version is ours
-            stored = tables.with_order(data, 0 if before is None else before + 1)
-        if before is None:
-            return tables.create(self._path, stored, self._key, meta)
-        if overwrite:
-            return tables.overwrite(self._path, stored, meta)
-        try:
-            return tables.merge(self._path, stored, self.keys, meta)[0]
-        except tables.RepeatedMatchError:  # only a frame with repeats gets here
-            return tables.replace_keys(self._path, stored, self.keys, meta)
+                meta: dict[str, str] | None) -> tuple[int | None, int]:
+        """One Delta commit of ``data`` (create, overwrite or merge), redone on a newer version
+        when a writer on another machine committed first: the version it followed, its own."""
+        def once(before: int | None) -> int:
+            stored = data
+            if tables.has_order(self._path):  # the lock (or a retry) makes the next one ours
+                stored = tables.with_order(data, 0 if before is None else before + 1)
+            if before is None:
+                return tables.create(self._path, stored, self._key, meta)
+            if overwrite:
+                return tables.overwrite(self._path, stored, meta)
+            try:
+                return tables.merge(self._path, stored, self.keys, meta)[0]
+            except tables.RepeatedMatchError:  # only a frame with repeats gets here
+                return tables.replace_keys(self._path, stored, self.keys, meta)
+
+        return commits.retrying(self._path, self._where, before, once)
 
     def _after_commit(self, record: GroupRecord, columns: list[frames.Column], data: pa.Table,
                       before: int | None, version: int, overwrite: bool,
@@ -300,7 +304,7 @@ class LocalFeatureGroup(FeatureGroup):
         synced = store.synced_version()
         if replaced or (before is None and synced is None):
             store.rebuild(data, version)  # a plain bulk INSERT into an empty table
-        elif synced == before:
+        elif synced == before and version == (before or 0) + 1:
             store.upsert(data, version)
         else:  # behind: a writer died between its commit and its online update
             store.rebuild(tables.read_arrow(self._path, version), version)

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
-from deltalake.exceptions import DeltaError
+from deltalake.exceptions import CommitFailedError, DeltaError
 
-from mlsys.errors import DuplicateKeyWarning, SchemaError, StoreWriteError
+from mlsys.errors import ConcurrencyError, DuplicateKeyWarning, SchemaError, StoreWriteError
 from mlsys.store.api import Job
 from mlsys.store.local import tables
 from mlsys.store.local.checksums import record_commits
@@ -173,9 +173,14 @@ def commit(plan: StreamPlan, path: Path | str, name: str, all_keys: list[str], b
                 "was written. Insert the rows as a pyarrow.Table or Parquet files, or keep one "
                 f"row per key {all_keys}", column=all_keys[0],
                 reason=SchemaError.DUPLICATE_KEY) from None
-    except (DeltaError, pa.ArrowException, OSError):
+    except (DeltaError, pa.ArrowException, OSError) as err:
         if plan.error is not None:  # our own refusal, wrapped by deltalake: raise it as ours
             raise plan.error from None
+        if isinstance(err, CommitFailedError):  # a one-shot stream cannot be written twice
+            raise ConcurrencyError(
+                f"{plan.where}: a writer on another machine committed to the group during "
+                f"this streamed insert ({str(err).splitlines()[0][:160]}); nothing of it was "
+                "committed. Run it again") from None
         raise
 
 

@@ -57,7 +57,18 @@ def exists(path: TablePath) -> bool:
 
 
 def open_table(path: TablePath, version: int | None = None) -> DeltaTable:
-    return DeltaTable(str(path), version=version, storage_options=_options(path))
+    """The table at ``path`` at ``version`` (None: the latest); DeltaError when there is no
+    such version."""
+    if version is None or isinstance(path, Path):
+        return DeltaTable(str(path), version=version, storage_options=_options(path))
+    # in a bucket, delta-rs asked for a version past the latest waits forever (it keeps
+    # looking for the log entry), so the latest is opened and the version checked first
+    table = DeltaTable(path, storage_options=_options(path))
+    if not 0 <= version <= table.version():
+        raise DeltaError(f"{path} has no version {version} (the latest is {table.version()})")
+    if version != table.version():
+        table.load_as_version(version)
+    return table
 
 
 def log_entry(path: TablePath, version: int) -> bytes:
