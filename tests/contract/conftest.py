@@ -2,7 +2,7 @@
 
 ``local`` always runs (a fresh store under ``tmp_path``); ``bucket`` is the same backend with
 ``MLSYS_HOME=s3://<bucket>/store`` on a real S3-compatible server (moto's, started by the
-session on 127.0.0.1), marked slow since it takes minutes (``pytest -m slow tests/contract``);
+session on 127.0.0.1; about a minute for the whole contract);
 ``hopsworks`` runs only with a cluster (``HOPSWORKS_API_KEY``) and then gives every entity a
 unique name, since the cluster's project is shared between runs.
 """
@@ -20,8 +20,7 @@ import pytest
 import mlsys
 from mlsys.store.api import Project
 
-BACKENDS = ["local", pytest.param("bucket", marks=pytest.mark.slow),
-            pytest.param("hopsworks", marks=pytest.mark.hopsworks)]
+BACKENDS = ["local", "bucket", pytest.param("hopsworks", marks=pytest.mark.hopsworks)]
 
 
 @pytest.fixture(params=BACKENDS)
