@@ -38,8 +38,8 @@ app = typer.Typer(
     name="mlsys",
     help=f"Serverless ML systems ({', '.join(SYSTEMS.names())}) on an embedded or Hopsworks "
     "feature store.\n\n"
-    "The store is chosen by MLSYS_BACKEND (local | hopsworks) and MLSYS_HOME (local root, "
-    "default ~/.mlsys).",
+    "The store is chosen by MLSYS_BACKEND (local | hopsworks) and MLSYS_HOME (the embedded "
+    "store's folder, default ~/.mlsys, or an S3-compatible bucket: s3://bucket/prefix).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
