@@ -39,6 +39,8 @@ class LocalConfig:
     bucket: str | None = None  # "s3://bucket/prefix" when the store lives in a bucket
     lock_timeout_s: float = 600.0  # how long an insert waits for another writer of its group
     busy_timeout_ms: int = 60_000  # SQLite busy_timeout for the catalog and online stores
+    # how often a serving process looks for commits behind its online store (see below)
+    online_refresh_s: float | None = None
 
     def __post_init__(self) -> None:
         if not _PROJECT.fullmatch(self.project):
@@ -48,6 +50,21 @@ class LocalConfig:
             )
         if self.lock_timeout_s <= 0 or self.busy_timeout_ms <= 0:
             raise ConfigurationError("lock_timeout_s and busy_timeout_ms must be positive")
+        if self.online_refresh_s is not None and not self.online_refresh_s >= 0:
+            raise ConfigurationError(f"online_refresh_s={self.online_refresh_s!r} must be 0 "
+                                     "(every lookup) or more seconds")
+
+    @property
+    def online_refresh_every(self) -> float | None:
+        """Seconds between a serving process's looks at the offline table for commits its
+        online store lacks. A bucket's online stores are each machine's own (in its cache),
+        so other machines' commits are only seen by looking: every 60 s by default, and at
+        every ``init_serving``. None (a folder's default): a folder's writers update its one
+        shared online store themselves, so it is looked at only on ``init_serving`` and
+        online reads, as a check."""
+        if self.online_refresh_s is not None:
+            return self.online_refresh_s
+        return 60.0 if self.bucket else None
 
     @classmethod
     def from_settings(cls, settings: Settings, **options: Any) -> LocalConfig:

@@ -309,17 +309,27 @@ class LocalFeatureGroup(FeatureGroup):
         else:  # behind: a writer died between its commit and its online update
             store.rebuild(tables.read_arrow(self._path, version), version)
 
-    def ensure_online(self) -> OnlineStore | None:
-        """The online store, rebuilt from Delta first if it lags; None before any insert."""
+    @property
+    def online_refresh_every(self) -> float | None:
+        return self._ctx.config.online_refresh_every
+
+    def ensure_online(self, look: bool = False) -> OnlineStore | None:
+        """The online store, rebuilt from Delta first if it lags; None before any insert.
+        In a bucket the table is looked at once per ``online_refresh_every`` (see
+        ``LocalConfig``) unless ``look``."""
         if self._columns() is None:
             return None
         store = self.online_store()
+        every = self._ctx.config.online_refresh_every
+        if not look and every is not None and not store.due(every):
+            return store
         current = tables.current_version(self._path)
         if current is not None and store.synced_version() != current:
             with file_lock(self._lock_path, self._ctx.config.lock_timeout_s, self._where):
                 current = tables.current_version(self._path)
                 if current is not None and store.synced_version() != current:
                     store.rebuild(tables.read_arrow(self._path, current), current)
+        store.checked()
         return store
 
     # -- reading

@@ -13,9 +13,11 @@ serving starts and rebuild when it lags (see ``feature_group.LocalFeatureGroup.e
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +58,7 @@ class OnlineStore:
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
         self._lock = threading.Lock()
+        self._checked = -math.inf  # monotonic time of the last look at the offline table
         names = [c.name for c in self.columns]
         where = " AND ".join(f"{_q(k)} = ?" for k in self.primary_key)
         self._select = f"SELECT {', '.join(map(_q, names))} FROM {_q(table)} WHERE {where}"
@@ -181,6 +184,18 @@ class OnlineStore:
             conn.execute("COMMIT")
 
     # -- reads
+    def due(self, every_s: float) -> bool:
+        """Whether the offline table should be looked at again (last look ``every_s`` ago)."""
+        return time.monotonic() - self._checked >= every_s
+
+    def checked(self) -> None:
+        """The offline table was just looked at (and this store brought up to it)."""
+        self._checked = time.monotonic()
+
+    def expire(self) -> None:
+        """Look at the offline table on the next lookup, whatever the interval."""
+        self._checked = -math.inf
+
     def get_raw(self, key: Sequence[Any]) -> tuple[Any, ...] | None:
         """The stored row of ``key`` (values as stored), or None."""
         with self._lock:  # one connection serves every thread of the process

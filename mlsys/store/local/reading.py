@@ -67,8 +67,14 @@ class GroupReader(Protocol):
         pyarrow filter ``rows`` drops (callers filter exactly afterwards)."""
         ...
 
-    def ensure_online(self) -> OnlineStore | None:
-        """The online store, caught up with the offline table; None before any insert."""
+    @property
+    def online_refresh_every(self) -> float | None:
+        """Seconds between a serving process's looks at the offline table (``LocalConfig``)."""
+        ...
+
+    def ensure_online(self, look: bool = False) -> OnlineStore | None:
+        """The online store, caught up with the offline table (in a bucket: when it was last
+        looked at ``online_refresh_every`` ago, or ``look``); None before any insert."""
         ...
 
 

@@ -50,12 +50,14 @@ class VectorLookup:
 
     def __init__(self, query: LocalQuery, columns: list[str]) -> None:
         fg = query.group
-        left = fg.ensure_online()
+        left = fg.ensure_online(look=True)  # serving starts from the table as it is now
         if left is None:
             raise NotFoundError(f"online data of feature group {fg.name} v{fg.version}",
                                 "any row (nothing inserted yet)", [])
         self._view_columns = columns
         self._stores: list[OnlineStore] = [left]
+        self._groups = [fg, *(j.query.group for j in query.joins)]  # in the order of _stores
+        self._refresh_every = fg.online_refresh_every
         self._pk = list(fg.primary_key)
         types = {c.name: c.type for c in left.columns}
         self._pk_enc = [_encoder(types[k]) for k in self._pk]
@@ -68,7 +70,7 @@ class VectorLookup:
             if j.query.joins:
                 raise SchemaError("online serving supports one level of joins; flatten the "
                                   "view's query into fg.select(...).join(other.select(...))")
-            store = j.query.group.ensure_online()
+            store = j.query.group.ensure_online(look=True)
             if store is None:
                 raise NotFoundError(f"online data of {j.query.group.name}", "any row", [])
             self._stores.append(store)
@@ -94,6 +96,14 @@ class VectorLookup:
                     f"{{{', '.join(repr(k) + ': ...' for k in self._pk)}}}",
                     column=missing[0]) from None
             return self._key(norm)
+
+    def _refresh(self) -> None:
+        """In a bucket: every ``online_refresh_every`` s, bring each store up to its table
+        (commits other machines made); the lookups in between read the stores as they are."""
+        every = self._refresh_every
+        if every is not None and any(s.due(every) for s in self._stores):
+            for fg in self._groups:
+                fg.ensure_online()
 
     def _vector(self, entry: dict[str, Any], allow_missing: bool) -> list[Any]:
         left = self._stores[0]
@@ -125,9 +135,11 @@ class VectorLookup:
                                   "'list', 'pandas' or 'numpy'")
 
     def vector(self, entry: dict[str, Any], return_type: str, allow_missing: bool) -> Any:
+        self._refresh()
         out = self._shape([self._vector(entry, allow_missing)], return_type)
         return out[0] if str(return_type).lower() in ("list", "numpy") else out
 
     def vectors(self, entries: list[dict[str, Any]], return_type: str,
                 allow_missing: bool) -> Any:
+        self._refresh()
         return self._shape([self._vector(e, allow_missing) for e in entries], return_type)
