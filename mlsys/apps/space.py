@@ -14,6 +14,7 @@ import re
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -52,6 +53,7 @@ class SpaceBundle:
     backend: str
     store: Path | None = None
     variables: dict[str, str] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()  # the Space secrets to add by hand (never written or sent)
 
 
 def spaces_dir() -> Path:
@@ -88,27 +90,43 @@ def _dependencies(extra: str | None) -> list[str]:
     return wanted
 
 
+BUCKET_SECRETS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+"""What a Space reading a bucket needs as secrets: keys that can only read the bucket."""
+_BUCKET_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION",
+                     "AWS_DEFAULT_REGION")
+
+
+def bucket_variables(home: str, project: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """The Space variables of a Space that reads the store in the bucket ``home``
+    (``s3://bucket/prefix``): where the store is, and the endpoint and region ``environ`` sets
+    (not secrets; the keys are :data:`BUCKET_SECRETS`, added by hand)."""
+    found = {k: environ[k] for k in _BUCKET_VARIABLES if environ.get(k)}
+    return {"MLSYS_HOME": home, "MLSYS_PROJECT": project, **found}
+
+
 def space_requirements(app: str, gradio: str, backend: str = "local",
-                       source: str | None = None) -> str:
+                       source: str | None = None, bucket: bool = False) -> str:
     """The ``requirements.txt`` of ``app``'s Space: what pip installs beside Gradio ``gradio``.
 
     Without ``source`` mlsys is bundled as source and only its dependencies are listed; the
-    Hopsworks SDK only for the ``hopsworks`` backend (it pins an older pandas and is large).
+    Hopsworks SDK only for the ``hopsworks`` backend (it pins an older pandas and is large),
+    the object-store client only for a Space that reads a ``bucket``.
     """
     if backend not in BACKENDS:
         raise InvalidArgumentError(
             f"backend {backend!r} is not known; use one of {', '.join(BACKENDS)}")
     lines = [f"# written by `mlsys space {app}` for the {backend} backend; Hugging Face "
              "installs it with the Gradio of sdk_version (README.md)"]
+    extras = ["hopsworks"] if backend == "hopsworks" else []
+    extras += ["s3"] if bucket else []
     if source is not None:
-        extras = "[ui,hopsworks]" if backend == "hopsworks" else "[ui]"
-        lines.append(f"mlsys{extras} @ {source}")
+        lines.append(f"mlsys[{','.join(['ui', *extras])}] @ {source}")
     else:
         lines.append("# mlsys itself is the mlsys/ folder beside app.py; these are its "
                      "dependencies")
         lines += _dependencies(None)
-        if backend == "hopsworks":
-            lines += _dependencies("hopsworks")
+        for extra in extras:
+            lines += _dependencies(extra)
     lines.append(f"gradio=={gradio}")
     return "\n".join(lines) + "\n"
 
@@ -186,15 +204,17 @@ def snapshot_store(root: Path, dest: Path) -> Path:
 
 
 def bundle_space(app: str, out: Path, source: str | None = None, spaces: Path | None = None,
-                 backend: str = "local", store: Path | None = None) -> SpaceBundle:
+                 backend: str = "local", store: Path | None = None,
+                 bucket: dict[str, str] | None = None) -> SpaceBundle:
     """Write ``app``'s Space to ``out``: ``spaces/<app>`` with requirements for ``backend``.
 
     ``source`` (e.g. ``git+https://github.com/me/mlsys.git@<commit>``) makes the Space install
     mlsys with pip; without it mlsys's source is copied into the folder. ``store`` (a local
     project directory, ``<MLSYS_HOME>/<project>``) is copied in as ``store/<project>`` for a
-    Space without Hopsworks. ``out`` must not exist or be empty; it appears whole or not at all
-    (the folder is written next to it and renamed into place), so a failed bundle leaves
-    nothing to push.
+    Space without Hopsworks; ``bucket`` (:func:`bucket_variables`) makes it read the store in
+    a bucket instead, with read-only keys as its secrets. ``out`` must not exist or be empty;
+    it appears whole or not at all (the folder is written next to it and renamed into place),
+    so a failed bundle leaves nothing to push.
     """
     from mlsys.apps import APPS
 
@@ -208,11 +228,16 @@ def bundle_space(app: str, out: Path, source: str | None = None, spaces: Path | 
     folder = (spaces or spaces_dir()) / app
     if not (folder / "app.py").is_file():
         raise ConfigurationError(f"{folder} is not a Space folder (no app.py)")
-    requirements = space_requirements(app, sdk_version(folder), backend, source)
-    if store is not None and backend != "local":
+    requirements = space_requirements(app, sdk_version(folder), backend, source,
+                                      bucket=bucket is not None)
+    if (store is not None or bucket is not None) and backend != "local":
         raise InvalidArgumentError(
-            "a bundled store is for a Space on the local backend; a Hopsworks Space reads its "
-            "project (drop --bundle-store or use --backend local)")
+            "a bundled store or a bucket is for a Space on the local backend; a Hopsworks "
+            "Space reads its project (drop --bundle-store / --bucket or use --backend local)")
+    if store is not None and bucket is not None:
+        raise InvalidArgumentError(
+            "a Space reads either a bundled snapshot or the bucket; drop --bundle-store or "
+            "--bucket")
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InvalidArgumentError(
@@ -231,14 +256,18 @@ def bundle_space(app: str, out: Path, source: str | None = None, spaces: Path | 
         if store is not None:
             snapshot_store(store, work / STORE_DIR / store.name)
             variables.update(MLSYS_HOME=STORE_DIR, MLSYS_PROJECT=store.name)
+        variables.update(bucket or {})
         if out.exists():
             out.rmdir()  # empty, checked above
         work.replace(out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     installs = f"mlsys @ {source}" if source else "mlsys from its bundled source (./mlsys)"
+    secrets = (BUCKET_SECRETS if bucket is not None
+               else ("HOPSWORKS_API_KEY",) if backend == "hopsworks" else ())
     return SpaceBundle(app, out, installs, backend,
-                       out / STORE_DIR / store.name if store is not None else None, variables)
+                       out / STORE_DIR / store.name if store is not None else None, variables,
+                       secrets)
 
 
 def check_push_target(space_id: str, token: str | None) -> None:
@@ -276,5 +305,6 @@ def push_space(bundle: SpaceBundle, space_id: str, token: str | None) -> str:
     return f"https://huggingface.co/spaces/{space_id}"
 
 
-__all__ = ["BACKENDS", "STORE_DIR", "SpaceBundle", "bundle_space", "check_push_target",
+__all__ = ["BACKENDS", "BUCKET_SECRETS", "STORE_DIR", "SpaceBundle", "bucket_variables",
+           "bundle_space", "check_push_target",
            "push_space", "sdk_version", "snapshot_store", "space_requirements", "spaces_dir"]

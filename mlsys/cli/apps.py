@@ -65,6 +65,9 @@ def space(
     bundle_store: Annotated[bool, typer.Option(
         "--bundle-store", help="Ship a snapshot of the local project of MLSYS_HOME with it")
     ] = False,
+    bucket: Annotated[bool, typer.Option(
+        "--bucket", help="Read the store in the bucket MLSYS_HOME names (s3://...), with "
+        "read-only keys added as Space secrets")] = False,
     push: Annotated[str | None, typer.Option(
         help="Also upload it to this Hugging Face Space (owner/name; token from HF_TOKEN)")
     ] = None,
@@ -77,13 +80,22 @@ def space(
     """
     import os
 
-    from mlsys.apps.space import bundle_space, check_push_target, push_space
+    from mlsys.apps.space import bucket_variables, bundle_space, check_push_target, push_space
     from mlsys.config import Settings
 
     token = os.environ.get("HF_TOKEN")
     if push is not None:
         run_call(lambda: check_push_target(push, token))
     store = None
+    reads = None
+    if bucket:
+        settings = run_call(lambda: Settings.from_env(backend="local"))
+        if not isinstance(settings.home, str):
+            raise typer.BadParameter(
+                f"MLSYS_HOME is the folder {settings.home}, not a bucket; set "
+                "MLSYS_HOME=s3://bucket/prefix (the store the pipelines write), or use "
+                "--bundle-store to ship a snapshot of the folder", param_hint="--bucket")
+        reads = bucket_variables(settings.home, settings.project, os.environ)
     if bundle_store:
         settings = run_call(lambda: Settings.from_env(backend="local"))
         if isinstance(settings.home, str):
@@ -92,10 +104,14 @@ def space(
                 "so leave out --bundle-store and give the Space the MLSYS_HOME and read-only "
                 "AWS keys as variables and secrets", param_hint="--bundle-store")
         store = settings.home / settings.project
-    r = run_call(lambda: bundle_space(name.value, out, source, spaces, backend.value, store))
+    r = run_call(lambda: bundle_space(name.value, out, source, spaces, backend.value, store,
+                                      reads))
     say(f"{r.path} (installs {r.installs})")
     if r.store is not None:
         say(f"  with a snapshot of {store} in {r.store}")
     say("  Space variables: " + " ".join(f"{k}={v}" for k, v in r.variables.items()))
+    if r.secrets:
+        what = " (keys that can only read the bucket)" if bucket else ""
+        say(f"  Space secrets to add in its settings{what}: " + " ".join(r.secrets))
     if push is not None:
         say(run_call(lambda: push_space(r, push, token)))

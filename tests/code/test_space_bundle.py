@@ -73,7 +73,7 @@ def test_bad_arguments_write_nothing(app: str, source: str, error: type[Exceptio
 
 
 @pytest.mark.parametrize(("backend", "store", "error", "words"), [
-    ("hopsworks", "home/mlsys", InvalidArgumentError, "bundled store is for a Space on the local"),
+    ("hopsworks", "home/mlsys", InvalidArgumentError, "bundled store or a bucket is for a Space"),
     ("sqlite", None, InvalidArgumentError, "backend 'sqlite' is not known"),
     ("local", "nowhere/mlsys", ConfigurationError, "no local store at"),
 ])
@@ -129,3 +129,29 @@ def test_a_failed_push_exits_1_and_never_shows_the_token(tmp_path: Path) -> None
     assert "could not push" in r.stderr and "'me/wine'" in r.stderr
     assert sentinel not in r.stdout + r.stderr
     assert (out / "app.py").is_file()  # the folder is there to push by hand
+
+
+def test_a_bucket_space_lists_the_object_store_client_and_the_secrets_to_add(
+        tmp_path: Path) -> None:
+    bucket = {"MLSYS_HOME": "s3://team/store", "MLSYS_PROJECT": "mlsys"}
+    bundle = bundle_space("iris", tmp_path / "space", spaces=SPACES, bucket=bucket)
+    assert bundle.variables == {"MLSYS_BACKEND": "local", **bucket}
+    assert bundle.secrets == ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    assert "obstore" in (bundle.path / "requirements.txt").read_text()
+    assert "obstore" not in space_requirements("iris", "6.31.0")
+    assert "mlsys[ui,s3] @ " in space_requirements("iris", "6.31.0", source=SOURCE, bucket=True)
+    with pytest.raises(InvalidArgumentError, match="either a bundled snapshot or the bucket"):
+        bundle_space("iris", tmp_path / "both", spaces=SPACES, bucket=bucket,
+                     store=tmp_path / "space")
+    assert not (tmp_path / "both").exists()
+
+
+def test_space_bucket_with_a_folder_store_says_how_to_name_the_bucket(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLSYS_")}
+    done = subprocess.run([sys.executable, "-m", "mlsys.cli", "space", "iris", "--out",
+                           str(tmp_path / "space"), "--bucket"], cwd=tmp_path,
+                          env={**env, "MLSYS_HOME": str(tmp_path / "home")},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "not a bucket; set MLSYS_HOME=s3://bucket/prefix" in " ".join(done.stderr.split())
+    assert "Traceback" not in done.stderr and not (tmp_path / "space").exists()

@@ -18,6 +18,7 @@ import yaml
 from apps_support import Store, connect, free_port
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+from s3_server import S3Server
 
 from mlsys.apps import APPS, build_app
 from mlsys.apps.common import launch_options
@@ -225,3 +226,48 @@ def test_a_bundled_space_serves_its_store_snapshot_from_its_folder(iris_store: S
     _serves_setosa([sys.executable, "app.py", "--port", str(port)], out, variables, tmp_path,
                    port)
     assert (project / "catalog.sqlite").read_bytes() == catalog  # the Space only read its copy
+
+
+def _bucket_state(bucket: str) -> dict[str, tuple[str, str]]:
+    """Every object of ``bucket`` with its ETag and modification time (a rewrite changes the
+    time even when the bytes are the same)."""
+    import obstore
+    from obstore.store import S3Store
+
+    store = S3Store(bucket, client_options={"allow_http": True})
+    return {str(m["path"]): (str(m["e_tag"]), str(m["last_modified"]))
+            for page in obstore.list(store) for m in page}
+
+
+def test_a_bucket_space_serves_the_pipelines_bucket_and_only_reads_it(
+        s3_server: S3Server, s3_bucket: str, tmp_path: Path) -> None:
+    home = f"s3://{s3_bucket}/store"
+    pipelines = _clean_env(**s3_server.env(), MLSYS_HOME=home,
+                           MLSYS_CACHE=str(tmp_path / "pipelines-cache"))
+    for step in (["backfill", "iris"], ["train", "iris"]):
+        done = subprocess.run([sys.executable, "-m", "mlsys.cli", *step], cwd=tmp_path,
+                              env=pipelines, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+
+    out = tmp_path / "space"
+    done = subprocess.run([sys.executable, "-m", "mlsys.cli", "space", "iris", "--out",
+                           str(out), "--bucket"], cwd=tmp_path, env=pipelines,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    variables = dict(v.split("=", 1) for v in
+                     done.stdout.split("Space variables:")[1].split("\n")[0].split())
+    assert variables == {"MLSYS_BACKEND": "local", "MLSYS_HOME": home, "MLSYS_PROJECT": "mlsys",
+                         "AWS_ENDPOINT_URL": s3_server.endpoint, "AWS_REGION": "us-east-1"}
+    secrets_line = done.stdout.split("Space secrets to add")[1]
+    assert "only read the bucket" in secrets_line
+    assert "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY" in secrets_line
+    assert s3_server.env()["AWS_SECRET_ACCESS_KEY"] not in done.stdout + done.stderr
+    assert "obstore" in (out / "requirements.txt").read_text()
+    assert not (out / "store").exists()
+
+    before = _bucket_state(s3_bucket)
+    keys = {k: s3_server.env()[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    space = {**variables, **keys, "MLSYS_CACHE": str(tmp_path / "space-cache")}
+    port = free_port()
+    _serves_setosa([sys.executable, "app.py", "--port", str(port)], out, space, tmp_path, port)
+    assert _bucket_state(s3_bucket) == before  # read access is all a Space needs
