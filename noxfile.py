@@ -17,6 +17,9 @@ ROOT = Path(__file__).parent
 # Sessions that run the systems share one store, so `nox -s daily` grows the history that
 # `nox -s train` and the dashboards read. MLSYS_HOME overrides it.
 STORE = os.environ.get("MLSYS_HOME", str(ROOT / ".mlsys"))
+IN_BUCKET = STORE.startswith("s3://")  # the store on object storage: the [s3] extra
+# the data-quality report: in the store's folder, or here beside the checkout for a bucket
+REPORTS = ROOT / ".mlsys" / "reports" if IN_BUCKET else Path(STORE) / "reports"
 PIPELINE_SESSIONS = {"validate", "backfill", "train", "daily"}
 
 
@@ -29,6 +32,8 @@ def _install(session: nox.Session, extras: str) -> None:
     """Install mlsys itself with the named extras; every dependency comes from pyproject.toml."""
     if _on_hopsworks() and session.name in PIPELINE_SESSIONS:
         extras = ",".join(e for e in (extras, "hopsworks") if e)
+    elif IN_BUCKET:
+        extras = ",".join(e for e in (extras, "s3") if e)
     session.install("-e", f".[{extras}]" if extras else ".")
 
 
@@ -94,7 +99,7 @@ def typecheck(session: nox.Session) -> None:
 def validate(session: nox.Session) -> None:
     """Pandera schemas and attached GE suites over every feature group; writes the DQ report."""
     _install(session, "")
-    session.run("mlsys", "validate", "--out", str(Path(STORE) / "reports"), env=_env())
+    session.run("mlsys", "validate", "--out", str(REPORTS), env=_env())
 
 
 @nox.session(python=PYTHON)
