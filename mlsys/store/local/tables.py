@@ -2,7 +2,9 @@
 
 Every write is one Delta commit: readers see the table before or after it. Files of a write
 that dies before its commit are never referenced by the log, so they are invisible.
-Callers serialise writers of one table (``locks.file_lock``), so a MERGE never conflicts.
+In a folder, callers serialise writers of one table (``locks.file_lock``), so a MERGE never
+conflicts; writers on machines sharing a bucket do not, and ``commits.retrying`` redoes a
+commit that met another's.
 
 Row order: Delta returns rows in file order, and a MERGE rewrites files, so a plain read shows
 the newest commit first. Tables made by mlsys carry a hidden column ``ORDER`` (the commit's
@@ -214,9 +216,11 @@ def create(path: TablePath, data: Rows, name: str,
 
 def overwrite(path: TablePath, data: Rows, metadata: dict[str, str] | None = None) -> int:
     """Replace every row with ``data`` in one commit."""
-    write_deltalake(str(path), data, mode="overwrite", commit_properties=_props(metadata),
-                    storage_options=_options(path))
-    return open_table(path).version()
+    # written through the table object, whose version is then this commit's (re-opening
+    # could see a later commit of another machine sharing the bucket)
+    table = open_table(path)
+    write_deltalake(table, data, mode="overwrite", commit_properties=_props(metadata))
+    return table.version()
 
 
 def merge(path: TablePath, data: Rows, keys: Sequence[str],
@@ -257,7 +261,8 @@ def replace_keys(path: TablePath, data: pa.Table, keys: Sequence[str],
     The table is rewritten, so this is only for the rare insert that MERGE cannot take; the
     commit records the upsert's counts for :func:`commit_summary`.
     """
-    current = open_table(path).to_pyarrow_table()
+    table = open_table(path)
+    current = table.to_pyarrow_table()
     incoming = data.select(list(keys)).to_pandas().drop_duplicates()
     stored = current.select(list(keys)).to_pandas()
     hit = stored.merge(incoming.assign(__hit=True), on=list(keys), how="left")["__hit"]
@@ -269,10 +274,9 @@ def replace_keys(path: TablePath, data: pa.Table, keys: Sequence[str],
               "mlsys.rows_inserted": str(len(data) - len(matched)),
               "mlsys.rows_deleted": "0"}
     new = pa.concat_tables([kept, data.select(current.column_names).cast(current.schema)])
-    write_deltalake(str(path), new, mode="overwrite",
-                    commit_properties=_props({**(metadata or {}), **counts}),
-                    storage_options=_options(path))
-    return open_table(path).version()
+    write_deltalake(table, new, mode="overwrite",
+                    commit_properties=_props({**(metadata or {}), **counts}))
+    return table.version()
 
 
 def read(path: TablePath, version: int | None = None,
