@@ -71,6 +71,13 @@ def _home(raw: str | Path) -> Path | str:
     scheme = match["scheme"].lower()
     if scheme == "file" and parts.netloc in ("", "localhost"):
         return Path(unquote(parts.path)).resolve()
+    if "@" in text[match.end():]:
+        # user:secret@ (nothing else in a location has an '@'); a secret with a '/' (as AWS
+        # keys often have) ends urlsplit's netloc early, so nothing of this URL is shown
+        raise ConfigurationError(
+            f"MLSYS_HOME, a {match['scheme']}:// URL with an '@', carries credentials; give "
+            "only s3://bucket/prefix and set the keys as AWS_ACCESS_KEY_ID / "
+            "AWS_SECRET_ACCESS_KEY")
     # the host and path only: a URL can carry a user name and secret, which never go in a message
     shown = f"{match['scheme']}://{parts.hostname or ''}{parts.path}"
     if scheme in ("s3", "s3a"):

@@ -125,7 +125,16 @@ class BucketObjects(Objects):
         options: dict[str, Any] = {}
         if storage_options().get("AWS_ALLOW_HTTP") == "true":
             options["client_options"] = {"allow_http": True}
-        self._store = S3Store(bucket, prefix=self.prefix or None, **options)
+        from obstore.exceptions import BaseError
+
+        try:
+            self._store = S3Store(bucket, prefix=self.prefix or None, **options)
+        except BaseError as err:  # e.g. "Missing AccessKeyId": a secret key set without its id
+            first = _scrub(str(err).splitlines()[0] if str(err) else type(err).__name__)
+            raise ConfigurationError(
+                f"cannot use {self.location} ({first[:200]}); set AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY together (or AWS_PROFILE), and AWS_ENDPOINT_URL for a "
+                "server other than AWS S3") from None
 
     def __repr__(self) -> str:
         return f"BucketObjects({self.location!r})"
