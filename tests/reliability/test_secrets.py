@@ -30,7 +30,7 @@ from typer.testing import CliRunner
 
 import mlsys
 from mlsys.cli import app
-from mlsys.errors import MlsysError
+from mlsys.errors import BackendUnavailableError, MlsysError
 from mlsys.pipelines.backfill import backfill
 from mlsys.pipelines.daily import daily
 from mlsys.pipelines.infer import infer
@@ -258,7 +258,9 @@ def bucket_failures(ev: Evidence, bucket: str, s3_server: S3Server,
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL", refusing.endpoint)
         ev.expect_error("refused keys (login)", lambda: login(home=f"s3://{bucket}/other"))
-        ev.expect_error("refused keys (read)", group.read)  # delta-rs's request
+        err = ev.expect_error("refused keys (read)", group.read)  # delta-rs's request
+        assert isinstance(err, BackendUnavailableError), err  # the keys, not a damaged table
+        assert "Nothing is damaged; check AWS_ACCESS_KEY_ID" in str(err), err
     finally:
         proc.kill()
         proc.wait()

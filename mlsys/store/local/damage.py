@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlsys.errors import MlsysError, StoreDamagedError, StoreWriteError
+from mlsys.errors import BackendUnavailableError, MlsysError, StoreDamagedError, StoreWriteError
 
 if TYPE_CHECKING:
     from mlsys.store.local.config import LocalConfig
@@ -45,9 +45,22 @@ def sqlite_error(err: sqlite3.Error, path: Path, what: str,
     return None
 
 
-def table_damaged(path: Path | str, what: str, err: BaseException) -> StoreDamagedError:
-    """The error for a Delta table whose log or data files cannot be read."""
+# what delta-rs says when a bucket refuses the keys or cannot be reached (not a damaged table)
+_UNREACHED = ("lacked the necessary privileges", "generic s3 error", "error sending request",
+              "connection refused", "forbidden", "accessdenied", "invalidaccesskeyid",
+              "signaturedoesnotmatch", "dns error", "timed out", "missing accesskeyid")
+
+
+def table_damaged(path: Path | str, what: str, err: BaseException) -> MlsysError:
+    """The error for a Delta table whose log or data files cannot be read: StoreDamagedError,
+    or BackendUnavailableError when a bucket refused the keys or could not be reached."""
     detail = str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
+    if isinstance(path, str) and any(w in str(err).lower() for w in _UNREACHED):
+        return BackendUnavailableError(
+            f"the table of {what} at {path!r} cannot be read: the bucket refused the request "
+            f"or could not be reached ({detail}). Nothing is damaged; check "
+            "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (keys that may use this bucket), "
+            "AWS_ENDPOINT_URL and the network, then run it again")
     return StoreDamagedError(
         f"the table of {what} at {str(path)!r} cannot be read: {type(err).__name__}: {detail}. "
         f"Its log or data files were changed or lost; {RESTORE}")
