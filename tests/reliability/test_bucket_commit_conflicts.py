@@ -38,6 +38,11 @@ def writers(s3_bucket: str, tmp_path: Path,
     b.close()
 
 
+def fa_bucket(fg: Any) -> str:
+    """The bucket a group's store lives in."""
+    return str(fg._ctx.config.bucket).removeprefix("s3://").split("/")[0]
+
+
 def _rival_commits(monkeypatch: pytest.MonkeyPatch, rival: Any, times: int) -> list[int]:
     """Make the next ``times`` MERGE snapshots stale: right after one is opened, ``rival``
     upserts a new key (a real commit). Returns the rival's keys, as they are written."""
@@ -94,3 +99,40 @@ def test_a_writer_that_keeps_losing_gives_up_with_nothing_committed(
     assert rival == [100, 101, 102]
     rows = fb.read().set_index("id")["x"].to_dict()
     assert rows == {0: 0.0, 1: 0.0, 2: 0.0, 3: 0.0, 4: 0.0, 100: -1.0, 101: -1.0, 102: -1.0}
+
+
+CHILD = """
+import sys, pandas as pd, mlsys
+bucket, writer, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+fg = mlsys.login(backend="local", home=f"s3://{bucket}/store").get_feature_store(
+    ).get_feature_group("items", 1)
+base = 1000 if writer == "a" else 2000
+for i in range(count):
+    # a key of its own and one both writers update: their MERGEs read each other's files
+    fg.insert(pd.DataFrame({"id": [base + i, 0], "x": [float(i), float(base + i)]}))
+print("DONE")
+"""
+
+
+def test_two_processes_on_two_machines_upserting_one_group_lose_no_row(
+        writers: tuple[Any, Any], s3_server: Any, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    fa, _ = writers
+    count = 8
+    children = [subprocess.Popen(
+        [sys.executable, "-c", CHILD, fa_bucket(fa), writer, str(count)],
+        env={**os.environ, **s3_server.env(), "MLSYS_CACHE": str(tmp_path / f"proc-{writer}")},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for writer in "ab"]
+    for child in children:
+        out, err = child.communicate(timeout=300)
+        assert child.returncode == 0 and "DONE" in out, err[-3000:]
+    rows = fa.read().set_index("id")["x"].to_dict()
+    mine = {k: v for k, v in rows.items() if k >= 1000}
+    assert mine == {**{1000 + i: float(i) for i in range(count)},
+                    **{2000 + i: float(i) for i in range(count)}}
+    assert rows[0] in {1000.0 + count - 1, 2000.0 + count - 1}  # the last writer's value
+    assert sorted(rows) == [0, 1, 2, 3, 4, *sorted(mine)]  # and no key twice
+    assert len(fa.read()) == len(rows)
