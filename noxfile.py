@@ -174,7 +174,7 @@ def reliability(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks of every path against a bare baseline in the same run."""
-    _install(session, "ui,test,bench")
+    _install(session, "ui,test,bench")  # test brings moto[server] and obstore: bench_bucket
     session.run("python", "-m", "benchmarks", *session.posargs)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.bench_models import ensure_registered, subprocess_env
-from benchmarks.context import python
+from benchmarks.context import python, stop_process
 from benchmarks.harness import (
     BenchmarkError,
     Case,
@@ -121,12 +121,7 @@ def running_app(ctx: Context, app: str) -> Iterator[str]:
             time.sleep(0.25)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout_s=20)
         log.close()
 
 

@@ -15,21 +15,22 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from benchmarks.context import Context
-    from mlsys.store.api import FeatureGroup
+    from mlsys.store.api import FeatureGroup, Project
 
 KEY = "wine_id"  # online benchmarks key wines by one id, as an online application would
 LOOKUPS = 5000
 
 
+def with_wine_id(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with a ``wine_id`` key column (0, 1, ...) in front."""
+    import numpy as np
+
+    return df.assign(**{KEY: np.arange(len(df), dtype="int64")})[[KEY, *df.columns]]
+
+
 def online_frame(ctx: Context) -> pd.DataFrame:
     """The big frame with a ``wine_id`` key column in front."""
-    def build() -> pd.DataFrame:
-        import numpy as np
-
-        df = ctx.big_frame()
-        return df.assign(**{KEY: np.arange(len(df), dtype="int64")})[[KEY, *df.columns]]
-
-    return ctx._cached("online_frame", build)
+    return ctx._cached("online_frame", lambda: with_wine_id(ctx.big_frame()))
 
 
 def _sql_type(dtype: Any) -> str:
@@ -62,10 +63,12 @@ def sqlite_bulk_insert(path: Path, df: pd.DataFrame) -> sqlite3.Connection:
     return conn
 
 
-def online_group(ctx: Context, name: str) -> FeatureGroup:
+def online_group(ctx: Context, name: str, project: Project | None = None) -> FeatureGroup:
+    """A new online-enabled group ``name`` v1 keyed by ``wine_id``, of ``project`` (default:
+    the run's)."""
     from mlsys.systems.wine import data as wine
 
-    return ctx.project.get_feature_store().get_or_create_feature_group(
+    return (project or ctx.project).get_feature_store().get_or_create_feature_group(
         name, 1, primary_key=[KEY], event_time=wine.EVENT_TIME, online_enabled=True)
 
 

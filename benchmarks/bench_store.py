@@ -7,7 +7,7 @@ import shutil
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from benchmarks.context import delta_path
+from benchmarks.context import delta_path, table_options
 from benchmarks.data import frame_bytes, wine_rows
 from benchmarks.harness import BenchmarkError, Case, Figure, Goal, Stats, compare
 
@@ -15,17 +15,22 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from benchmarks.context import Context
+    from mlsys.store.api import FeatureGroup, Project
 
 RATIO_1_5 = Goal("ratio <= 1.5", "ratio_max", 1.5)
 
 
-def insert_comparison(ctx: Context, data: Any, name: str) -> tuple[Stats, Stats]:
-    """``fg.insert(data)`` into a new group (no suite, offline) vs ``write_deltalake`` of the
-    same ``data``, each into a fresh table; ``name`` names the groups and the profile."""
+def insert_comparison(ctx: Context, data: Any, name: str, project: Project | None = None,
+                      tables: str | None = None) -> tuple[Stats, Stats]:
+    """``fg.insert(data)`` into a new group (no suite, offline) of ``project`` (default: the
+    run's) vs ``write_deltalake`` of the same ``data``, each into a fresh table; the baseline's
+    tables go under ``tables`` (a folder or an ``s3://`` URL; default: a scratch folder);
+    ``name`` names the groups and the profile."""
     from deltalake import write_deltalake
 
     n = itertools.count()
-    base_dir = ctx.dir(f"{name}_baseline")
+    base_dir = tables or str(ctx.dir(f"{name}_baseline"))
+    options = table_options(base_dir)
 
     def run_mlsys(fg: Any) -> None:
         job, _ = fg.insert(data)
@@ -33,12 +38,15 @@ def insert_comparison(ctx: Context, data: Any, name: str) -> tuple[Stats, Stats]
             raise BenchmarkError(f"insert wrote {job.rows} rows, not {len(data)}")
 
     def run_base(path: str) -> None:
-        write_deltalake(path, data, mode="append", name="wine")
+        write_deltalake(path, data, mode="append", name="wine", storage_options=options)
 
-    mlsys = Case(run_mlsys, lambda _i: ctx.new_group(f"{name}_{next(n)}"),
+    def drop(path: str) -> None:
+        if options is None:  # a bucket's tables stay (the server is gone after the run)
+            shutil.rmtree(path, ignore_errors=True)
+
+    mlsys = Case(run_mlsys, lambda _i: ctx.new_group(f"{name}_{next(n)}", project=project),
                  lambda fg: fg.delete())
-    base = Case(run_base, lambda _i: str(base_dir / f"t{next(n)}"),
-                lambda p: shutil.rmtree(p, ignore_errors=True))
+    base = Case(run_base, lambda _i: f"{base_dir}/t{next(n)}", drop)
     m, b = compare(mlsys, base, ctx.reps(5))
     ctx.maybe_profile(name, mlsys)
     return m, b
@@ -75,16 +83,17 @@ def merge_predicate(keys: list[str]) -> str:
     return " AND ".join(f't."{k}" = s."{k}"' for k in keys)
 
 
-def bench_upsert(ctx: Context) -> list[Figure]:
-    """Upsert a batch (half updates, half new) into the big group vs a bare Delta MERGE."""
+def upsert_comparison(ctx: Context, fg: FeatureGroup, df: pd.DataFrame, base_path: str,
+                      name: str = "upsert") -> tuple[Stats, Stats]:
+    """Upserts of batches (half updates, half new) into ``fg``, which holds ``df``, vs a bare
+    Delta MERGE into a copy of ``df`` written at ``base_path`` (a folder or an ``s3://`` URL);
+    ``name`` names the profile."""
     from deltalake import DeltaTable, write_deltalake
 
     from mlsys.systems.wine import data as wine
 
-    df = ctx.big_frame()
-    fg = ctx.big_group()
-    base_path = str(ctx.dir("upsert_baseline") / "wine")
-    write_deltalake(base_path, df, mode="append", name="wine")
+    options = table_options(base_path)
+    write_deltalake(base_path, df, mode="append", name="wine", storage_options=options)
     keys = [*wine.PRIMARY_KEY, wine.EVENT_TIME]
     predicate = merge_predicate(keys)
     size = ctx.sizes.upsert
@@ -99,7 +108,8 @@ def bench_upsert(ctx: Context) -> list[Figure]:
         return batches[i]
 
     def run_base(b: pd.DataFrame) -> None:
-        metrics = (DeltaTable(base_path).merge(b, predicate, source_alias="s", target_alias="t")
+        metrics = (DeltaTable(base_path, storage_options=options)
+                   .merge(b, predicate, source_alias="s", target_alias="t")
                    .when_matched_update_all().when_not_matched_insert_all().execute())
         if metrics["num_target_rows_updated"] != size // 2:
             raise BenchmarkError(f"baseline MERGE updated {metrics['num_target_rows_updated']} "
@@ -108,12 +118,20 @@ def bench_upsert(ctx: Context) -> list[Figure]:
     mlsys = Case(lambda b: fg.insert(b), batch)
     base = Case(run_base, batch)
     m, b = compare(mlsys, base, ctx.reps(5))
-    ctx.maybe_profile("upsert", Case(lambda b: fg.insert(b),
-                                     lambda _i: upsert_batch(df, size, next(seeds))))
+    ctx.maybe_profile(name, Case(lambda b: fg.insert(b),
+                                 lambda _i: upsert_batch(df, size, next(seeds))))
     details = next(iter(fg.commit_details(limit=1).values()))
     if details["rows_updated"] != size // 2:
         raise BenchmarkError(f"mlsys upsert updated {details['rows_updated']} rows, not "
                              f"{size // 2}")
+    return m, b
+
+
+def bench_upsert(ctx: Context) -> list[Figure]:
+    """Upsert a batch (half updates, half new) into the big group vs a bare Delta MERGE."""
+    df = ctx.big_frame()
+    size = ctx.sizes.upsert
+    m, b = upsert_comparison(ctx, ctx.big_group(), df, str(ctx.dir("upsert_baseline") / "wine"))
     return [Figure("upsert", f"upsert {size:,} rows (half updates) into a {len(df):,}-row group",
                    "s", RATIO_1_5, m, b, "deltalake MERGE (DeltaTable.merge)", rows=size,
                    extra={"group_rows": len(df)})]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,11 +127,13 @@ class Context:
         return self._cached("big_group", lambda: self.new_group("wine_big", self.big_frame()))
 
     def new_group(self, name: str, frame: pd.DataFrame | None = None, online: bool = False,
-                  primary_key: tuple[str, ...] | None = None) -> FeatureGroup:
-        """A new wine-keyed group ``name`` v1, filled with ``frame`` when given."""
+                  primary_key: tuple[str, ...] | None = None,
+                  project: Project | None = None) -> FeatureGroup:
+        """A new wine-keyed group ``name`` v1 of ``project`` (default: the run's), filled with
+        ``frame`` when given."""
         from mlsys.systems.wine import data as wine
 
-        fg = self.project.get_feature_store().get_or_create_feature_group(
+        fg = (project or self.project).get_feature_store().get_or_create_feature_group(
             name, 1, primary_key=list(primary_key or wine.PRIMARY_KEY),
             event_time=wine.EVENT_TIME, online_enabled=online)
         if frame is not None:
@@ -156,9 +159,30 @@ def delta_path(fg: FeatureGroup) -> str:
     return str(path)
 
 
+def table_options(path: str) -> dict[str, str] | None:
+    """deltalake's ``storage_options`` for a baseline's table at ``path``: what mlsys passes
+    for a bucket (plain HTTP allowed for a local server; keys come from the environment), None
+    for a folder."""
+    if not path.startswith("s3://"):
+        return None
+    from mlsys.store.local.objects import storage_options
+
+    return storage_options()
+
+
 @functools.cache
 def python() -> str:
     """The interpreter running the benchmarks (subprocess benchmarks use the same one)."""
     import sys
 
     return sys.executable
+
+
+def stop_process(proc: subprocess.Popen[Any], timeout_s: float = 10.0) -> None:
+    """Terminate a server the benchmark started; killed if it has not ended in ``timeout_s``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -33,6 +33,9 @@ BENCHES: dict[str, tuple[str, tuple[str, ...]]] = {
     "read_window": ("benchmarks.bench_stream:bench_read_window", ("read_window",)),
     "online_insert": ("benchmarks.bench_online:bench_online_insert", ("online_insert",)),
     "online_lookup": ("benchmarks.bench_online:bench_online_lookup", ("online_lookup",)),
+    "bucket": ("benchmarks.bench_bucket:bench_bucket",
+               tuple(f"{side}_{path}" for path in ("insert", "upsert", "read", "online_refresh")
+                     for side in ("folder", "bucket"))),
     "validation": ("benchmarks.bench_validation:bench_validation", ("validation",)),
     "register": ("benchmarks.bench_models:bench_register", ("register_model",)),
     "load": ("benchmarks.bench_models:bench_load", ("load_model",)),
@@ -49,7 +52,7 @@ BENCHES: dict[str, tuple[str, tuple[str, ...]]] = {
                  "scaling_read_memory")),
 }
 VERSIONS_OF = ("mlsys", "deltalake", "pandas", "pyarrow", "great-expectations", "pandera",
-               "scikit-learn", "gradio")
+               "scikit-learn", "gradio", "obstore", "moto")
 
 
 def resolve(names: Sequence[str]) -> list[str]:
