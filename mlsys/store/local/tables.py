@@ -121,9 +121,19 @@ def _table_objects(url: str) -> Objects:
     return objects_at(url)
 
 
+def open_latest(path: TablePath) -> DeltaTable | None:
+    """The table at its latest version, or None when there is none yet (one open: asking
+    :func:`exists` first would cost a bucket its requests twice)."""
+    try:
+        return open_table(path)
+    except TableNotFoundError:
+        return None
+
+
 def current_version(path: TablePath) -> int | None:
     """The latest committed version, or None when no table exists yet."""
-    return open_table(path).version() if exists(path) else None
+    table = open_latest(path)
+    return None if table is None else table.version()
 
 
 def table_id(table: DeltaTable) -> str:
@@ -184,7 +194,8 @@ def _names(table: DeltaTable) -> list[str]:
 
 def has_order(path: TablePath) -> bool:
     """Whether the table at ``path`` carries the hidden ORDER column (True for a new table)."""
-    return not exists(path) or ORDER in _names(open_table(path))
+    table = open_latest(path)
+    return table is None or ORDER in _names(table)
 
 
 def with_order(data: pa.Table, version: int, start: int = 0) -> pa.Table:
