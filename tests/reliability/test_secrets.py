@@ -25,10 +25,11 @@ from pathlib import Path
 
 import pytest
 from rel_support import child_env
-from s3_server import ACCESS_KEY, SECRET_KEY, S3Server, start_server
+from s3_server import ACCESS_KEY, SECRET_KEY, S3Server
 from typer.testing import CliRunner
 
 import mlsys
+from benchmarks.s3 import start_server
 from mlsys.cli import app
 from mlsys.errors import BackendUnavailableError, MlsysError
 from mlsys.pipelines.backfill import backfill
