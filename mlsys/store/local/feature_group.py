@@ -212,15 +212,17 @@ class LocalFeatureGroup(FeatureGroup):
                 if not report.success and record.ingestion_policy == IngestionPolicy.STRICT:
                     raise self.reports.reject(report)
             with reading_table(self._path, self._where):
-                before = tables.current_version(self._path)
-            self.reports.restore()  # a writer that died after its commit left one behind
+                table = tables.open_latest(self._path)  # opened once: a bucket's requests cost
+            self.reports.restore(table)  # a writer that died after its commit left one behind
+            before = None if table is None else table.version()
+            ordered = tables.has_order(table)
             meta = self.reports.metadata(report)  # the report travels inside the commit
             if repeats:  # before the write: a warnings filter of "error" then writes nothing
                 warnings.warn(frames.duplicate_key_message(where, repeats, self.keys,
                                                          self.event_time),
                               DuplicateKeyWarning, stacklevel=2)
             with writing_table(self._path, where):
-                before, version = self._commit(data, before, overwrite, meta)
+                before, version = self._commit(data, before, overwrite, meta, ordered)
             try:
                 report = self._after_commit(record, columns, data, before, version,
                                             overwrite, report)
@@ -254,12 +256,13 @@ class LocalFeatureGroup(FeatureGroup):
         return self.reports.suite(record) is not None and record.run_validation
 
     def _commit(self, data: pa.Table, before: int | None, overwrite: bool,
-                meta: dict[str, str] | None) -> tuple[int | None, int]:
-        """One Delta commit of ``data`` (create, overwrite or merge), redone on a newer version
-        when a writer on another machine committed first: the version it followed, its own."""
+                meta: dict[str, str] | None, ordered: bool) -> tuple[int | None, int]:
+        """One Delta commit of ``data`` (create, overwrite or merge; with the ORDER column if
+        ``ordered``), redone on a newer version when a writer on another machine committed
+        first: the version it followed, its own."""
         def once(before: int | None) -> int:
             stored = data
-            if tables.has_order(self._path):  # the lock (or a retry) makes the next one ours
+            if ordered:  # the lock (or a retry) makes the next version ours
                 stored = tables.with_order(data, 0 if before is None else before + 1)
             if before is None:
                 return tables.create(self._path, stored, self._key, meta)

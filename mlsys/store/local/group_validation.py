@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -21,6 +21,9 @@ from mlsys.validation.types import (
     IngestionResult,
     ValidationReport,
 )
+
+if TYPE_CHECKING:
+    from deltalake import DeltaTable
 
 REPORT_KEY = "mlsys_validation_report"  # commit-metadata key of an insert's INGESTED report
 STORE_ATTEMPTS = 20  # tries of storing a report before it gives up to concurrent writers
@@ -173,21 +176,20 @@ class GroupReports:
                                        version=self.version)
         return {REPORT_KEY: dumps(marked.to_dict())}
 
-    def restore(self) -> int:
+    def restore(self, table: DeltaTable | None) -> int:
         """Store the reports of commits newer than the newest recorded one whose writer died
         before recording them; returns how many were restored.
 
         Inserts are serialised and each calls this before committing, so only commits after the
-        newest recorded report can lack theirs.
+        newest recorded report can lack theirs. ``table`` is the group's table at its latest
+        version (the caller has it open already), None before the first commit.
         """
-        from mlsys.store.local import tables
-
-        if not tables.exists(self._path):
+        if table is None:
             return 0
         newest = self._catalog.reports.newest_commit(self.group_id)
         newest = -1 if newest is None else newest
         restored = 0
-        for info in tables.history(self._path):
+        for info in table.history():
             version = int(info["version"])
             if version <= newest:
                 break
@@ -200,7 +202,9 @@ class GroupReports:
 
     def latest(self, limit: int | None = None) -> list[ValidationReport]:
         """The stored reports, newest first (after restoring any a dead writer left)."""
-        self.restore()
+        from mlsys.store.local import tables
+
+        self.restore(tables.open_latest(self._path))
         return [ValidationReport.from_dict(r.body)
                 for r in self._catalog.reports.latest(self.group_id, limit)]
 

@@ -196,9 +196,10 @@ def insert(fg: Group, source: BatchSource, overwrite: bool,
         if checked is None:
             return Job(job, rows=0)
         with reading_table(fg._path, fg._where):
-            before = tables.current_version(fg._path)
-        fg.reports.restore()  # a writer that died after its commit left one behind
-        ordered = tables.has_order(fg._path)
+            table = tables.open_latest(fg._path)  # opened once: a bucket's requests cost
+        fg.reports.restore(table)  # a writer that died after its commit left one behind
+        before = None if table is None else table.version()
+        ordered = tables.has_order(table)
         with writing_table(fg._path, where):
             version = commit(checked, fg._path, fg._key, fg.keys, before, overwrite, ordered,
                              None)
