@@ -50,16 +50,8 @@ def _rival_commits(monkeypatch: pytest.MonkeyPatch, rival: Any, times: int) -> l
     state = {"in_merge": False, "rival": False, "left": times}
     written: list[int] = []
 
-    def merge(*args: Any, **kwargs: Any) -> Any:
-        state["in_merge"] = True
-        try:
-            return real_merge(*args, **kwargs)
-        finally:
-            state["in_merge"] = False
-
-    def open_table(path: Any, version: int | None = None) -> Any:
-        table = real_open(path, version)
-        if state["in_merge"] and state["left"] and not state["rival"]:
+    def race() -> None:
+        if state["left"] and not state["rival"]:
             state["left"] -= 1
             state["rival"] = True  # the rival's own insert is not raced
             try:
@@ -68,6 +60,20 @@ def _rival_commits(monkeypatch: pytest.MonkeyPatch, rival: Any, times: int) -> l
                 written.append(key)
             finally:
                 state["rival"] = False
+
+    def merge(path: Any, data: Any, keys: Any, metadata: Any = None, table: Any = None) -> Any:
+        if table is not None:  # the insert's own snapshot, opened before this call
+            race()
+        state["in_merge"] = True
+        try:
+            return real_merge(path, data, keys, metadata, table)
+        finally:
+            state["in_merge"] = False
+
+    def open_table(path: Any, version: int | None = None) -> Any:
+        table = real_open(path, version)
+        if state["in_merge"]:  # a snapshot the MERGE opened itself (a retry)
+            race()
         return table
 
     monkeypatch.setattr(tables, "merge", merge)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from mlsys.store.local.catalog import Catalog
 
 def record_commits(catalog: Catalog, group_id: int, path: tables.TablePath,
-                   version: int) -> None:
+                   version: int, table: tables.DeltaTable | None = None) -> None:
     """Record the files of commit ``version`` and of any earlier commit whose writer died
     before recording its own (since the newest recorded one), and the table's identity.
 
@@ -37,7 +37,9 @@ def record_commits(catalog: Catalog, group_id: int, path: tables.TablePath,
             digest = tables.file_digest(path, rel)
             if digest is not None:
                 rows.append(TableFileRecord(rel, v, *digest))
-    ident = tables.table_id(tables.open_table(path, version))
+    if table is None or table.version() != version:  # given: the writer's own, at version
+        table = tables.open_table(path, version)
+    ident = tables.table_id(table)
     catalog.table_files.record(group_id, rows, ident)
 
 

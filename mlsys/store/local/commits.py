@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from deltalake.exceptions import CommitFailedError
 
@@ -20,12 +21,13 @@ from mlsys.errors import ConcurrencyError
 from mlsys.store.local import tables
 
 COMMIT_ATTEMPTS = 8  # commits of one write before it gives up to concurrent writers
+T = TypeVar("T")
 
 
 def retrying(path: tables.TablePath, what: str, before: int | None,
-             write: Callable[[int | None], int]) -> tuple[int | None, int]:
-    """``write(before)`` (a commit on top of version ``before``; its version), redone on the
-    table's current version when it conflicts; the ``before`` it finally used and the version.
+             write: Callable[[int | None], T]) -> tuple[int | None, T]:
+    """``write(before)`` (a commit on top of version ``before``), redone on the table's
+    current version when it conflicts; the ``before`` it finally used and what it returned.
 
     Raises ConcurrencyError after :data:`COMMIT_ATTEMPTS` conflicting commits (nothing of this
     write is in the table then).

@@ -222,9 +222,10 @@ class LocalFeatureGroup(FeatureGroup):
                                                          self.event_time),
                               DuplicateKeyWarning, stacklevel=2)
             with writing_table(self._path, where):
-                before, version = self._commit(data, before, overwrite, meta, ordered)
+                before, table = self._commit(data, table, overwrite, meta, ordered)
+            version = table.version()
             try:
-                report = self._after_commit(record, columns, data, before, version,
+                report = self._after_commit(record, columns, data, before, table,
                                             overwrite, report)
             except Exception as err:
                 raise StoreWriteError(
@@ -232,14 +233,14 @@ class LocalFeatureGroup(FeatureGroup):
                     f"afterwards failed ({type(err).__name__}: {err}); do not insert them again. "
                     "The online store will be rebuilt from the table and the validation report "
                     "restored from the commit on the next read or insert") from err
-            self._upkeep(version, where)
+            self._upkeep(version, where, table)
         return Job(job, rows=len(df), commit_version=version), report
 
-    def _upkeep(self, version: int, where: str) -> None:
+    def _upkeep(self, version: int, where: str, table: tables.DeltaTable | None = None) -> None:
         """Compact and checkpoint where due (see ``maintenance``); the compaction's files are
         recorded and the online store, whose rows it does not change, follows it."""
         try:
-            done = maintenance.upkeep(self._path, version)
+            done = maintenance.upkeep(self._path, version, table)
             if done.compacted_version is not None:
                 record_commits(self._catalog, self.id, self._path, done.compacted_version)
                 if self.online_enabled:
@@ -255,34 +256,41 @@ class LocalFeatureGroup(FeatureGroup):
         record = self._record()
         return self.reports.suite(record) is not None and record.run_validation
 
-    def _commit(self, data: pa.Table, before: int | None, overwrite: bool,
-                meta: dict[str, str] | None, ordered: bool) -> tuple[int | None, int]:
+    def _commit(self, data: pa.Table, latest: tables.DeltaTable | None, overwrite: bool,
+                meta: dict[str, str] | None, ordered: bool,
+                ) -> tuple[int | None, tables.DeltaTable]:
         """One Delta commit of ``data`` (create, overwrite or merge; with the ORDER column if
-        ``ordered``), redone on a newer version when a writer on another machine committed
-        first: the version it followed, its own."""
-        def once(before: int | None) -> int:
+        ``ordered``) on ``latest`` (the table as the insert opened it; None: none yet), redone
+        on a newer version when a writer on another machine committed first: the version it
+        followed, the table at its own."""
+        def once(before: int | None) -> tables.DeltaTable:
             stored = data
             if ordered:  # the lock (or a retry) makes the next version ours
                 stored = tables.with_order(data, 0 if before is None else before + 1)
             if before is None:
                 return tables.create(self._path, stored, self._key, meta)
+            # the insert's snapshot on the first attempt; a retry opens the newer one
+            table = latest if latest is not None and latest.version() == before else None
             if overwrite:
-                return tables.overwrite(self._path, stored, meta)
+                return tables.overwrite(self._path, stored, meta, table)
             try:
-                return tables.merge(self._path, stored, self.keys, meta)[0]
+                return tables.merge(self._path, stored, self.keys, meta, table)[0]
             except tables.RepeatedMatchError:  # only a frame with repeats gets here
                 return tables.replace_keys(self._path, stored, self.keys, meta)
 
+        before = None if latest is None else latest.version()
         return commits.retrying(self._path, self._where, before, once)
 
     def _after_commit(self, record: GroupRecord, columns: list[frames.Column], data: pa.Table,
-                      before: int | None, version: int, overwrite: bool,
+                      before: int | None, table: tables.DeltaTable, overwrite: bool,
                       report: ValidationReport | None) -> ValidationReport | None:
-        """What follows an insert's commit: each step is redone by a later reader or writer if
-        it fails (schema from the table, online rebuild, report from the commit, hashes)."""
+        """What follows an insert's commit (``table``: the table at it): each step is redone
+        by a later reader or writer if it fails (schema from the table, online rebuild, report
+        from the commit, hashes)."""
+        version = table.version()
         if record.features is None:
             self._save_columns(columns)
-        record_commits(self._catalog, self.id, self._path, version)
+        record_commits(self._catalog, self.id, self._path, version, table)
         if self.online_enabled:
             self._update_online(columns, data, before, version, replaced=overwrite)
         if report is not None:  # only now that the rows are committed

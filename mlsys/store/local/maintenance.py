@@ -81,12 +81,14 @@ def last_checkpoint(path: TablePath) -> int | None:
         return None
 
 
-def upkeep(path: TablePath, version: int) -> Upkeep:
-    """Compact and checkpoint the table at ``path`` (whose latest version is ``version``)
-    where the thresholds say so; the caller holds the table's write lock."""
+def upkeep(path: TablePath, version: int, table: DeltaTable | None = None) -> Upkeep:
+    """Compact and checkpoint the table at ``path`` (whose latest version is ``version``;
+    ``table``, when given, open at it) where the thresholds say so; the caller holds the
+    table's write lock."""
     from mlsys.store.local import tables
 
-    table = tables.open_table(path, version)
+    if table is None or table.version() != version:
+        table = tables.open_table(path, version)
     compacted, removed = (None, 0)
     if small_files(table) >= COMPACT_AT:
         compacted, removed = compact(table)

@@ -158,11 +158,11 @@ def commit(plan: StreamPlan, path: Path | str, name: str, all_keys: list[str], b
     reader = pa.RecordBatchReader.from_batches(schema, _checked(plan, version))
     try:
         if before is None:
-            return tables.create(path, reader, name, meta)
+            return tables.create(path, reader, name, meta).version()
         if overwrite:
-            return tables.overwrite(path, reader, meta)
+            return tables.overwrite(path, reader, meta).version()
         try:
-            return tables.merge(path, reader, all_keys, meta)[0]
+            return tables.merge(path, reader, all_keys, meta)[0].version()
         except tables.RepeatedMatchError:
             if plan.source.replayable:
                 raise ReplayWhole from None

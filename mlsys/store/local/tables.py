@@ -219,32 +219,39 @@ Rows: TypeAlias = pa.Table | pa.RecordBatchReader
 
 
 def create(path: TablePath, data: Rows, name: str,
-           metadata: dict[str, str] | None = None) -> int:
-    """The first commit: writes ``data`` and fixes the table's schema."""
+           metadata: dict[str, str] | None = None) -> DeltaTable:
+    """The first commit: writes ``data`` and fixes the table's schema; the table after it.
+
+    (Every write returns the table at its commit, for what follows the commit to use
+    without opening it again: a bucket pays each open in requests.)"""
     write_deltalake(str(path), data, mode="append", name=name, commit_properties=_props(metadata),
                     storage_options=_options(path))
-    return open_table(path).version()
+    return open_table(path)
 
 
-def overwrite(path: TablePath, data: Rows, metadata: dict[str, str] | None = None) -> int:
-    """Replace every row with ``data`` in one commit."""
+def overwrite(path: TablePath, data: Rows, metadata: dict[str, str] | None = None,
+              table: DeltaTable | None = None) -> DeltaTable:
+    """Replace every row with ``data`` in one commit (on ``table``, the latest snapshot the
+    caller has open, if given)."""
     # written through the table object, whose version is then this commit's (re-opening
     # could see a later commit of another machine sharing the bucket)
-    table = open_table(path)
+    table = open_table(path) if table is None else table
     write_deltalake(table, data, mode="overwrite", commit_properties=_props(metadata))
-    return table.version()
+    return table
 
 
 def merge(path: TablePath, data: Rows, keys: Sequence[str],
-          metadata: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
-    """Upsert ``data`` on ``keys``: matching rows are replaced, the others appended.
+          metadata: dict[str, str] | None = None, table: DeltaTable | None = None,
+          ) -> tuple[DeltaTable, dict[str, Any]]:
+    """Upsert ``data`` on ``keys`` (into ``table``, the latest snapshot the caller has open,
+    if given): matching rows are replaced, the others appended.
 
     Rows of ``data`` that repeat a key are all appended when the key is new. When such a key is
     already stored, the Hopsworks SDK's deltalake build replaces the stored row by all of them;
     stock deltalake refuses that MERGE, raising :class:`RepeatedMatchError` (nothing written),
     and :func:`replace_keys` then gives the same result.
     """
-    table = open_table(path)
+    table = open_table(path) if table is None else table
     predicate = " AND ".join(f't."{k}" = s."{k}"' for k in keys)
     try:
         metrics = (
@@ -258,7 +265,7 @@ def merge(path: TablePath, data: Rows, keys: Sequence[str],
         if "multiple source rows" in str(err):
             raise RepeatedMatchError(str(err)) from None
         raise
-    return table.version(), metrics
+    return table, metrics
 
 
 class RepeatedMatchError(ValueError):
@@ -266,7 +273,7 @@ class RepeatedMatchError(ValueError):
 
 
 def replace_keys(path: TablePath, data: pa.Table, keys: Sequence[str],
-                 metadata: dict[str, str] | None = None) -> int:
+                 metadata: dict[str, str] | None = None) -> DeltaTable:
     """What :func:`merge` does, for a ``data`` that repeats stored keys: every stored row whose
     key is in ``data`` goes, every row of ``data`` lands, in one (overwrite) commit.
 
@@ -288,7 +295,7 @@ def replace_keys(path: TablePath, data: pa.Table, keys: Sequence[str],
     new = pa.concat_tables([kept, data.select(current.column_names).cast(current.schema)])
     write_deltalake(table, new, mode="overwrite",
                     commit_properties=_props({**(metadata or {}), **counts}))
-    return table.version()
+    return table
 
 
 def read(path: TablePath, version: int | None = None,
