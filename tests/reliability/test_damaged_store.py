@@ -197,3 +197,36 @@ def test_old_catalog_files_still_open(tmp_path: Path) -> None:
         warnings.simplefilter("error")
         fg2.insert(make_frame(100, 5, 1, seed=2).assign(label=1))
     assert reopened.verify().ok
+
+
+LOCK_PROBE = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:  # an exclusive lock on SQLite's SHARED range: refused while any reader holds it
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 510, 0x40000002, 0)
+    print("free")
+except OSError:
+    print("held")
+"""
+
+
+def test_opening_a_store_keeps_the_locks_of_this_process_readers(tmp_path: Path) -> None:
+    """A login checks the catalog file without a descriptor of its own: closing one would drop
+    every POSIX lock this process holds on the file (a reader's included), and another process
+    could write under that reader (the daily soak's "database disk image is malformed")."""
+    mlsys.login(home=tmp_path / "store").close()
+    catalog = tmp_path / "store" / "mlsys" / "catalog.sqlite"
+    reader = sqlite3.connect(catalog, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
+
+    def probe() -> str:
+        return subprocess.run([sys.executable, "-c", LOCK_PROBE, str(catalog)],
+                              capture_output=True, text=True, timeout=60).stdout.strip()
+
+    assert probe() == "held"  # the probe sees a reader's lock
+    project = mlsys.login(home=tmp_path / "store")
+    assert probe() == "held"  # and the login left it in place
+    project.close()
+    reader.execute("COMMIT")
+    reader.close()

@@ -117,6 +117,22 @@ def _entries(folder: Path, skip: tuple[str, ...] = ()) -> list[str]:
         return []
 
 
+def _is_database(path: Path) -> bool:
+    """Whether ``path`` is a SQLite database, asked of SQLite itself. Opening and closing the
+    file directly would drop every POSIX lock this process's connections hold on it (closing
+    any descriptor of a file drops the process's locks on it: sqlite.org/howtocorrupt.html
+    2.2), and another process could then checkpoint or write under a reader: a malformed
+    catalog. SQLite's own opens of a file share its locks and never drop them."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=60)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+        return True
+    except sqlite3.Error as err:  # other damage: the catalog's own open names it
+        return "not a database" not in str(err)
+    finally:
+        conn.close()
+
+
 def check_catalog(config: LocalConfig) -> None:
     """Refuse a store whose catalog is missing, empty or not a database while tables or model
     folders exist: opening it would show an empty store, and the next save would reuse (and
@@ -127,12 +143,10 @@ def check_catalog(config: LocalConfig) -> None:
                                 f"{RESTORE}")
     empty = not path.exists() or path.stat().st_size == 0
     if not empty:
-        with path.open("rb") as f:
-            head = f.read(16)
-        if head != b"SQLite format 3\x00":
+        if not _is_database(path):
             raise StoreDamagedError(
-                f"the catalog {str(path)!r} is not a SQLite database (its first bytes are "
-                f"{head[:8]!r}: zeroed or overwritten); {RESTORE}")
+                f"the catalog {str(path)!r} is not a SQLite database (its header is zeroed or "
+                f"overwritten); {RESTORE}")
         return
     tables = _entries(config.feature_store_dir, (".lock",))
     models = _entries(config.models_dir)
