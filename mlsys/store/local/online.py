@@ -192,10 +192,6 @@ class OnlineStore:
         """The offline table was just looked at (and this store brought up to it)."""
         self._checked = time.monotonic()
 
-    def expire(self) -> None:
-        """Look at the offline table on the next lookup, whatever the interval."""
-        self._checked = -math.inf
-
     def get_raw(self, key: Sequence[Any]) -> tuple[Any, ...] | None:
         """The stored row of ``key`` (values as stored), or None."""
         with self._lock:  # one connection serves every thread of the process

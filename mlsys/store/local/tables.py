@@ -192,10 +192,9 @@ def _names(table: DeltaTable) -> list[str]:
     return [f.name for f in table.schema().fields]
 
 
-def has_order(path: TablePath | DeltaTable | None) -> bool:
-    """Whether the table at ``path`` (or the open table; None: none yet) carries the hidden
-    ORDER column (True for a new table)."""
-    table = path if path is None or isinstance(path, DeltaTable) else open_latest(path)
+def has_order(table: DeltaTable | None) -> bool:
+    """Whether the open ``table`` carries the hidden ORDER column (None, a table not made
+    yet: True, a new table gets one)."""
     return table is None or ORDER in _names(table)
 
 
