@@ -42,7 +42,7 @@ BENCHES: dict[str, tuple[str, tuple[str, ...]]] = {
     "predict": ("benchmarks.bench_apps:bench_predict", ("predict",)),
     "http": ("benchmarks.bench_apps:bench_http", ("predict_http",)),
     "batch": ("benchmarks.bench_models:bench_batch", ("batch_inference",)),
-    "import": ("benchmarks.bench_startup:bench_import", ("import_mlsys", "cli_help")),
+    "import": ("benchmarks.bench_startup:bench_import", ("import_mlsys", "cli_help", "cli_verb_help")),
     "demo": ("benchmarks.bench_startup:bench_demo", ("demo",)),
     "console": ("benchmarks.bench_console:bench_console",
                 ("console_group_page", "console_time_travel", "console_groups_list",

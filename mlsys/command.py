@@ -1,0 +1,62 @@
+"""The ``mlsys`` console script: ``mlsys --help`` from the text Typer renders, the rest by Typer.
+
+Importing Typer (and the click it vendors) is most of what ``mlsys --help`` costs (~45 of
+~60 ms of imports), so the top-level help, the one page every newcomer asks for, is answered
+from ``mlsys/cli/help.txt``: Typer's own rendering of it, written by ``python -m
+mlsys.cli.helptext`` and checked against a fresh rendering by ``tests/code/test_cli_help.py``.
+Anything else, a narrower terminal (Typer wraps to it), another program name or a missing file,
+goes to :func:`mlsys.cli.main`. This module imports nothing of mlsys beyond the package itself.
+"""
+
+from __future__ import annotations
+
+# os.path, not pathlib: `import mlsys` does not load pathlib, and it costs ~5 ms here
+# ruff: noqa: PTH118, PTH119, PTH120, PTH123
+import os
+import sys
+
+HELP_FILE = os.path.join(os.path.dirname(__file__), "cli", "help.txt")
+WIDTH = 80  # click wraps help to min(terminal columns, 80) - 2; from 80 columns up it is one text
+
+
+def columns() -> int:
+    """The terminal's width as click sees it (``shutil.get_terminal_size``, whose import alone
+    costs ~10 ms): ``COLUMNS`` if set and positive, else the terminal of stdout, else 80."""
+    try:
+        width = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        width = 0
+    if width <= 0:
+        try:
+            width = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            width = 0
+    return width or 80
+
+
+def stored_help(argv: list[str]) -> str | None:
+    """The stored top-level help if ``argv`` asks for exactly it and it is what Typer would
+    print here (program ``mlsys``, at least 80 columns), else None."""
+    if argv[1:] != ["--help"] or os.path.basename(argv[0]) != "mlsys" or columns() < WIDTH:
+        return None
+    try:
+        with open(HELP_FILE, encoding="utf-8") as f:
+            return f.read()
+    except OSError:  # a copy of mlsys without the file (say, a bundled Space): Typer renders it
+        return None
+
+
+def main() -> None:
+    """Console entry point (``[project.scripts]``)."""
+    text = stored_help(sys.argv)
+    if text is None:
+        from mlsys.cli import main as run
+
+        run()
+        return
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError:  # a closed pipe (`mlsys --help | head -1`): nothing left to say
+        pass
+    os._exit(0)  # as mlsys.cli.main ends, without interpreter teardown
