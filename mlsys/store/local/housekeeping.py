@@ -93,9 +93,11 @@ def remove_stale(folder: Path, prefix: str) -> list[Path]:
 
 
 def sweep_staging(config: LocalConfig) -> list[Path]:
-    """Stale staging folders of model saves (``models/<name>/``) and uploads (anywhere under
-    ``datasets/``), removed; run when a project is opened."""
+    """Stale staging folders of model saves (``models/<name>/``), uploads (anywhere under
+    ``datasets/``) and streamed new tables (``feature_store/``, ``stream_files``), removed;
+    run when a project is opened."""
     removed: list[Path] = []
+    removed += remove_stale(config.feature_store_dir, STAGING_PREFIX)
     if config.models_dir.is_dir():
         for name_dir in config.models_dir.iterdir():
             if name_dir.is_dir() and not name_dir.is_symlink():

@@ -6,7 +6,9 @@ end. The reader given to it here is a generator that checks each batch (names, s
 null keys) and, after the last one, the repeated keys over the whole stream
 (:class:`~mlsys.store.rules.stream_keys.StreamKeys`); any refusal raises inside the generator,
 before deltalake commits, so a bad batch anywhere leaves the table and the catalog as they were.
-Memory is a few batches plus 8 bytes per row for the key check.
+Memory is a few batches plus 8 bytes per row for the key check on mlsys's side; deltalake
+1.6 itself holds the whole stream before it commits, so a new group in a folder is written by
+:mod:`~mlsys.store.local.stream_files` instead (Parquet files of our own, one commit).
 
 What the streamed path does not do (the insert reads such a source whole and takes the
 frame path): run an expectation suite (its statistics need the whole frame), update an online
@@ -20,6 +22,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
@@ -27,7 +30,7 @@ from deltalake.exceptions import CommitFailedError, DeltaError
 
 from mlsys.errors import ConcurrencyError, DuplicateKeyWarning, SchemaError, StoreWriteError
 from mlsys.store.api import Job
-from mlsys.store.local import tables
+from mlsys.store.local import stream_files, tables
 from mlsys.store.local.checksums import record_commits
 from mlsys.store.local.damage import reading_table, writing_table
 from mlsys.store.local.locks import file_lock
@@ -38,7 +41,6 @@ from mlsys.store.rules.stream_keys import StreamKeys
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from pathlib import Path
 
     from mlsys.store.local.catalog import Catalog
     from mlsys.store.local.catalog.records import GroupRecord
@@ -157,6 +159,9 @@ def commit(plan: StreamPlan, path: Path | str, name: str, all_keys: list[str], b
         schema = schema.append(pa.field(tables.ORDER, pa.int64()))
     reader = pa.RecordBatchReader.from_batches(schema, _checked(plan, version))
     try:
+        # a new table in a folder: bounded memory (a bucket streams through write_deltalake)
+        if before is None and isinstance(path, Path) and stream_files.can_stream_create(path):
+            return stream_files.create(path, schema, reader, name, meta).version()
         if before is None:
             return tables.create(path, reader, name, meta).version()
         if overwrite:
