@@ -97,7 +97,11 @@ def _parquet_source(paths: Sequence[str | os.PathLike[str]], where: str) -> Batc
 
     def batches() -> Iterator[pa.RecordBatch]:
         try:  # a file that breaks mid-scan is the input's fault, not the table's
-            yield from dataset.to_batches(batch_size=STREAM_BATCH_ROWS)
+            # file by file: one scan of the whole dataset reads ahead of a slower writer
+            # whatever its readahead settings (24 files of 24 MB: 540 MB held; this way 120)
+            for fragment in dataset.get_fragments():
+                yield from fragment.to_batches(schema=dataset.schema,
+                                               batch_size=STREAM_BATCH_ROWS, batch_readahead=1)
         except (pa.ArrowException, OSError) as err:
             raise _unreadable(names, err, where) from None
 
