@@ -35,7 +35,8 @@ def write_files(ctx: Context, rows: int, files: int) -> list[str]:
     from benchmarks.data import wine_rows
     from mlsys.systems.base import REFERENCE_TIME
 
-    folder = ctx.dir(f"stream_{rows}")
+    folder = ctx.root / f"stream_{rows}"  # kept for the run: read_window --full reuses them
+    folder.mkdir(parents=True, exist_ok=True)
     each = max(1, rows // files)
     paths = []
     for i in range(files):
@@ -99,7 +100,9 @@ MONTHS = 12
 
 def bench_read_window(ctx: Context) -> list[Figure]:
     """Training data of one month of a year-long group (12 monthly commits) vs a deltalake scan
-    with the same event-time filter; the whole group's read is kept for context."""
+    with the same event-time filter; the whole group's read is kept for context. With
+    ``--full``: one month of the 100M-row group ``insert_stream`` streams (one commit, event
+    times one second apart: a month is about 2.6M of its rows)."""
     import pandas as pd
     from deltalake import DeltaTable
 
@@ -109,19 +112,28 @@ def bench_read_window(ctx: Context) -> list[Figure]:
     from mlsys.systems.base import REFERENCE_TIME
     from mlsys.systems.wine import data as wine
 
-    rows = ctx.sizes.rows(1_000_000)
-    each = max(1, rows // MONTHS)
     t0 = pd.Timestamp(REFERENCE_TIME).tz_convert("UTC").normalize() + pd.Timedelta(days=1)
     starts = [t0 + pd.DateOffset(months=m) for m in range(MONTHS + 1)]
-    fg = ctx.new_group("wine_year")
-    for m in range(MONTHS):  # one commit (one file) per month, event times inside it
-        step = max(1, int((starts[m + 1] - starts[m]).total_seconds()) // each)
-        fg.insert(wine_rows(each, seed=m, start=starts[m], step_s=step))
+    if ctx.full:
+        rows, files = FULL
+        rows = ctx.sizes.rows(rows)
+        fg = ctx.new_group("wine_years")
+        fg.insert(write_files(ctx, rows, max(2, min(files, rows // 1000))))  # untimed
+        commits = 1
+    else:
+        rows = ctx.sizes.rows(1_000_000)
+        each = max(1, rows // MONTHS)
+        fg = ctx.new_group("wine_year")
+        for m in range(MONTHS):  # one commit (one file) per month, event times inside it
+            step = max(1, int((starts[m + 1] - starts[m]).total_seconds()) // each)
+            fg.insert(wine_rows(each, seed=m, start=starts[m], step_s=step))
+        rows, commits = MONTHS * each, MONTHS
     fs = ctx.project.get_feature_store()
-    fv = fs.get_or_create_feature_view("wine_year", 1, fg.select_all(), labels=[wine.LABEL])
+    fv = fs.get_or_create_feature_view(fg.name, 1, fg.select_all(), labels=[wine.LABEL])
     lo, hi = starts[5], starts[6]
     path = delta_path(fg)
     window = time_window(wine.EVENT_TIME, lo, hi)
+    each = DeltaTable(path).to_pyarrow_dataset().filter(window).count_rows()  # whole-µs bounds
 
     def check(n: int) -> None:
         if n != each:
@@ -136,7 +148,7 @@ def bench_read_window(ctx: Context) -> list[Figure]:
 
     mine, base = compare(Case(run_mlsys), Case(run_delta), ctx.reps(5), warmup=1)
     whole, _ = compare(Case(lambda _a: DeltaTable(path).to_pandas()), None, ctx.reps(3))
-    return [Figure("read_window", f"training data of one month of a {MONTHS * each:,}-row "
-                   f"group ({MONTHS} monthly commits)", "s", RATIO_1_3, mine, base,
+    return [Figure("read_window", f"training data of one month ({each:,} rows) of a "
+                   f"{rows:,}-row group ({commits} commits)", "s", RATIO_1_3, mine, base,
                    "DeltaTable.to_pandas(filters=the same event-time window)", rows=each,
                    extra={"delta_whole_group_s": whole.median})]
