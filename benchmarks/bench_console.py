@@ -4,8 +4,10 @@ The group holds ``sizes.big`` rows (1M at ``--scale 1``) over ``COMMITS`` commit
 default from ``--scale 0.01`` up, at least 10 below; 1,000, the issue's size, with ``--full`` or
 ``--only console`` at scale 1). The first
 commit is an ``insert`` through mlsys; the later ones, each a slice of new rows, are appended to
-the same Delta table with the hidden ORDER column exactly as an insert of new keys writes it, so
-building 1,000 commits takes seconds instead of 1,000 MERGEs (set-up is never timed). Pages are
+the same Delta table with the hidden ORDER column exactly as an insert of new keys writes it,
+each followed by the upkeep every insert runs (``maintenance.upkeep``: compaction and
+checkpoints where due), so building 1,000 commits takes a minute instead of 1,000 MERGEs (set-up
+is never timed). Pages are
 requested in-process through Starlette's TestClient, so a figure is the app and the store, not
 the network.
 """
@@ -42,7 +44,7 @@ def _long_lived_group(ctx: Context, commits: int) -> FeatureGroup:
     import pyarrow as pa
     from deltalake import write_deltalake
 
-    from mlsys.store.local import tables
+    from mlsys.store.local import maintenance, tables
 
     df = ctx.big_frame()
     first = len(df) // 2  # the backfill; the other half arrives commit by commit
@@ -51,10 +53,17 @@ def _long_lived_group(ctx: Context, commits: int) -> FeatureGroup:
     schema = tables.schema(Path(path))
     rest = df.iloc[first:]
     bounds = [first + len(rest) * i // (commits - 1) for i in range(commits)]
-    for i, (start, stop) in enumerate(itertools.pairwise(bounds), start=1):
+    version = tables.open_table(Path(path)).version()
+    for start, stop in itertools.pairwise(bounds):
+        version += 1
         chunk = pa.Table.from_pandas(df.iloc[start:stop], preserve_index=False)
-        write_deltalake(path, tables.with_order(chunk.select(schema.names).cast(schema), i),
-                        mode="append")
+        write_deltalake(path, tables.with_order(chunk.select(schema.names).cast(schema),
+                                                version), mode="append")
+        # what every insert does after its commit (compaction, checkpoints where due), or
+        # the table would be one no mlsys group becomes: a thousand small files, no checkpoint
+        done = maintenance.upkeep(Path(path), version)
+        if done.compacted_version is not None:
+            version = done.compacted_version
     got = len(fg.commit_details())
     if got != commits:
         raise BenchmarkError(f"the console group has {got} commits, not {commits}")
@@ -78,7 +87,7 @@ def bench_console(ctx: Context) -> list[Figure]:
     path = delta_path(fg)
     rows = DeltaTable(path).count()
     pages = rows // PAGE
-    middle = commits // 2
+    middle = sorted(fg.commit_details())[commits // 2]  # a commit of rows (not a compaction)
     old_rows = DeltaTable(path, version=middle).count()
     samples = ctx.sizes.samples(40)
     client = TestClient(build_console(ctx.project))
