@@ -150,7 +150,8 @@ class LocalFeatureView(FeatureView):
                 keep &= (t >= lo).to_numpy()
             if hi is not None:
                 keep &= (t < hi).to_numpy()
-            frame = frame.loc[keep]
+            if not keep.all():  # the scan kept a superset only at sub-microsecond bounds
+                frame = frame.loc[keep]
         return frame.reset_index(drop=True), ctx
 
     # -- training datasets
