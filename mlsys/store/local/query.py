@@ -229,9 +229,11 @@ class LocalQuery(Query):
         renames = dict(self.join_columns(j, taken))
         lt, rt = self._fg.event_time, right_fg.event_time
         pit = bool(lt and rt and not ctx.online)
-        r = right[[*j.right_on, *renames]].rename(columns=dict(zip(j.right_on, j.left_on,
-                                                                   strict=True)))
-        r = r.rename(columns=renames)
+        # the right group's columns under their output names, renamed and extended in place:
+        # a group of 1M rows is copied once here, not once per rename or added column
+        r = right[[*j.right_on, *renames]].copy(deep=False)  # a frame of its own, not a view
+        keyed = dict(zip(j.right_on, j.left_on, strict=True))
+        r.columns = [renames.get(keyed.get(c, c), keyed.get(c, c)) for c in r.columns]
         if rt and not pit and not ctx.online:
             # Without a time on the left, each key gets the right group's latest row.
             order = right[rt].reset_index(drop=True).sort_values(kind="stable").index
@@ -247,7 +249,8 @@ class LocalQuery(Query):
                     f"'left' or 'inner', not {j.join_type!r}"
                 )
             assert lt is not None and rt is not None  # pit implies both
-            return _asof(frame, r.assign(**{_RET: right[rt].array}), lt, keys, j.join_type)
+            r[_RET] = right[rt].array
+            return _asof(frame, r, lt, keys, j.join_type)
         except (ValueError, TypeError) as err:
             if isinstance(err, SchemaError):
                 raise
@@ -273,12 +276,24 @@ class LocalQuery(Query):
 
 def _asof(left: pd.DataFrame, right: pd.DataFrame, on: str, by: list[str],
           how: str) -> pd.DataFrame:
-    """Point-in-time join: per left row the newest right row with time <= the left time."""
-    lf = left.assign(**{_ROW: np.arange(len(left))}).sort_values(on, kind="stable")
-    rf = right.assign(**{_HIT: True}).sort_values(_RET, kind="stable")
+    """Point-in-time join: per left row the newest right row with time <= the left time.
+
+    ``right`` (the join's own frame, with the right time in ``_RET``) gets a column added in
+    place."""
+    # groups read in insert order are often in time order already (a daily group, a backfill
+    # of a time-ordered export): a stable sort of sorted rows changes nothing, so it is skipped
+    left_sorted = left[on].is_monotonic_increasing
+    lf = left.assign(**{_ROW: np.arange(len(left))})
+    if not left_sorted:
+        lf = lf.sort_values(on, kind="stable")
+    right[_HIT] = True
+    rf = right
+    if not rf[_RET].is_monotonic_increasing:
+        rf = rf.sort_values(_RET, kind="stable")
     out = pd.merge_asof(lf, rf, left_on=on, right_on=_RET, by=by, direction="backward",
                         allow_exact_matches=True)
     if how == "inner":
         out = out.loc[out[_HIT].notna().to_numpy()]
-    out = out.sort_values(_ROW, kind="stable").drop(columns=[_ROW, _HIT, _RET])
-    return out.reset_index(drop=True)
+    if not left_sorted:  # back to the left rows' order (merge_asof keeps the left's order)
+        out = out.sort_values(_ROW, kind="stable")
+    return out.drop(columns=[_ROW, _HIT, _RET]).reset_index(drop=True)

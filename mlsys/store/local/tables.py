@@ -313,8 +313,12 @@ def read_snapshot(table: DeltaTable, columns: Sequence[str] | None = None,
         return table.to_pandas(columns=list(columns) if columns else None, filters=rows)
     wanted = [*columns, ORDER] if columns else None
     df = table.to_pandas(columns=wanted, filters=rows)
-    df = df.sort_values(ORDER, kind="stable").drop(columns=ORDER)
-    return df.reset_index(drop=True)
+    order = df[ORDER].to_numpy()
+    # files are often read in commit order already (a group written once, a compacted one):
+    # then the sort, a copy of every column, would change nothing
+    if not (order[1:] >= order[:-1]).all():
+        df = df.sort_values(ORDER, kind="stable")
+    return df.drop(columns=ORDER).reset_index(drop=True)
 
 
 def time_window(column: str | None, start: pd.Timestamp | None, end: pd.Timestamp | None,
