@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, convert_to_deltalake
 
+from mlsys.store.local import tables
 from mlsys.store.local.housekeeping import staging_name
 from mlsys.store.rules.paths import STAGING_PREFIX
 
@@ -102,7 +103,7 @@ def create(path: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatch], nam
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return DeltaTable(str(path))
+    return tables.open_table(path)
 
 
 __all__ = ["FILE_BYTES", "can_stream_create", "create", "write_parts"]
