@@ -189,3 +189,48 @@ def test_gc_runs_with_a_training_dataset_of_an_empty_group(tmp_path: Path) -> No
     result = project.gc(retention_hours=0)
     assert [t.table for t in result.tables] == ["items_1"]
     assert result.tables[0].kept_versions == (0,)
+
+
+HOLDER = """
+import sys
+from pathlib import Path
+from mlsys.store.local import housekeeping
+parent, prefix, pid = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+# a writer on another host: the pid in its name means nothing (here: a dead one)
+housekeeping.staging_name = lambda p: f"{p}{pid}-{'9' * 32}"
+with housekeeping.claimed_staging(parent, prefix) as path:
+    path.mkdir()
+    (path / "part.parquet").write_bytes(b"x" * 10)
+    print(path, flush=True)
+    sys.stdin.readline()  # a slow source: the writer waits, holding its staging
+"""
+
+
+def test_a_held_staging_folder_is_kept_whatever_its_name_and_age_say(tmp_path: Path) -> None:
+    """The sweep judges a folder by its lock, not by a pid (meaningless across hosts) or age."""
+    home = tmp_path / "store"
+    project = mlsys.login(home=home)
+    parent = Path(project.config.root) / "feature_store"  # type: ignore[attr-defined]
+    project.close()
+    assert parent.is_dir()
+    with subprocess.Popen([sys.executable, "-c", HOLDER, str(parent), STAGING_PREFIX,
+                           str(_dead_pid())], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          text=True) as holder:
+        try:
+            assert holder.stdout is not None
+            staging = Path(holder.stdout.readline().strip())
+            lock = staging.with_name(staging.name + ".lock")
+            assert staging.is_dir() and lock.is_file()
+            _age(staging, 2 * 3600)
+            _age(lock, 2 * 3600)
+            mlsys.login(home=home).close()  # a dead pid, two hours old, but held: kept
+            assert (staging / "part.parquet").exists() and lock.exists()
+        finally:
+            holder.kill()  # a crash: the kernel drops the lock, the files stay
+            holder.wait()
+    assert staging.is_dir() and lock.is_file()
+    lone = parent / f"{STAGING_PREFIX}{_dead_pid()}-{'8' * 32}.lock"  # its folder already gone
+    lone.write_bytes(b"")
+    _age(lone, 2 * 3600)
+    mlsys.login(home=home).close()
+    assert not staging.exists() and not lock.exists() and not lone.exists()

@@ -66,7 +66,8 @@ def _no_table(path: Path) -> bool:
 
 
 def _staging(project_root: Path) -> list[Path]:
-    return list((project_root / "feature_store").glob(f"{STAGING_PREFIX}*"))
+    """Staging entries beside the tables: folders and their lock files."""
+    return sorted((project_root / "feature_store").glob(f"{STAGING_PREFIX}*"))
 
 
 @pytest.fixture
@@ -100,6 +101,7 @@ def test_the_commit_is_what_write_deltalake_records(project: Project, tmp_path: 
 def test_a_long_stream_is_split_into_files_whose_statistics_skip(
         project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stream_files, "FILE_BYTES", 200_000)  # a new file every ~200 kB
+    monkeypatch.setattr(stream_files, "ROW_GROUP_ROWS", 10_000)  # checked after each group
     data = _table(200_000)
     fg = _group(project, "split")
     fg.insert(_reader(data, rows=10_000))
@@ -136,6 +138,8 @@ KILLED = """
 import os, sys
 import numpy as np, pyarrow as pa
 import mlsys
+from mlsys.store.local import stream_files
+stream_files.ROW_GROUP_ROWS = 10_000  # write each batch as it comes, so files are half written
 fg = mlsys.login(backend="local", home=sys.argv[1], project="p").get_feature_store() \\
     .get_or_create_feature_group("killed", version=1, primary_key=["id"])
 schema = pa.schema([("id", pa.int64()), ("x", pa.float64())])
@@ -157,14 +161,15 @@ def test_a_crash_mid_stream_leaves_no_table_and_its_files_are_swept(tmp_path: Pa
     assert done.returncode == 9 and "KILLING" in done.stdout, done.stderr[-2000:]
     root = home / "p"
     left = _staging(root)
-    assert len(left) == 1 and any(left[0].glob("*.parquet"))  # the dead writer's files
+    folder, lock = left  # the dead writer's files, and the lock file it held (now free)
+    assert any(folder.glob("*.parquet")) and lock.name == folder.name + ".lock"
     assert _no_table(root / "feature_store" / "killed_1")
     project = mlsys.login(backend="local", home=home, project="p")
     fg = project.get_feature_store().get_feature_group("killed", version=1)
     assert fg.commit_details() == {}
     assert _staging(root) == left  # the dead writer's folder is young: left alone a while
     old = time.time() - 3600
-    os.utime(left[0], (old, old))
+    os.utime(folder, (old, old))
     mlsys.login(backend="local", home=home, project="p")
     assert _staging(root) == []  # opening the project removed it
 
@@ -199,3 +204,60 @@ def test_memory_does_not_grow_with_the_stream(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr[-2000:]
         growth[n] = int(done.stdout.split("GROWTH_KB")[1]) / 1024
     assert growth[24] - growth[4] < 100, growth  # write_deltalake: ~+430 MB here
+
+
+def test_small_batches_are_gathered_into_few_row_groups(project: Project) -> None:
+    data = _table(10_000)
+    fg = _group(project, "small_batches")
+    fg.insert(_reader(data, rows=10))  # 1,000 batches of 10 rows
+    table = DeltaTable(str(fg._path), version=0)  # type: ignore[attr-defined]
+    (rel,) = pa.table(table.get_add_actions(flatten=True)).column("path").to_pylist()
+    meta = pq.ParquetFile(Path(str(fg._path)) / rel).metadata  # type: ignore[attr-defined]
+    assert (meta.num_rows, meta.num_row_groups) == (10_000, 1)
+    pd.testing.assert_frame_equal(fg.read(), _expected(data))
+
+
+def test_wide_batches_are_cut_into_row_groups_by_size(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stream_files, "ROW_GROUP_BYTES", 100_000)
+    data = _table(20_000)
+    rows = stream_files.write_parts(tmp_path, data.schema, data.to_batches(max_chunksize=500))
+    (part,) = tmp_path.glob("*.parquet")
+    meta = pq.ParquetFile(part).metadata
+    assert rows == meta.num_rows == 20_000
+    assert meta.num_row_groups > 5  # ~100 kB each, not one group of 20,000 rows
+    assert pq.read_table(part).equals(data)
+
+
+def test_only_a_missing_path_or_an_empty_plain_folder_is_streamed(tmp_path: Path) -> None:
+    assert stream_files.can_stream_create(tmp_path / "absent")
+    (tmp_path / "empty").mkdir()
+    assert stream_files.can_stream_create(tmp_path / "empty")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "f").write_bytes(b"")
+    (tmp_path / "file").write_bytes(b"")
+    (tmp_path / "to_empty").symlink_to(tmp_path / "empty")  # a rename would replace the link
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    for name in ("full", "file", "to_empty", "dangling"):
+        assert not stream_files.can_stream_create(tmp_path / name), name
+    assert not stream_files.can_stream_create(Path("/proc"))  # a mount point
+
+
+def test_a_group_whose_folder_is_a_link_to_an_empty_folder_goes_to_deltalake(
+        project: Project, tmp_path: Path) -> None:
+    fg = _group(project, "linked")
+    path = Path(str(fg._path))  # type: ignore[attr-defined]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(elsewhere)
+    data = _table(1_000)
+    try:
+        job, _ = fg.insert(_reader(data))
+    except Exception as err:  # refusing is fine, as long as it is mlsys's clear error
+        from mlsys.errors import MlsysError
+        assert isinstance(err, MlsysError), repr(err)
+        assert path.is_symlink() and _staging(path.parent.parent) == []
+    else:
+        assert job.rows == 1_000 and path.is_symlink()
+        pd.testing.assert_frame_equal(fg.read(), _expected(data))

@@ -11,7 +11,7 @@ from typing import Any
 
 from mlsys.errors import AlreadyExistsError, InvalidNameError, NotFoundError
 from mlsys.store.api import DatasetApi
-from mlsys.store.local.housekeeping import remove_stale, staging_name
+from mlsys.store.local.housekeeping import claimed_staging, remove_stale, staging_name
 from mlsys.store.local.paths import inside, resolved, tree_files, tree_inside
 from mlsys.store.rules.paths import STAGING_PREFIX, download_target, project_path
 
@@ -91,32 +91,32 @@ class LocalDatasetApi(DatasetApi):
                                      "overwrite=True to replace it")
         local_folder.mkdir(parents=True, exist_ok=True)
         remove_stale(local_folder, _STAGING)  # left by uploads that were killed
-        staged = local_folder / staging_name(_STAGING)
-        try:
-            if src.is_dir():
-                staged.mkdir()
-                for rel in folders:  # empty ones too, as shutil.copytree made them
-                    (staged / rel).mkdir(parents=True, exist_ok=True)
-                for file, rel in files:
-                    (staged / rel).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(file, staged / rel)
-                if target.exists() and exchange(staged, target):
-                    pass  # ``staged`` now holds the old copy; the finally clause removes it
-                elif target.exists():  # no atomic swap here: a short window without the target
-                    old = local_folder / staging_name(_STAGING)
-                    target.rename(old)
-                    staged.rename(target)
-                    shutil.rmtree(old, ignore_errors=True)
+        with claimed_staging(local_folder, _STAGING) as staged:
+            try:
+                if src.is_dir():
+                    staged.mkdir()
+                    for rel in folders:  # empty ones too, as shutil.copytree made them
+                        (staged / rel).mkdir(parents=True, exist_ok=True)
+                    for file, rel in files:
+                        (staged / rel).parent.mkdir(parents=True, exist_ok=True)
+                        shutil.copyfile(file, staged / rel)
+                    if target.exists() and exchange(staged, target):
+                        pass  # ``staged`` now holds the old copy; the finally clause removes it
+                    elif target.exists():  # no atomic swap here: a short window without the target
+                        old = local_folder / staging_name(_STAGING)
+                        target.rename(old)
+                        staged.rename(target)
+                        shutil.rmtree(old, ignore_errors=True)
+                    else:
+                        staged.rename(target)
                 else:
-                    staged.rename(target)
-            else:
-                shutil.copyfile(src, staged)
-                staged.replace(target)
-        finally:
-            if staged.is_dir():
-                shutil.rmtree(staged, ignore_errors=True)
-            else:
-                staged.unlink(missing_ok=True)
+                    shutil.copyfile(src, staged)
+                    staged.replace(target)
+            finally:
+                if staged.is_dir():
+                    shutil.rmtree(staged, ignore_errors=True)
+                else:
+                    staged.unlink(missing_ok=True)
         return target_p.as_posix()
 
     def download(self, path: str, local_path: str | None = None,

@@ -1,8 +1,12 @@
 """Housekeeping of the local store: stale staging folders, and ``gc`` of daily-grown tables.
 
-Staging folders (a model save's ``.staging-*``, an upload's ``.mlsys-staging-*``) carry the pid
-of the process that made them, so a later process removes a folder only when its maker is gone
-(or, for a folder without a pid, when it is old): a live process's staging is never touched.
+Staging folders (a model save's ``.staging-*``, an upload's or a streamed table's
+``.mlsys-staging-*``) are made through :func:`claimed_staging`, which holds an ``flock`` on a
+sibling ``<name>.lock`` for as long as the folder is being filled and renamed. A later process
+removes a folder only while it holds that lock itself, so a live writer's folder is never
+touched, whatever host it runs on and however slowly it writes (the kernel, or the NFS server,
+drops the lock when the writer dies). A folder without a lock file (made by an older mlsys)
+is judged by the pid in its name, or its age.
 
 ``gc`` rewrites each table's many one-row files into few (``optimize.compact``), writes a
 checkpoint, and vacuums files no version within the retention window, and no recorded training
@@ -12,11 +16,14 @@ loadable by number.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +38,11 @@ STALE_AFTER_S = 3600.0
 """A staging folder without a pid (made by an older mlsys) is removed after this long."""
 
 DEAD_GRACE_S = 60.0
-"""A dead maker's folder is still left alone this long (clock skew, a pid just reused)."""
+"""A dead maker's folder is still left alone this long (clock skew, a pid just reused, a lock
+file made but not yet locked)."""
+
+LOCK_SUFFIX = ".lock"
+"""A staging folder's lock file is its name plus this, beside it."""
 
 DEFAULT_RETENTION_HOURS = 168
 """What ``gc`` keeps for time travel: Delta Lake's own default vacuum retention (7 days)."""
@@ -63,32 +74,93 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def lock_file(path: Path) -> Path:
+    """The lock file a live writer of the staging folder ``path`` holds."""
+    return path.with_name(path.name + LOCK_SUFFIX)
+
+
+@contextlib.contextmanager
+def claimed_staging(parent: Path, prefix: str) -> Iterator[Path]:
+    """A fresh staging path in the existing folder ``parent``, held for the ``with`` block.
+
+    The path is not created: the caller makes, fills and renames (or removes) it. Until the
+    block ends, :func:`remove_stale` leaves it alone, even from another host, because it must
+    hold the lock file first."""
+    path = parent / staging_name(prefix)
+    lock = lock_file(path)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a sweep may hold it a moment to look: wait for it
+        yield path
+    finally:
+        lock.unlink(missing_ok=True)  # before the lock goes: a sweep then finds nothing
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _held(lock: Path) -> Iterator[bool]:
+    """Whether no live writer holds ``lock`` (True also when there is no such file); while
+    True, the lock is held, so no writer can come back to it."""
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:
+        yield True
+        return
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # BlockingIOError: a live writer has it
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
 def is_stale(path: Path, prefix: str, now: float | None = None) -> bool:
-    """Whether the staging folder ``path`` was left by a process that is gone."""
+    """Whether the staging entry ``path`` was left by a process that is gone, judged by its
+    age and the pid in its name (the caller has made sure no writer holds its lock file)."""
     try:
         age = (time.time() if now is None else now) - path.lstat().st_mtime
     except OSError:
         return False
+    if lock_file(path).exists() or path.name.endswith(LOCK_SUFFIX):
+        return age > DEAD_GRACE_S  # its lock is free: its writer is gone, on any host
     pid = _pid_of(path.name, prefix)
     if pid is None:
         return age > STALE_AFTER_S
     return age > DEAD_GRACE_S and not _alive(pid)
 
 
+def _remove(p: Path) -> None:
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
+
+
 def remove_stale(folder: Path, prefix: str) -> list[Path]:
-    """Remove the stale ``prefix*`` entries directly in ``folder``; the ones removed."""
+    """Remove the stale ``prefix*`` entries directly in ``folder`` (a staging folder with its
+    lock file, or a lock file left alone); the ones removed."""
     removed: list[Path] = []
     try:
         entries = [p for p in folder.iterdir() if p.name.startswith(prefix)]
     except OSError:
         return removed
     for p in entries:
-        if is_stale(p, prefix):
-            if p.is_dir() and not p.is_symlink():
-                shutil.rmtree(p, ignore_errors=True)
-            else:
-                p.unlink(missing_ok=True)
-            removed.append(p)
+        lone_lock = p.name.endswith(LOCK_SUFFIX)
+        if lone_lock and p.with_name(p.name[:-len(LOCK_SUFFIX)]).exists():
+            continue  # goes with its folder
+        lock = p if lone_lock else lock_file(p)
+        with _held(lock) as free:
+            if free and is_stale(p, prefix):
+                _remove(p)
+                if not lone_lock:
+                    lock.unlink(missing_ok=True)
+                removed.append(p)
     return removed
 
 
@@ -223,11 +295,14 @@ def gc(config: LocalConfig, catalog: Catalog,
 
 __all__ = [
     "DEFAULT_RETENTION_HOURS",
+    "LOCK_SUFFIX",
     "MODEL_STAGING_PREFIX",
     "GcResult",
     "TableGc",
+    "claimed_staging",
     "gc",
     "is_stale",
+    "lock_file",
     "remove_stale",
     "staging_name",
     "sweep_staging",

@@ -35,7 +35,7 @@ from mlsys.store.local.artefacts import stage, verified_copy
 from mlsys.store.local.catalog import Catalog, dumps, now_iso
 from mlsys.store.local.catalog.records import ModelRecord, NewModel
 from mlsys.store.local.config import LocalConfig
-from mlsys.store.local.housekeeping import MODEL_STAGING_PREFIX, remove_stale, staging_name
+from mlsys.store.local.housekeeping import MODEL_STAGING_PREFIX, claimed_staging, remove_stale
 from mlsys.store.local.paths import tree_inside
 from mlsys.store.rules.metrics import best_model, check_direction, check_metrics
 
@@ -163,43 +163,44 @@ class LocalModelRegistry(ModelRegistry):
         name_dir = self.config.inside(self.config.models_dir / model.name,
                                       f"the folder of model {model.name}")
         remove_stale(name_dir, STAGING_PREFIX)  # left by saves that were killed
-        staging = name_dir / staging_name(STAGING_PREFIX)
-        target: Path | None = None
-        try:
-            records = stage(source, staging)
-            for attempt in range(SAVE_ATTEMPTS):
-                try:
-                    with self.catalog.transaction():  # "next version" holds until the commit
-                        versions = self.catalog.models.versions(model.name)
-                        if model.version is not None and model.version in versions:
-                            raise AlreadyExistsError(
-                                f"model {model.name} v{model.version} exists; leave "
-                                "version=None for the next one")
-                        version = model.version or max(versions, default=0) + 1
-                        target = self.config.model_dir(model.name, version)
-                        if target.exists():  # not registered: never deleted, it may be all
-                            move_aside(target)  # that is left
-                        staging.rename(target)
-                        created = now_iso()
-                        stored = self.catalog.models.add(NewModel(
-                            model.name, version, model.framework, model.description,
-                            model.training_metrics, model.model_schema, model.input_example,
-                            model.training_dataset_version, model.feature_view, created),
-                            records)
-                    break
-                except ConcurrencyError:
-                    # an optimistic catalog (object storage): another machine registered a
-                    # version of this name meanwhile, nothing was kept; pick the version again
-                    if attempt + 1 == SAVE_ATTEMPTS:
-                        raise
-                    if target is not None and target.exists() and not staging.exists():
-                        target.rename(staging)
-                    target = None
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            if target is not None and model._id is None:
-                shutil.rmtree(target, ignore_errors=True)  # renamed, but the commit failed
-            raise
+        name_dir.mkdir(parents=True, exist_ok=True)
+        with claimed_staging(name_dir, STAGING_PREFIX) as staging:
+            target: Path | None = None
+            try:
+                records = stage(source, staging)
+                for attempt in range(SAVE_ATTEMPTS):
+                    try:
+                        with self.catalog.transaction():  # "next version" holds until the commit
+                            versions = self.catalog.models.versions(model.name)
+                            if model.version is not None and model.version in versions:
+                                raise AlreadyExistsError(
+                                    f"model {model.name} v{model.version} exists; leave "
+                                    "version=None for the next one")
+                            version = model.version or max(versions, default=0) + 1
+                            target = self.config.model_dir(model.name, version)
+                            if target.exists():  # not registered: never deleted, it may be all
+                                move_aside(target)  # that is left
+                            staging.rename(target)
+                            created = now_iso()
+                            stored = self.catalog.models.add(NewModel(
+                                model.name, version, model.framework, model.description,
+                                model.training_metrics, model.model_schema, model.input_example,
+                                model.training_dataset_version, model.feature_view, created),
+                                records)
+                        break
+                    except ConcurrencyError:
+                        # an optimistic catalog (object storage): another machine registered a
+                        # version of this name meanwhile, nothing was kept; pick the version again
+                        if attempt + 1 == SAVE_ATTEMPTS:
+                            raise
+                        if target is not None and target.exists() and not staging.exists():
+                            target.rename(staging)
+                        target = None
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                if target is not None and model._id is None:
+                    shutil.rmtree(target, ignore_errors=True)  # renamed, but the commit failed
+                raise
         model.version, model._id = version, stored.id
         model.created = datetime.fromisoformat(created)
 
@@ -211,13 +212,13 @@ class LocalModelRegistry(ModelRegistry):
 
         name_dir = self.config.models_dir / model.name  # the local cache: staging only
         name_dir.mkdir(parents=True, exist_ok=True)
-        staging = name_dir / staging_name(STAGING_PREFIX)
-        try:
-            records = stage(source, staging)
-            objects = self.config.objects("models")
-            bucket_models.upload(objects, model.name, staging, records)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        with claimed_staging(name_dir, STAGING_PREFIX) as staging:
+            try:
+                records = stage(source, staging)
+                objects = self.config.objects("models")
+                bucket_models.upload(objects, model.name, staging, records)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
         for attempt in range(SAVE_ATTEMPTS):
             try:
                 with self.catalog.transaction():
