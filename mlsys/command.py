@@ -46,6 +46,33 @@ def stored_help(argv: list[str]) -> str | None:
         return None
 
 
+def refused_write(err: OSError) -> str:
+    """The one line for a write the system refused (a full disk, a read-only device): what
+    happened and the fix, not a traceback (the Typer path's last resort says the same)."""
+    return (f"error: the system refused a write ({err.strerror or err}); free disk space or "
+            "fix the device, then run the command again")
+
+
+def write_out(text: str) -> int:
+    """Write ``text`` to stdout; the exit code, as Typer's path ends: 0, or 1 when a reader
+    stopped early (a broken pipe, as click exits) or the write was refused (with a line
+    saying so). No stdout at all (``>&-``) is not an error: nothing to write to, as
+    ``print`` does."""
+    out = sys.stdout
+    if out is None:
+        return 0
+    try:
+        out.write(text)
+        out.flush()
+    except BrokenPipeError:  # `mlsys --help | head -0`: nothing left to say
+        return 1
+    except OSError as err:
+        if sys.stderr is not None:
+            sys.stderr.write(refused_write(err) + "\n")
+        return 1
+    return 0
+
+
 def main() -> None:
     """Console entry point (``[project.scripts]``)."""
     text = stored_help(sys.argv)
@@ -54,9 +81,4 @@ def main() -> None:
 
         run()
         return
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except OSError:  # a closed pipe (`mlsys --help | head -1`): nothing left to say
-        pass
-    os._exit(0)  # as mlsys.cli.main ends, without interpreter teardown
+    os._exit(write_out(text))  # as mlsys.cli.main ends, without interpreter teardown

@@ -7,11 +7,13 @@ orders ``mlsys --help``.
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import typer
 
 from mlsys.cli.common import EXIT_FAILED, EXIT_USAGE, app
+from mlsys.command import refused_write
 
 # each module registers its commands on `app`; their import order is `mlsys --help`'s order
 # isort: off
@@ -22,9 +24,15 @@ from mlsys.cli import store  # noqa: F401
 
 __all__ = ["EXIT_FAILED", "EXIT_USAGE", "app", "main"]
 
+_REFUSED = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}
+"""OSErrors that are the disk's answer to a write, not mlsys's mistake."""
+
 
 def _unexpected(err: Exception) -> int:
     """The last resort for an exception no command expected: one line, never a traceback."""
+    if isinstance(err, OSError) and err.errno in _REFUSED:  # not a bug: the machine's state
+        typer.secho(refused_write(err), err=True, fg=typer.colors.RED)
+        return EXIT_FAILED
     detail = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
     typer.secho(f"error: unexpected {type(err).__name__}{': ' + detail if detail else ''}. "
                 f"This is a bug in mlsys or a damaged store (try `mlsys verify`); please report "
@@ -69,6 +77,6 @@ def main() -> None:
     atexit._run_exitfuncs()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing left to say
-            stream.flush()
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()  # a closed pipe, or no stream at all (`>&-`): nothing left to say
     os._exit(code)

@@ -70,3 +70,27 @@ def test_a_copy_without_the_file_lets_typer_render(monkeypatch: pytest.MonkeyPat
     assert command.stored_help(["python -m mlsys", "--help"]) is None  # Usage names the program
     monkeypatch.setattr(command, "HELP_FILE", str(tmp_path / "absent.txt"))
     assert command.stored_help(["/venv/bin/mlsys", "--help"]) is None
+
+
+def _run_with(stdout: object, columns: int, **kwargs: object) -> tuple[int, str]:
+    env = {**os.environ, "COLUMNS": str(columns)}
+    with subprocess.Popen([str(SCRIPT), "--help"], stdout=stdout, stderr=subprocess.PIPE,  # type: ignore[call-overload]
+                          env=env, text=True, **kwargs) as child:
+        if child.stdout is not None:
+            child.stdout.close()  # a reader that stopped before the first line
+        _, err = child.communicate(timeout=120)
+        return child.returncode, err
+
+
+@pytest.mark.parametrize("columns", [100, 60], ids=["stored text", "typer"])
+def test_an_output_that_fails_ends_as_typer_ends_it(columns: int) -> None:
+    """The stored-text path and Typer's answer a broken pipe, a full disk and no stdout alike:
+    exit 1 silently, exit 1 with the disk's reason, exit 0; never a traceback."""
+    code, err = _run_with(subprocess.PIPE, columns)
+    assert (code, err) == (1, ""), err
+    with open("/dev/full", "w") as full:  # noqa: PTH123
+        code, err = _run_with(full, columns)
+    assert code == 1 and err.startswith("error: the system refused a write (No space left on "
+                                        "device); free disk space"), err
+    code, err = _run_with(None, columns, preexec_fn=lambda: os.close(1))  # `mlsys --help >&-`
+    assert (code, err) == (0, ""), err
