@@ -167,6 +167,31 @@ def test_three_classes_versus_seven_qualities() -> None:
     # seven fine classes are a harder task: lower accuracy than three coarse ones
     assert c.seven_class["accuracy"] < c.three_class["accuracy"]
     assert "7-quality KNN" in c.summary
+    again = compare_granularity(load(), SEED)  # the demo's second ask (the EDA report)
+    assert again == c and again is not c
+
+
+def test_the_study_is_run_again_for_other_data_or_another_seed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlsys.systems.wine import model
+
+    runs: list[int] = []
+    real = model._compare_granularity
+
+    def counted(frame: pd.DataFrame, seed: int) -> model.GranularityComparison:
+        runs.append(seed)
+        return real(frame, seed)
+
+    monkeypatch.setattr(model, "_compare_granularity", counted)
+    frame = load().sample(800, random_state=0)
+    first = compare_granularity(frame, 1)
+    first.three_class["macro_f1"] = -1.0  # a caller's change does not reach the next one
+    assert compare_granularity(frame, 1).three_class["macro_f1"] >= 0.0 and runs == [1]
+    compare_granularity(frame, 2)
+    changed = frame.copy()
+    changed.iloc[0, changed.columns.get_loc("alcohol")] += 0.5
+    compare_granularity(changed, 1)
+    assert runs == [1, 2, 1]
 
 
 def test_train_refuses_unknown_labels_and_bad_inputs() -> None:
