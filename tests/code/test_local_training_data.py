@@ -43,7 +43,7 @@ def test_an_event_time_window_is_pushed_into_the_delta_scan(tmp_path: Path) -> N
     """A read with start/end time does not open files outside the window: with the first
     day's file gone, the windowed reads still work, while a full read finds the damage."""
     from mlsys.errors import StoreDamagedError
-    from mlsys.store.local import tables
+    from mlsys.store.local import table_log
 
     project = mlsys.login(backend="local", home=tmp_path)
     fs = project.get_feature_store()
@@ -55,7 +55,7 @@ def test_an_event_time_window_is_pushed_into_the_delta_scan(tmp_path: Path) -> N
     whole = fv.get_batch_data(start_time="2024-01-02", end_time="2024-01-03 12:00",
                               primary_key=True)
     path = getattr(fg, "_path")  # noqa: B009 (the test deletes the table's first file)
-    (first,) = tables.added_files(path, 0)
+    (first,) = table_log.added_files(path, 0)
     (path / first).unlink()
     got = fv.get_batch_data(start_time="2024-01-02", end_time="2024-01-03 12:00",
                             primary_key=True)

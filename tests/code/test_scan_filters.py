@@ -13,7 +13,7 @@ import mlsys
 from mlsys.errors import StoreDamagedError
 from mlsys.store.api import Filter
 from mlsys.store.local import filters as flt
-from mlsys.store.local import tables
+from mlsys.store.local import table_log
 
 
 def _frame(day: int) -> pd.DataFrame:
@@ -59,7 +59,7 @@ def test_a_pushed_filter_skips_the_files_it_excludes(fg, tmp_path: Path) -> None
     fs = mlsys.login(backend="local", home=tmp_path).get_feature_store()
     fv = fs.get_or_create_feature_view("f", 1, fg.select(["x", "label"]))
     path = getattr(fg, "_path")  # noqa: B009 (the test deletes the table's first file)
-    (first,) = tables.added_files(path, 0)
+    (first,) = table_log.added_files(path, 0)
     (path / first).unlink()
     rows = fg.select_all().filter(fg.get_feature("x") >= 10).read()
     assert sorted(rows["id"]) == [10, 11, 12, 14, 20, 21, 22, 24]  # 13 and 23: null x

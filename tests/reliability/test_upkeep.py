@@ -16,7 +16,7 @@ import pytest
 
 import mlsys
 from mlsys.errors import InvalidArgumentError, UpkeepWarning
-from mlsys.store.local import maintenance, tables
+from mlsys.store.local import maintenance, table_log, tables
 
 DAYS = 30
 
@@ -51,7 +51,7 @@ def test_daily_inserts_keep_few_files_and_every_version_reads_the_same(tmp_path:
 
     path = Path(project.config.table_dir("daily", 1))  # type: ignore[attr-defined]
     assert maintenance.small_files(tables.open_table(path)) < maintenance.COMPACT_AT
-    versions = [h["version"] for h in tables.history(path)]
+    versions = [h["version"] for h in table_log.history(path)]
     assert len(versions) > DAYS + 1  # compactions happened: they are commits of their own
     assert maintenance.last_checkpoint(path) is not None
     assert max(versions) - maintenance.last_checkpoint(path) < maintenance.CHECKPOINT_EVERY

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mlsys.store.local import tables
+from mlsys.store.local import table_log, tables
 from mlsys.store.local.catalog.records import TableFileRecord
 from mlsys.store.local.tables import file_sha256
 
@@ -30,7 +30,7 @@ def record_commits(catalog: Catalog, group_id: int, path: tables.TablePath,
     rows = []
     for v in range(first, version + 1):
         try:
-            added = tables.added_files(path, v)
+            added = table_log.added_files(path, v)
         except OSError:  # a commit file gone (not ours to judge here; verify reports it)
             continue
         for rel in added:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -17,7 +16,6 @@ import pyarrow as pa
 
 from mlsys.errors import (
     DuplicateKeyWarning,
-    InvalidArgumentError,
     MlsysError,
     NotFoundError,
     StoreWriteError,
@@ -26,7 +24,15 @@ from mlsys.errors import (
 from mlsys.names import feature_name
 from mlsys.store.api import Feature, FeatureGroup, Job, RowPage, TimeLike
 from mlsys.store.api.pages import check_page
-from mlsys.store.local import commits, maintenance, scan_filters, streaming, tables
+from mlsys.store.local import (
+    commits,
+    maintenance,
+    scan_filters,
+    streaming,
+    table_log,
+    table_pages,
+    tables,
+)
 from mlsys.store.local.catalog.records import GroupRecord
 from mlsys.store.local.checksums import record_commits
 from mlsys.store.local.context import LocalContext
@@ -360,7 +366,7 @@ class LocalFeatureGroup(FeatureGroup):
         when = to_utc(wallclock_time, "wallclock_time")
         with reading_table(self._path, self._where):
             if when is not None:
-                version = tables.version_at(self._path, when)
+                version = table_log.version_at(self._path, when)
                 if version is None:
                     return empty_as(self._columns(), kind)
             try:
@@ -383,7 +389,7 @@ class LocalFeatureGroup(FeatureGroup):
                 raise NotFoundError(f"commit of {self._where}", str(commit), [])
             return RowPage(empty_frame(self._columns()), offset, limit, 0, None)
         try:
-            rows, total, version = tables.read_page(self._path, commit, offset, limit)
+            rows, total, version = table_pages.read_page(self._path, commit, offset, limit)
         except (tables.DeltaError, OSError):  # no such version, or its files vacuumed (gc)
             raise NotFoundError(f"commit of {self._where}", str(commit),
                                 [str(v) for v in self.commit_details(limit=10)]) from None
@@ -411,7 +417,7 @@ class LocalFeatureGroup(FeatureGroup):
                 return tables.read_snapshot(table, columns, rows)
         with reading_table(self._path, self._where):
             if ctx.wallclock is not None:
-                version = tables.version_at(self._path, ctx.wallclock)
+                version = table_log.version_at(self._path, ctx.wallclock)
             else:
                 version = tables.current_version(self._path)
             ctx.read[self._key] = version
@@ -421,7 +427,7 @@ class LocalFeatureGroup(FeatureGroup):
             ctx.ids[self._key] = tables.table_id(table)
             df = tables.read_snapshot(table, columns, rows)
             if ctx.exclude_until is not None:
-                old = tables.version_at(self._path, ctx.exclude_until)
+                old = table_log.version_at(self._path, ctx.exclude_until)
                 if old is not None:  # only rows written (inserted or changed) after it
                     before = tables.read(self._path, old, columns).drop_duplicates()
                     marked = df.merge(before.assign(__mlsys_old=True), on=list(columns),
@@ -462,31 +468,8 @@ class LocalFeatureGroup(FeatureGroup):
                 raise table_damaged(self._path, self._where,
                                     FileNotFoundError("no Delta log (_delta_log) found"))
             return {}
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
-                                  or limit < 0):
-            raise InvalidArgumentError(f"limit {limit!r} must be a whole number of commits >= 0 "
-                                       "(or None for every commit)")
-        cutoff = to_utc(wallclock_time, "wallclock_time")
-        # without a cutoff only the newest entries of the log are needed: ``limit`` of them,
-        # more when compactions (commits that change no rows, as Hopsworks lists none) are
-        # among them
-        wanted = limit if cutoff is None else None
-        while True:
-            with reading_table(self._path, self._where):
-                history = tables.history(self._path, wanted)
-            out: dict[int, dict[str, Any]] = {}
-            for info in history:
-                summary = tables.commit_summary(info)
-                committed: datetime = summary["committed_on"]
-                if summary["operation"] == maintenance.OPTIMIZE or (
-                        cutoff is not None and committed > cutoff):
-                    continue
-                out[int(info["version"])] = summary
-                if limit is not None and len(out) >= limit:
-                    return out
-            if not wanted or len(history) < wanted:  # None: all was read; 0: none wanted
-                return out
-            wanted *= 2
+        return table_log.commit_details(self._path, self._where,
+                                        to_utc(wallclock_time, "wallclock_time"), limit)
 
     def delete(self, force: bool = False) -> None:
         """Drop the group, its data, suite and reports, crash-safely (see ``deletes``).

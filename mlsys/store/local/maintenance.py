@@ -37,10 +37,6 @@ CHECKPOINT_EVERY = 10
 """Log entries after the last checkpoint before an insert writes a new one (Delta's own
 interval is 100, too many one-line commits to replay on every read)."""
 
-OPTIMIZE = "OPTIMIZE"
-"""The operation name of a compaction commit in the Delta log (it changes no rows)."""
-
-
 @dataclass(frozen=True)
 class Upkeep:
     """What :func:`upkeep` did to one table: the compaction's commit (None: none was due),
@@ -74,9 +70,9 @@ def compact(table: DeltaTable, target_size: int | None = TARGET_FILE_BYTES,
 def last_checkpoint(path: TablePath) -> int | None:
     """The version of the table's newest checkpoint (None: it has none)."""
     try:
-        from mlsys.store.local import tables
+        from mlsys.store.local.table_log import log_file
 
-        return int(json.loads(tables.log_file(path, "_last_checkpoint"))["version"])
+        return int(json.loads(log_file(path, "_last_checkpoint"))["version"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -99,5 +95,5 @@ def upkeep(path: TablePath, version: int, table: DeltaTable | None = None) -> Up
     return Upkeep(compacted, removed, due)
 
 
-__all__ = ["CHECKPOINT_EVERY", "COMPACT_AT", "OPTIMIZE", "TARGET_FILE_BYTES", "Upkeep",
+__all__ = ["CHECKPOINT_EVERY", "COMPACT_AT", "TARGET_FILE_BYTES", "Upkeep",
            "compact", "last_checkpoint", "small_files", "upkeep"]

@@ -18,12 +18,9 @@ Tables written before the column existed are read in Delta's file order.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
-from urllib.parse import unquote
 
 import pandas as pd
 import pyarrow as pa
@@ -73,23 +70,6 @@ def open_table(path: TablePath, version: int | None = None) -> DeltaTable:
     return table
 
 
-def log_entry(path: TablePath, version: int) -> bytes:
-    """The bytes of commit ``version``'s log entry; FileNotFoundError when it is gone."""
-    return log_file(path, f"{version:020d}.json")
-
-
-def log_file(path: TablePath, name: str) -> bytes:
-    """The bytes of the file ``name`` in the table's ``_delta_log``; FileNotFoundError when
-    there is none."""
-    name = f"_delta_log/{name}"
-    if isinstance(path, Path):
-        return (path / name).read_bytes()
-    found = _table_objects(path).read(name)
-    if found is None:
-        raise FileNotFoundError(f"{path}/{name}")
-    return found.data
-
-
 _CHUNK = 1 << 20
 
 
@@ -109,13 +89,14 @@ def file_digest(path: TablePath, rel: str) -> tuple[int, str] | None:
     if isinstance(path, Path):
         f = path / rel
         return file_sha256(f) if f.is_file() else None
-    found = _table_objects(path).read(rel)
+    found = objects_of(path).read(rel)
     if found is None:
         return None
     return len(found.data), hashlib.sha256(found.data).hexdigest()
 
 
-def _table_objects(url: str) -> Objects:
+def objects_of(url: str) -> Objects:
+    """The objects of the table at the bucket URL ``url``."""
     from mlsys.store.local.bucket import objects_at
 
     return objects_at(url)
@@ -165,21 +146,6 @@ def recorded_snapshot(path: TablePath, where: str, version: int,
             "version, so its version numbers name other rows. Make a new training dataset "
             "from the new group")
     return table
-
-
-def added_files(path: TablePath, version: int) -> list[str]:
-    """The data files (relative paths) commit ``version`` added, from its log entry."""
-    from urllib.parse import unquote
-
-    out = []
-    # one action per "\n"-ended line; not str.splitlines(), which also splits at U+2028, U+0085
-    # and others that a string column's min/max statistics hold unescaped
-    for line in log_entry(path, version).split(b"\n"):
-        if line.strip():
-            add = json.loads(line).get("add")
-            if add:
-                out.append(unquote(str(add["path"])))
-    return out
 
 
 def data_files(table: DeltaTable) -> list[str]:
@@ -360,138 +326,3 @@ def schema(path: TablePath) -> pa.Schema:
     """The table's schema as users see it (without the ORDER column)."""
     full = pa.schema(open_table(path).schema().to_arrow())
     return pa.schema([f for f in full if f.name != ORDER])
-
-
-def history(path: TablePath, limit: int | None = None) -> list[dict[str, Any]]:
-    """Commit infos, newest first."""
-    return open_table(path).history(limit)
-
-
-def version_at(path: TablePath, when: datetime) -> int | None:
-    """The newest version committed at or before ``when``; None if the table is younger.
-
-    (deltalake's ``load_as_version(datetime)`` returns version 0 for times before the table
-    existed, which would show rows that were not there yet, so the log is searched here.)
-    """
-    if not exists(path):
-        return None
-    cutoff_ms = int(when.astimezone(UTC).timestamp() * 1000)
-    versions = [h["version"] for h in history(path) if int(h["timestamp"]) <= cutoff_ms]
-    return max(versions) if versions else None
-
-
-def commit_summary(info: dict[str, Any]) -> dict[str, Any]:
-    """One history entry in the shape of hsfs's ``commit_details``."""
-    op = str(info.get("operation", ""))
-    metrics = info.get("operationMetrics") or {}
-    mode = str((info.get("operationParameters") or {}).get("mode", ""))
-    if "mlsys.operation" in info:  # an upsert written as an overwrite (see replace_keys)
-        name = str(info["mlsys.operation"])
-        ins, upd, dele = (info.get(f"mlsys.rows_{k}", 0) for k in ("inserted", "updated",
-                                                                  "deleted"))
-    elif op == "MERGE":
-        name = "UPSERT"
-        ins = metrics.get("num_target_rows_inserted", 0)
-        upd = metrics.get("num_target_rows_updated", 0)
-        dele = metrics.get("num_target_rows_deleted", 0)
-    elif op == "WRITE":
-        name = "OVERWRITE" if mode == "Overwrite" else "INSERT"
-        ins, upd = metrics.get("num_added_rows", 0), 0
-        dele = metrics.get("num_removed_rows", 0) if mode == "Overwrite" else 0
-    else:
-        name, ins, upd, dele = op, 0, 0, 0
-    return {
-        "committed_on": datetime.fromtimestamp(int(info["timestamp"]) / 1000, tz=UTC),
-        "rows_inserted": int(ins),
-        "rows_updated": int(upd),
-        "rows_deleted": int(dele),
-        "operation": name,
-    }
-
-
-
-def read_page(path: TablePath, version: int | None, offset: int, limit: int,
-              ) -> tuple[pd.DataFrame, int, int]:
-    """Rows ``offset`` to ``offset + limit`` of :func:`read` at ``version`` (None: the
-    latest), the table's row count and the version read, without reading the whole table.
-
-    The Delta log records each file's row count and ORDER range, so the files that can hold
-    the page are found without opening any: files whose ORDER ranges overlap form one run (an
-    upsert's rewritten file can span many commits), runs are disjoint, and the page's positions
-    fall in a few consecutive runs. Only those files are read, then sorted by ORDER and sliced.
-    A table without the ORDER column or its statistics is read in full and sliced.
-    """
-    import pyarrow.dataset as pads
-
-    table = open_table(path, version)
-    full_schema = pa.schema(table.schema().to_arrow())
-    visible = [f.name for f in full_schema if f.name != ORDER]
-    runs = _order_runs(table)
-    if runs is None:  # an old table, or files without statistics
-        full = read(path, table.version())
-        return full.iloc[offset:offset + limit].reset_index(drop=True), len(full), table.version()
-    total = sum(n for _, n in runs)
-    end = min(total, offset + limit)
-    if offset >= end:
-        return full_schema.empty_table().select(visible).to_pandas(), total, table.version()
-    wanted: list[str] = []
-    start = before = 0
-    for files, n in runs:
-        if start + n > offset and start < end:
-            if not wanted:
-                before = start
-            wanted.extend(files)
-        start += n
-    # the page's files only (the log's paths are relative and percent-encoded); building
-    # deltalake's dataset of every file would cost more than reading these
-    if isinstance(path, Path):
-        rows = pads.dataset([str(path / unquote(f)) for f in wanted], schema=full_schema,
-                            format="parquet").to_table()
-    else:  # in a bucket: the fragments of delta-rs's own dataset, through its file system
-        whole = table.to_pyarrow_dataset()
-        keep = {unquote(f) for f in wanted}
-        fragments = [f for f in whole.get_fragments() if _relative(f.path, path) in keep]
-        rows = pads.FileSystemDataset(fragments, whole.schema, whole.format,
-                                      whole.filesystem).to_table().select(full_schema.names)
-    import pyarrow.compute as pc
-
-    # only the page's rows are gathered: the sort is of the ORDER column alone
-    page = pc.sort_indices(rows.column(ORDER))[offset - before:end - before]
-    return rows.select(visible).take(page).to_pandas(), total, table.version()
-
-
-def _relative(fragment_path: str, url: str) -> str:
-    """A fragment's path relative to the table at ``url`` (delta-rs names them from the
-    bucket or from the table root)."""
-    root = url.removeprefix("s3://").split("/", 1)[-1].rstrip("/") + "/"
-    tail = fragment_path.split("://", 1)[-1]
-    for start in (url.removeprefix("s3://").rstrip("/") + "/", root):
-        if tail.startswith(start):
-            return tail[len(start):]
-    return tail
-
-
-def _order_runs(table: DeltaTable) -> list[tuple[list[str], int]] | None:
-    """The table's files grouped into runs of overlapping ORDER ranges, in ORDER, each with
-    its row count; None when a file lacks the statistics (or the table the column)."""
-    adds = table.get_add_actions(flatten=True)
-    names = adds.schema.names
-    lo_col, hi_col = f"min.{ORDER}", f"max.{ORDER}"
-    if lo_col not in names or hi_col not in names:
-        return None
-    files = list(zip(adds.column("path").to_pylist(), adds.column("num_records").to_pylist(),
-                     adds.column(lo_col).to_pylist(), adds.column(hi_col).to_pylist(),
-                     strict=True))
-    if any(n is None or lo is None or hi is None for _, n, lo, hi in files):
-        return None
-    runs: list[tuple[list[str], int]] = []
-    top = None
-    for file, n, lo, hi in sorted(files, key=lambda f: f[2]):
-        if top is not None and lo <= top:  # overlaps the run so far: joins it
-            runs[-1][0].append(file)
-            runs[-1] = (runs[-1][0], runs[-1][1] + int(n))
-            top = max(top, hi)
-        else:
-            runs.append(([file], int(n)))
-            top = hi
-    return runs
