@@ -97,8 +97,8 @@ DIES_AFTER_COMMIT = """
 import os, sys
 import pandas as pd
 import mlsys
-from mlsys.store.local.feature_group import LocalFeatureGroup
-LocalFeatureGroup._update_online = lambda *a, **k: os._exit(9)
+from mlsys.store.local.group_online import GroupOnline
+GroupOnline.after_commit = lambda *a, **k: os._exit(9)
 fg = mlsys.login(home=sys.argv[1]).get_feature_store().get_feature_group("shared", 1)
 fg.insert(pd.DataFrame({"id": [1, 2], "ts": pd.Timestamp("2024-01-01", tz="UTC"),
                         "x": [10.0, 2.0]}))

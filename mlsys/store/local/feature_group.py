@@ -37,6 +37,7 @@ from mlsys.store.local.catalog.records import GroupRecord
 from mlsys.store.local.checksums import record_commits
 from mlsys.store.local.context import LocalContext
 from mlsys.store.local.damage import reading_table, table_damaged, writing_table
+from mlsys.store.local.group_online import GroupOnline
 from mlsys.store.local.group_validation import GroupReports
 from mlsys.store.local.locks import file_lock
 from mlsys.store.local.online import OnlineStore
@@ -75,6 +76,8 @@ class LocalFeatureGroup(FeatureGroup):
         self._path = cfg.table_dir(self.name, self.version)
         self._lock_path = cfg.table_lock(self.name, self.version)
         self.reports = GroupReports(ctx.catalog, self.id, self.name, self.version, self._path)
+        self._online = GroupOnline(ctx, self.name, self.version, self.primary_key,
+                                   self.event_time, self._path, self._lock_path, self._where)
 
     def __repr__(self) -> str:
         return f"LocalFeatureGroup({self.name!r}, version={self.version})"
@@ -298,56 +301,33 @@ class LocalFeatureGroup(FeatureGroup):
             self._save_columns(columns)
         record_commits(self._catalog, self.id, self._path, version, table)
         if self.online_enabled:
-            self._update_online(columns, data, before, version, replaced=overwrite)
+            self._online.after_commit(columns, data, before, version, replaced=overwrite)
         if report is not None:  # only now that the rows are committed
             report = self.reports.store(report, IngestionResult.INGESTED, version)
         return report
 
-    # -- online store
-    def online_store(self, columns: Sequence[frames.Column] | None = None) -> OnlineStore:
+    # -- online store (the helper ``self._online``; see ``group_online``)
+    def _check_online(self) -> None:
         if not self.online_enabled:
             raise MlsysError(f"{self._where} is not online-enabled; create it with "
                              "online_enabled=True (as a new version) to serve it online")
-        columns = columns or self._columns()
-        if not columns:
-            raise NotFoundError(f"online data of {self._where}", "any row (nothing inserted "
-                                "yet)", [])
-        return self._ctx.online.get(self.name, self.version, columns, self.primary_key,
-                                    self.event_time)
 
-    def _update_online(self, columns: Sequence[frames.Column], data: pa.Table,
-                       before: int | None, version: int, replaced: bool) -> None:
-        store = self.online_store(columns)
-        synced = store.synced_version()
-        if replaced or (before is None and synced is None):
-            store.rebuild(data, version)  # a plain bulk INSERT into an empty table
-        elif synced == before and version == (before or 0) + 1:
-            store.upsert(data, version)
-        else:  # behind: a writer died between its commit and its online update
-            store.rebuild(tables.read_arrow(self._path, version), version)
+    def online_store(self, columns: Sequence[frames.Column] | None = None) -> OnlineStore:
+        self._check_online()
+        return self._online.store(columns or self._columns())
 
     @property
     def online_refresh_every(self) -> float | None:
         return self._ctx.config.online_refresh_every
 
     def ensure_online(self, look: bool = False) -> OnlineStore | None:
-        """The online store, rebuilt from Delta first if it lags; None before any insert.
-        In a bucket the table is looked at once per ``online_refresh_every`` (see
-        ``LocalConfig``) unless ``look``."""
-        if self._columns() is None:
+        """The online store, rebuilt from Delta first if it lags; None before any insert
+        (see ``GroupOnline.ensure``)."""
+        columns = self._columns()
+        if columns is None:
             return None
-        store = self.online_store()
-        every = self._ctx.config.online_refresh_every
-        if not look and every is not None and not store.due(every):
-            return store
-        current = tables.current_version(self._path)
-        if current is not None and store.synced_version() != current:
-            with file_lock(self._lock_path, self._ctx.config.lock_timeout_s, self._where):
-                current = tables.current_version(self._path)
-                if current is not None and store.synced_version() != current:
-                    store.rebuild(tables.read_arrow(self._path, current), current)
-        store.checked()
-        return store
+        self._check_online()
+        return self._online.ensure(columns, look)
 
     # -- reading
     def read(self, wallclock_time: TimeLike = None, online: bool = False,
