@@ -38,6 +38,7 @@ from mlsys.store.local.checksums import record_commits
 from mlsys.store.local.context import LocalContext
 from mlsys.store.local.damage import reading_table, table_damaged, writing_table
 from mlsys.store.local.group_online import GroupOnline
+from mlsys.store.local.group_state import GroupState
 from mlsys.store.local.group_validation import GroupReports
 from mlsys.store.local.locks import file_lock
 from mlsys.store.local.online import OnlineStore
@@ -75,6 +76,8 @@ class LocalFeatureGroup(FeatureGroup):
         cfg = ctx.config
         self._path = cfg.table_dir(self.name, self.version)
         self._lock_path = cfg.table_lock(self.name, self.version)
+        self._state = GroupState(ctx, self.id, self.name, self.version, tuple(self.primary_key),
+                                 self.event_time, self._path, self._lock_path)
         self.reports = GroupReports(ctx.catalog, self.id, self.name, self.version, self._path)
         self._online = GroupOnline(ctx, self.name, self.version, self.primary_key,
                                    self.event_time, self._path, self._lock_path, self._where)
@@ -94,42 +97,26 @@ class LocalFeatureGroup(FeatureGroup):
 
     @property
     def _where(self) -> str:
-        return f"feature group {self.name} v{self.version}"
+        return self._state.where
 
     @property
     def _key(self) -> str:
-        return f"{self.name}_{self.version}"
+        return self._state.key
 
     @property
     def keys(self) -> list[str]:
         """The upsert key: primary key plus event time (when the group has one)."""
-        return [*self.primary_key, *([self.event_time] if self.event_time else [])]
+        return self._state.keys
 
-    # -- catalog state
+    # -- catalog state (see ``GroupState``)
     def _record(self) -> GroupRecord:
-        record = self._catalog.groups.by_id(self.id)
-        if record is None:
-            raise NotFoundError("feature group", f"{self.name} v{self.version} (deleted)",
-                                [f"{r.name} v{r.version}" for r in self._catalog.groups.all()])
-        return record
+        return self._state.record()
 
     def _columns(self, record: GroupRecord | None = None) -> list[frames.Column] | None:
-        """The fixed schema, or None before the first insert.
-
-        If a writer died after its first Delta commit but before recording the schema, the
-        schema is recovered from the Delta table (the source of truth for data).
-        """
-        record = record if record is not None else self._record()
-        if record.features is not None:
-            return list(record.features)
-        if tables.exists(self._path):
-            columns = frames.columns_of(tables.schema(self._path))
-            self._save_columns(columns)
-            return columns
-        return None
+        return self._state.columns(record)
 
     def _save_columns(self, columns: Sequence[frames.Column]) -> None:
-        self._catalog.groups.set_features(self.id, columns)
+        self._state.save_columns(columns)
 
     @property
     def features(self) -> list[Feature]:
@@ -194,7 +181,8 @@ class LocalFeatureGroup(FeatureGroup):
         if source is not None:
             if not self.online_enabled and not (run_validation and self._validates()):
                 try:
-                    return streaming.insert(self, source, overwrite, write_options, where), None
+                    return streaming.insert(self._state, self.reports, source, overwrite,
+                                            write_options, where, self._upkeep), None
                 except streaming.ReplayWhole:  # warned already, in the stream
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore", DuplicateKeyWarning)

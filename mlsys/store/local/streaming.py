@@ -20,10 +20,10 @@ one-shot ``RecordBatchReader`` cannot be read twice: that upsert is refused with
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 from deltalake.exceptions import CommitFailedError, DeltaError
@@ -40,35 +40,8 @@ from mlsys.store.rules.dataframes import BatchSource
 from mlsys.store.rules.stream_keys import StreamKeys
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from mlsys.store.local.catalog import Catalog
-    from mlsys.store.local.catalog.records import GroupRecord
-    from mlsys.store.local.context import LocalContext
+    from mlsys.store.local.group_state import GroupState
     from mlsys.store.local.group_validation import GroupReports
-
-
-class Group(Protocol):
-    """What the streamed insert uses of a LocalFeatureGroup (a protocol: no import cycle)."""
-
-    id: int
-    event_time: str | None
-    _ctx: LocalContext
-    _catalog: Catalog
-    _path: Path | str
-    _lock_path: Path
-    reports: GroupReports
-
-    @property
-    def _key(self) -> str: ...
-    @property
-    def _where(self) -> str: ...
-    @property
-    def keys(self) -> list[str]: ...
-    def _record(self) -> GroupRecord: ...
-    def _columns(self, record: GroupRecord | None = None) -> list[frames.Column] | None: ...
-    def _save_columns(self, columns: Sequence[frames.Column]) -> None: ...
-    def _upkeep(self, version: int, where: str) -> None: ...
 
 
 class ReplayWhole(Exception):  # noqa: N818 (a signal to the caller, not an error to users)
@@ -189,33 +162,36 @@ def commit(plan: StreamPlan, path: Path | str, name: str, all_keys: list[str], b
         raise
 
 
-def insert(fg: Group, source: BatchSource, overwrite: bool,
-           write_options: dict[str, Any] | None, where: str) -> Job:
-    """``fg.insert`` of a stream, batch by batch in one commit (see the module doc); raises
-    :class:`ReplayWhole` (nothing written) for the upsert that needs the whole frame."""
-    job = f"{fg._key}_insert"
-    with file_lock(fg._lock_path, fg._ctx.config.lock_timeout_s, fg._where):
-        record = fg._record()
+def insert(group: GroupState, reports: GroupReports, source: BatchSource, overwrite: bool,
+           write_options: dict[str, Any] | None, where: str,
+           upkeep: Callable[[int, str], None]) -> Job:
+    """A group's insert of a stream, batch by batch in one commit (see the module doc), then
+    ``upkeep(version, where)`` under the same lock; raises :class:`ReplayWhole` (nothing
+    written) for the upsert that needs the whole frame."""
+    job = f"{group.key}_insert"
+    with file_lock(group.lock_path, group.ctx.config.lock_timeout_s, group.where):
+        record = group.record()
         strict = reject_duplicate_keys(write_options, record.reject_duplicate_keys)
-        checked = plan(source, fg._columns(record), fg.keys, fg.event_time, where, strict)
+        checked = plan(source, group.columns(record), group.keys, group.event_time, where,
+                       strict)
         if checked is None:
             return Job(job, rows=0)
-        with reading_table(fg._path, fg._where):
-            table = tables.open_latest(fg._path)  # opened once: a bucket's requests cost
-        fg.reports.restore(table)  # a writer that died after its commit left one behind
+        with reading_table(group.path, group.where):
+            table = tables.open_latest(group.path)  # opened once: a bucket's requests cost
+        reports.restore(table)  # a writer that died after its commit left one behind
         before = None if table is None else table.version()
         ordered = tables.has_order(table)
-        with writing_table(fg._path, where):
-            version = commit(checked, fg._path, fg._key, fg.keys, before, overwrite, ordered,
-                             None)
+        with writing_table(group.path, where):
+            version = commit(checked, group.path, group.key, group.keys, before, overwrite,
+                             ordered, None)
         try:
             if record.features is None:
-                fg._save_columns(checked.columns)
-            record_commits(fg._catalog, fg.id, fg._path, version)
+                group.save_columns(checked.columns)
+            record_commits(group.ctx.catalog, group.id, group.path, version)
         except Exception as err:
             raise StoreWriteError(
                 f"{where}: the rows committed as version {version}, but recording them "
                 f"afterwards failed ({type(err).__name__}: {err}); do not insert them "
                 "again") from err
-        fg._upkeep(version, where)
+        upkeep(version, where)
     return Job(job, rows=checked.keys.rows, commit_version=version)
