@@ -49,8 +49,9 @@ def stored_help(argv: list[str]) -> str | None:
 def refused_write(err: OSError) -> str:
     """The one line for a write the system refused (a full disk, a read-only device): what
     happened and the fix, not a traceback (the Typer path's last resort says the same)."""
-    return (f"error: the system refused a write ({err.strerror or err}); free disk space or "
-            "fix the device, then run the command again")
+    where = f": {err.filename}" if err.filename else ""
+    return (f"error: the system refused a write ({err.strerror or err}{where}); free disk "
+            "space or fix the device, then run the command again")
 
 
 def write_out(text: str) -> int:

@@ -24,7 +24,7 @@ from mlsys.cli import store  # noqa: F401
 
 __all__ = ["EXIT_FAILED", "EXIT_USAGE", "app", "main"]
 
-_REFUSED = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}
+_REFUSED = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 """OSErrors that are the disk's answer to a write, not mlsys's mistake."""
 
 

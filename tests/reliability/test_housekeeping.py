@@ -234,3 +234,43 @@ def test_a_held_staging_folder_is_kept_whatever_its_name_and_age_say(tmp_path: P
     _age(lone, 2 * 3600)
     mlsys.login(home=home).close()
     assert not staging.exists() and not lock.exists() and not lone.exists()
+
+
+def test_a_sweep_in_the_writers_own_process_leaves_its_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On NFS flock is a POSIX lock, owned by the process: a sweep in the writer's process would
+    take the writer's own lock (and drop it on close). lockf has those semantics here."""
+    import fcntl
+
+    from mlsys.store.local import housekeeping
+
+    monkeypatch.setattr(housekeeping.fcntl, "flock", lambda fd, op: fcntl.lockf(fd, op))
+    dead = _dead_pid()
+    monkeypatch.setattr(housekeeping, "staging_name", lambda p: f"{p}{dead}-{'7' * 32}")
+    with housekeeping.claimed_staging(tmp_path, STAGING_PREFIX) as staging:
+        staging.mkdir()
+        lock = housekeeping.lock_file(staging)
+        _age(staging, 2 * 3600)
+        _age(lock, 2 * 3600)
+        assert housekeeping.remove_stale(tmp_path, STAGING_PREFIX) == []
+        assert staging.is_dir() and lock.is_file()
+    assert not lock.exists()
+    assert housekeeping.remove_stale(tmp_path, STAGING_PREFIX) == [staging]  # now it is gone
+
+
+def test_a_filesystem_without_locks_still_stages(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from mlsys.store.local import housekeeping
+
+    def no_locks(fd: int, op: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(housekeeping.fcntl, "flock", no_locks)
+    with housekeeping.claimed_staging(tmp_path, STAGING_PREFIX) as staging:
+        staging.mkdir()
+        assert not housekeeping.lock_file(staging).exists()  # no lock file: the pid protects
+        _age(staging, 2 * 3600)
+        assert housekeeping.remove_stale(tmp_path, STAGING_PREFIX) == []  # a live pid
+    assert [p.name for p in tmp_path.iterdir()] == [staging.name]

@@ -436,8 +436,7 @@ class LocalFeatureGroup(FeatureGroup):
                 raise table_damaged(self._path, self._where,
                                     FileNotFoundError("no Delta log (_delta_log) found"))
             return {}
-        return table_log.commit_details(self._path, self._where,
-                                        to_utc(wallclock_time, "wallclock_time"), limit)
+        return table_log.commit_details(self._path, self._where, wallclock_time, limit)
 
     def delete(self, force: bool = False) -> None:
         """Drop the group, its data, suite and reports, crash-safely (see ``deletes``).

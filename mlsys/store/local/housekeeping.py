@@ -17,10 +17,12 @@ loadable by number.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlsys.errors import StoreWriteError
 from mlsys.store.rules.paths import STAGING_PREFIX
 
 if TYPE_CHECKING:
@@ -74,6 +77,15 @@ def _alive(pid: int) -> bool:
     return True
 
 
+_HELD: set[str] = set()
+"""Lock files this process holds. On NFS, flock is a POSIX lock, which belongs to the process:
+a sweep in this process would take its own writer's lock, and closing it would drop it."""
+_HELD_LOCK = threading.Lock()
+
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL}
+"""flock's answers on a filesystem without locks (NFS without lockd, some FUSE mounts)."""
+
+
 def lock_file(path: Path) -> Path:
     """The lock file a live writer of the staging folder ``path`` holds."""
     return path.with_name(path.name + LOCK_SUFFIX)
@@ -85,22 +97,61 @@ def claimed_staging(parent: Path, prefix: str) -> Iterator[Path]:
 
     The path is not created: the caller makes, fills and renames (or removes) it. Until the
     block ends, :func:`remove_stale` leaves it alone, even from another host, because it must
-    hold the lock file first."""
-    path = parent / staging_name(prefix)
-    lock = lock_file(path)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+    hold the lock file first. On a filesystem without locks there is no lock file, and the
+    pid in the name protects the folder as it did before locks (from this host only)."""
+    path, lock, fd = _locked_name(parent, prefix)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # a sweep may hold it a moment to look: wait for it
         yield path
     finally:
-        lock.unlink(missing_ok=True)  # before the lock goes: a sweep then finds nothing
+        if fd is not None:
+            lock.unlink(missing_ok=True)  # before the lock goes: a sweep then finds nothing
+            os.close(fd)
+        with _HELD_LOCK:
+            _HELD.discard(str(lock))
+
+
+def _locked_name(parent: Path, prefix: str) -> tuple[Path, Path, int | None]:
+    """A fresh staging name, its lock file and the descriptor holding it (None: this
+    filesystem has no locks, and there is no lock file)."""
+    for _ in range(3):
+        path = parent / staging_name(prefix)
+        lock = lock_file(path)
+        with _HELD_LOCK:  # before the lock exists: a sweep of this process never takes it
+            _HELD.add(str(lock))
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # a sweep may hold it a moment to look: wait
+            # a sweep whose clock runs a minute ahead could unlink the lone file before the
+            # lock was taken; the lock is then on a file no one else can find: take another
+            if lock.stat().st_ino == os.fstat(fd).st_ino:
+                return path, lock, fd
+        except FileNotFoundError:
+            pass
+        except OSError as err:
+            os.close(fd)
+            lock.unlink(missing_ok=True)
+            if err.errno not in _NO_LOCKS:
+                with _HELD_LOCK:
+                    _HELD.discard(str(lock))
+                raise
+            return path, lock, None
         os.close(fd)
+        with _HELD_LOCK:
+            _HELD.discard(str(lock))
+    raise StoreWriteError(f"could not lock a staging folder in {parent}: its lock files were "
+                          "removed as they were made. Check that no other tool deletes files "
+                          "starting with '.' there, and that the machines' clocks agree")
 
 
 @contextlib.contextmanager
 def _held(lock: Path) -> Iterator[bool]:
     """Whether no live writer holds ``lock`` (True also when there is no such file); while
     True, the lock is held, so no writer can come back to it."""
+    with _HELD_LOCK:
+        own = str(lock) in _HELD  # this process's own writer
+    if own:
+        yield False
+        return
     try:
         fd = os.open(lock, os.O_RDWR)
     except FileNotFoundError:

@@ -41,6 +41,9 @@ ROW_GROUP_ROWS = 1024 * 1024
 ROW_GROUP_BYTES = 64 * 1024 * 1024
 """...or up to this much Arrow memory, whichever comes first, so wide rows stay bounded too."""
 
+MERGE_BATCHES = 256
+"""Small batches being gathered are merged into one every this many."""
+
 
 def can_stream_create(path: Path) -> bool:
     """Whether a new table at the folder ``path`` can be made here: nothing is there yet, or
@@ -74,11 +77,20 @@ def write_parts(folder: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatc
     rows, index = 0, 0
     writer: pq.ParquetWriter | None = None
     sink: pa.NativeFile | None = None
-    pending: list[pa.RecordBatch] = []
+    pending: list[pa.RecordBatch] = []  # gathered batches, the small ones merged
+    small: list[pa.RecordBatch] = []  # batches since the last merge
     pending_rows = pending_bytes = 0
+
+    def merge_small() -> None:
+        # each batch costs far more than its data (arrays, padded buffers, objects: ~8 kB for
+        # a row of ten floats), so a row-by-row stream is merged every MERGE_BATCHES batches
+        if small:
+            pending.extend(pa.Table.from_batches(small, schema).combine_chunks().to_batches())
+            small.clear()
 
     def flush() -> None:
         nonlocal writer, sink, index, pending_rows, pending_bytes
+        merge_small()
         if writer is None:
             sink = pa.OSFile(str(folder / _part_name(index)), "wb")
             writer = pq.ParquetWriter(sink, schema, compression="snappy")
@@ -96,13 +108,15 @@ def write_parts(folder: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatc
         for batch in batches:
             if not batch.num_rows:
                 continue
-            pending.append(batch)
+            small.append(batch)
             rows += batch.num_rows
             pending_rows += batch.num_rows
             pending_bytes += batch.nbytes
             if pending_rows >= ROW_GROUP_ROWS or pending_bytes >= ROW_GROUP_BYTES:
                 flush()
-        if pending:
+            elif len(small) >= MERGE_BATCHES:
+                merge_small()
+        if small or pending:
             flush()
     finally:
         if writer is not None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mlsys.errors import InvalidArgumentError
+from mlsys.store.api import TimeLike
 from mlsys.store.local.tables import TablePath, exists, objects_of, open_table
 
 OPTIMIZE = "OPTIMIZE"
@@ -95,20 +96,23 @@ def commit_summary(info: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def commit_details(path: TablePath, where: str, wallclock_time: datetime | None = None,
+def commit_details(path: TablePath, where: str, wallclock_time: TimeLike = None,
                    limit: int | None = None) -> dict[int, dict[str, Any]]:
     """hsfs's ``commit_details`` of the table at ``path`` (which must exist): version ->
     summary, newest first, compactions left out; at most ``limit`` of them, none committed
-    after ``wallclock_time``. InvalidArgumentError for a ``limit`` that is not a count."""
+    after ``wallclock_time``. InvalidArgumentError for a ``limit`` that is not a count (checked
+    first) or a time that is not one."""
     from mlsys.store.local.damage import reading_table
+    from mlsys.store.rules.times import to_utc
 
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
                               or limit < 0):
         raise InvalidArgumentError(f"limit {limit!r} must be a whole number of commits >= 0 "
                                    "(or None for every commit)")
+    cutoff = to_utc(wallclock_time, "wallclock_time")
     # without a cutoff only the newest entries of the log are needed: ``limit`` of them,
     # more when compactions are among them
-    wanted = limit if wallclock_time is None else None
+    wanted = limit if cutoff is None else None
     while True:
         with reading_table(path, where):
             entries = history(path, wanted)
@@ -117,7 +121,7 @@ def commit_details(path: TablePath, where: str, wallclock_time: datetime | None 
             summary = commit_summary(info)
             committed: datetime = summary["committed_on"]
             if summary["operation"] == OPTIMIZE or (
-                    wallclock_time is not None and committed > wallclock_time):
+                    cutoff is not None and committed > cutoff):
                 continue
             out[int(info["version"])] = summary
             if limit is not None and len(out) >= limit:
