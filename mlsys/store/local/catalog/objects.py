@@ -45,17 +45,9 @@ from typing import Any, TypeVar
 
 from mlsys.errors import ConcurrencyError, ConfigurationError, StoreDamagedError
 from mlsys.store.local.catalog.base import Catalog
-from mlsys.store.local.catalog.objects_repos import (
-    Doc,
-    ObjectGroups,
-    ObjectModels,
-    ObjectReports,
-    ObjectTableFiles,
-    ObjectViews,
-    Pending,
-    damaged_records,
-    referenced_blobs,
-)
+from mlsys.store.local.catalog.objects_doc import Doc, Pending, damaged_records, referenced_blobs
+from mlsys.store.local.catalog.objects_groups import ObjectGroups, ObjectReports, ObjectTableFiles
+from mlsys.store.local.catalog.objects_views import ObjectModels, ObjectViews
 from mlsys.store.local.damage import RESTORE
 from mlsys.store.local.objects import Objects
 
