@@ -8,15 +8,12 @@ from 100 files (~11 GB as pandas; the files are written once per run, which take
 
 from __future__ import annotations
 
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks.bench_models import subprocess_env
-from benchmarks.context import delta_path, python
+from benchmarks.context import delta_path, run_worker
 from benchmarks.harness import BenchmarkError, Figure, Goal, Stats
-from benchmarks.scaling import CHECKOUT, WORKER_TIMEOUT_S
 
 if TYPE_CHECKING:
     from benchmarks.context import Context
@@ -50,18 +47,6 @@ def write_files(ctx: Context, rows: int, files: int) -> list[str]:
     return paths
 
 
-def run_worker(op: str, home: Path, files: list[str]) -> dict[str, Any]:
-    import json
-
-    done = subprocess.run([python(), "-m", "benchmarks.stream_worker", op, str(home), *files],
-                          capture_output=True, text=True, env=subprocess_env(), check=False,
-                          timeout=WORKER_TIMEOUT_S, cwd=CHECKOUT)
-    if done.returncode != 0:
-        raise BenchmarkError(f"stream worker {op} failed: {done.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
 def bench_insert_stream(ctx: Context) -> list[Figure]:
     rows, files = FULL if ctx.full else DEFAULT
     rows = ctx.sizes.rows(rows)
@@ -72,7 +57,7 @@ def bench_insert_stream(ctx: Context) -> list[Figure]:
     for rep in range(ctx.reps(3 if not ctx.full else 1)):
         order = list(runs) if rep % 2 == 0 else list(reversed(runs))
         for op in order:
-            result = run_worker(op, home, paths)
+            result = run_worker("stream_worker", op, str(home), *paths)
             if result["rows"] != rows or result["commits"] != 1:
                 raise BenchmarkError(f"{op} wrote {result['rows']} rows in "
                                      f"{result['commits']} commits, not {rows} in one")

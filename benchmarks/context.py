@@ -170,6 +170,28 @@ def table_options(path: str) -> dict[str, str] | None:
     return storage_options()
 
 
+CHECKOUT = Path(__file__).resolve().parents[1]  # where `benchmarks` is importable from
+WORKER_TIMEOUT_S = 1800
+
+
+def run_worker(module: str, *args: str) -> dict[str, Any]:
+    """Run ``python -m benchmarks.<module> ARGS`` in a fresh process (offline, from the
+    checkout); the JSON object its last line prints. A failure is a ``BenchmarkError`` with
+    the child's stderr."""
+    import json
+
+    from benchmarks.bench_models import subprocess_env
+    from benchmarks.harness import BenchmarkError
+
+    done = subprocess.run([python(), "-m", f"benchmarks.{module}", *args], capture_output=True,
+                          text=True, env=subprocess_env(), check=False,
+                          timeout=WORKER_TIMEOUT_S, cwd=CHECKOUT)
+    if done.returncode != 0:
+        raise BenchmarkError(f"{module} {' '.join(args[:2])} failed: {done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
 @functools.cache
 def python() -> str:
     """The interpreter running the benchmarks (subprocess benchmarks use the same one)."""

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import statistics
-import subprocess
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks.bench_models import subprocess_env
-from benchmarks.context import python
+from benchmarks.context import run_worker
 from benchmarks.harness import BenchmarkError, Figure, Goal, Stats
 
 if TYPE_CHECKING:
     from benchmarks.context import Context
 
-CHECKOUT = Path(__file__).resolve().parents[1]  # where `benchmarks` is importable from
 SIZES = (10_000, 100_000, 1_000_000)
 FULL_SIZE = 10_000_000  # only with --full, or --scale 1 --only scaling
-WORKER_TIMEOUT_S = 1800
 LINEAR = Goal("per-row time growth <= 1.5x", "value_max", 1.5)
 MEMORY = Goal("memory need <= 3x data", "value_max", 3.0)
 
@@ -52,16 +46,6 @@ def sizes(ctx: Context) -> list[int]:
     return sorted({ctx.sizes.rows(n) for n in wanted})
 
 
-def run_worker(op: str, rows: int, home: str) -> dict[str, Any]:
-    done = subprocess.run([python(), "-m", "benchmarks.scaling_worker", op, str(rows), home],
-                          capture_output=True, text=True, env=subprocess_env(), check=False,
-                          timeout=WORKER_TIMEOUT_S, cwd=CHECKOUT)
-    if done.returncode != 0:
-        raise BenchmarkError(f"scaling worker {op} {rows} failed: {done.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
 OPS = ("mlsys_insert", "delta_insert", "mlsys_read", "delta_read")
 
 
@@ -77,7 +61,7 @@ def measure(ctx: Context) -> list[ScalingPoint]:
             order = OPS if rep % 2 == 0 else ("delta_insert", "mlsys_insert", "delta_read",
                                                "mlsys_read")
             for op in order:
-                runs[op].append(run_worker(op, rows, home))
+                runs[op].append(run_worker("scaling_worker", op, str(rows), home))
         points.append(ScalingPoint(
             rows=rows,
             data_bytes=int(statistics.median(r["data_bytes"] for r in runs["mlsys_insert"])),
