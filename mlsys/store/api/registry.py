@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any, Literal
 
-from mlsys.store.api.feature_store import FeatureView
+from mlsys.store.api.feature_view import FeatureView
 from mlsys.store.api.schema import ModelSchema
 
 
