@@ -274,3 +274,13 @@ def test_a_filesystem_without_locks_still_stages(tmp_path: Path,
         _age(staging, 2 * 3600)
         assert housekeeping.remove_stale(tmp_path, STAGING_PREFIX) == []  # a live pid
     assert [p.name for p in tmp_path.iterdir()] == [staging.name]
+
+
+def test_a_staging_lock_that_cannot_be_made_is_not_kept_as_held(tmp_path: Path) -> None:
+    from mlsys.store.local import housekeeping
+
+    before = set(housekeeping._HELD)
+    with pytest.raises(FileNotFoundError), housekeeping.claimed_staging(tmp_path / "gone",
+                                                                        STAGING_PREFIX):
+        pass
+    assert set(housekeeping._HELD) == before  # nothing left behind as if held

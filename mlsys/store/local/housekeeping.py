@@ -118,7 +118,12 @@ def _locked_name(parent: Path, prefix: str) -> tuple[Path, Path, int | None]:
         lock = lock_file(path)
         with _HELD_LOCK:  # before the lock exists: a sweep of this process never takes it
             _HELD.add(str(lock))
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        except OSError:
+            with _HELD_LOCK:
+                _HELD.discard(str(lock))
+            raise
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)  # a sweep may hold it a moment to look: wait
             # a sweep whose clock runs a minute ahead could unlink the lone file before the
