@@ -227,7 +227,11 @@ def test_a_registry_save_that_lost_the_next_version_takes_the_one_after(
 
 
 def test_a_report_whose_id_was_taken_meanwhile_is_stored_again(tmp_path: Path) -> None:
+    from mlsys.store.local.config import LocalConfig
+    from mlsys.store.local.context import LocalContext
+    from mlsys.store.local.group_state import GroupState
     from mlsys.store.local.group_validation import GroupReports
+    from mlsys.store.local.online import OnlineStores
     from mlsys.validation.types import IngestionResult, ValidationReport
 
     other = ObjectCatalog(FolderObjects(tmp_path / "bucket"))
@@ -238,7 +242,10 @@ def test_a_report_whose_id_was_taken_meanwhile_is_stored_again(tmp_path: Path) -
     catalog = ObjectCatalog(racing)
     mine = catalog.groups.add(NewGroup("items", 1, ("id",)))
     racing.times = 1  # the race comes at the report's transaction, not at the group's add
-    reports = GroupReports(catalog, mine.id, "items", 1, tmp_path / "table")
+    config = LocalConfig(tmp_path / "home", "proj")
+    ctx = LocalContext(config, catalog, OnlineStores(config))
+    reports = GroupReports(GroupState(ctx, mine.id, "items", 1, ("id",), None,
+                                      str(tmp_path / "table"), tmp_path / "table.lock"))
     stored = reports.store(ValidationReport(True, (), "suite"), IngestionResult.INGESTED, 0)
     assert racing.times == 0
     (kept,) = catalog.reports.latest(mine.id)

@@ -78,9 +78,8 @@ class LocalFeatureGroup(FeatureGroup):
         self._lock_path = cfg.table_lock(self.name, self.version)
         self._state = GroupState(ctx, self.id, self.name, self.version, tuple(self.primary_key),
                                  self.event_time, self._path, self._lock_path)
-        self.reports = GroupReports(ctx.catalog, self.id, self.name, self.version, self._path)
-        self._online = GroupOnline(ctx, self.name, self.version, self.primary_key,
-                                   self.event_time, self._path, self._lock_path, self._where)
+        self.reports = GroupReports(self._state)
+        self._online = GroupOnline(self._state)
 
     def __repr__(self) -> str:
         return f"LocalFeatureGroup({self.name!r}, version={self.version})"

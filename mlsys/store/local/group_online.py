@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import pyarrow as pa
 
 from mlsys.errors import NotFoundError
 from mlsys.store.local import tables
-from mlsys.store.local.context import LocalContext
+from mlsys.store.local.group_state import GroupState
 from mlsys.store.local.locks import file_lock
 from mlsys.store.local.online import OnlineStore
 from mlsys.store.rules import frames
@@ -20,25 +19,21 @@ class GroupOnline:
     and rebuilt from the table whenever it lags it (a writer died between its commit and its
     online update).
 
-    ``where`` names the group in errors; ``path`` and ``lock_path`` are its table and its
-    writers' lock. The group's columns are passed to each call (they live in the catalog)."""
+    The group's columns are passed to each call: they live in the catalog, and the caller
+    has just read them."""
 
-    def __init__(self, ctx: LocalContext, name: str, version: int, primary_key: Sequence[str],
-                 event_time: str | None, path: tables.TablePath, lock_path: Path,
-                 where: str) -> None:
-        self._ctx = ctx
-        self._name, self._version = name, version
-        self._primary_key, self._event_time = list(primary_key), event_time
-        self._path, self._lock_path, self._where = path, lock_path, where
+    def __init__(self, state: GroupState) -> None:
+        self._state = state
 
     def store(self, columns: Sequence[frames.Column] | None) -> OnlineStore:
         """The group's online store (the caller has checked the group is online-enabled);
         NotFoundError before its first insert (no ``columns`` yet)."""
         if not columns:
-            raise NotFoundError(f"online data of {self._where}", "any row (nothing inserted "
-                                "yet)", [])
-        return self._ctx.online.get(self._name, self._version, list(columns),
-                                    self._primary_key, self._event_time)
+            raise NotFoundError(f"online data of {self._state.where}", "any row (nothing "
+                                "inserted yet)", [])
+        state = self._state
+        return state.ctx.online.get(state.name, state.version, list(columns),
+                                    list(state.primary_key), state.event_time)
 
     def after_commit(self, columns: Sequence[frames.Column], data: pa.Table,
                      before: int | None, version: int, replaced: bool) -> None:
@@ -51,7 +46,7 @@ class GroupOnline:
         elif synced == before and version == (before or 0) + 1:
             store.upsert(data, version)
         else:  # behind: a writer died between its commit and its online update
-            store.rebuild(tables.read_arrow(self._path, version), version)
+            store.rebuild(tables.read_arrow(self._state.path, version), version)
 
     def ensure(self, columns: Sequence[frames.Column] | None,
                look: bool = False) -> OnlineStore | None:
@@ -60,16 +55,16 @@ class GroupOnline:
         unless ``look``."""
         if columns is None:
             return None
-        store = self.store(columns)
-        every = self._ctx.config.online_refresh_every
+        store, state = self.store(columns), self._state
+        every = state.ctx.config.online_refresh_every
         if not look and every is not None and not store.due(every):
             return store
-        current = tables.current_version(self._path)
+        current = tables.current_version(state.path)
         if current is not None and store.synced_version() != current:
-            with file_lock(self._lock_path, self._ctx.config.lock_timeout_s, self._where):
-                current = tables.current_version(self._path)
+            with file_lock(state.lock_path, state.ctx.config.lock_timeout_s, state.where):
+                current = tables.current_version(state.path)
                 if current is not None and store.synced_version() != current:
-                    store.rebuild(tables.read_arrow(self._path, current), current)
+                    store.rebuild(tables.read_arrow(state.path, current), current)
         store.checked()
         return store
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from mlsys.errors import ConcurrencyError, DataValidationError, ExpectationSuiteError
-from mlsys.store.local.catalog import Catalog, dumps
+from mlsys.store.local.catalog import dumps
 from mlsys.store.local.catalog.records import GroupRecord
 from mlsys.validation.ge import to_ge_report, to_ge_suite
 from mlsys.validation.types import (
@@ -24,6 +23,8 @@ from mlsys.validation.types import (
 
 if TYPE_CHECKING:
     from deltalake import DeltaTable
+
+    from mlsys.store.local.group_state import GroupState
 
 REPORT_KEY = "mlsys_validation_report"  # commit-metadata key of an insert's INGESTED report
 STORE_ATTEMPTS = 20  # tries of storing a report before it gives up to concurrent writers
@@ -55,17 +56,11 @@ def suite_from_dict(d: dict[str, Any]) -> ExpectationSuite:
 class GroupReports:
     """The suite and the reports of one feature-group version, in the catalog."""
 
-    def __init__(self, catalog: Catalog, group_id: int, name: str, version: int,
-                 table_path: Path | str) -> None:
-        self._catalog = catalog
-        self.group_id = group_id
-        self.name = name
-        self.version = version
-        self._path = table_path
-
-    @property
-    def _where(self) -> str:
-        return f"feature group {self.name} v{self.version}"
+    def __init__(self, state: GroupState) -> None:
+        self._state = state
+        self._catalog = state.ctx.catalog
+        self.group_id, self.name, self.version = state.id, state.name, state.version
+        self._where = state.where
 
     # -- the suite
     def save_suite(self, expectation_suite: Any, run_validation: bool,
@@ -204,7 +199,7 @@ class GroupReports:
         """The stored reports, newest first (after restoring any a dead writer left)."""
         from mlsys.store.local import tables
 
-        self.restore(tables.open_latest(self._path))
+        self.restore(tables.open_latest(self._state.path))
         return [ValidationReport.from_dict(r.body)
                 for r in self._catalog.reports.latest(self.group_id, limit)]
 
