@@ -1,4 +1,4 @@
-"""Great Expectations validation of DataFrames against suites (the engine every insert runs).
+"""Validation of DataFrames against suites, with Great Expectations' results.
 
 It sits above ``suite_io`` because it takes a suite in any format ``parse_suite`` reads, and
 ``suite_io`` sits above ``ge`` because parsing checks every expectation against GE itself.
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlsys.errors import SchemaError
 from mlsys.validation.ge import expectation_result, import_ge, to_ge_suite
+from mlsys.validation.native import native_result
 from mlsys.validation.suite_io import parse_suite
 from mlsys.validation.types import (
     Expectation,
@@ -85,11 +86,14 @@ def _engine() -> _Engine:
 
 def validate_frame(df: pd.DataFrame, suite: ExpectationSuite | Any,
                    partial_unexpected_count: int = PARTIAL_UNEXPECTED_COUNT) -> ValidationReport:
-    """Validate ``df`` with Great Expectations against ``suite``; the frame is not copied.
+    """Validate ``df`` against ``suite`` with Great Expectations' results; the frame is not
+    copied.
 
-    Runs GE's pandas engine on the whole frame with the cheap ``BASIC`` result format: counts,
-    observed values and up to ``partial_unexpected_count`` unexpected values per expectation.
-    An expectation that cannot run (e.g. its column is missing) fails with its exception message.
+    The results are those of GE's pandas engine on the whole frame with the cheap ``BASIC``
+    result format: counts, observed values and up to ``partial_unexpected_count`` unexpected
+    values per expectation. The common expectations ``mlsys.validation.native`` knows are
+    computed there (the report's ``checked_by_mlsys`` counts them), GE runs the others. An
+    expectation that cannot run (e.g. its column is missing) fails with its exception message.
     """
     import pandas as pd
 
@@ -102,23 +106,45 @@ def validate_frame(df: pd.DataFrame, suite: ExpectationSuite | Any,
     if not parsed.expectations:
         return ValidationReport(success=True, results=(), suite_name=parsed.name,
                                 row_count=len(df))
+    cap = int(partial_unexpected_count)
+    found = [native_result(df, e, cap) for e in parsed.expectations]
+    rest = [i for i, r in enumerate(found) if r is None]
+    if rest:
+        for i, r in zip(rest, _run_ge(df, parsed, rest, cap), strict=True):
+            found[i] = r
+    results = tuple(r for r in found if r is not None)
+    return ValidationReport(
+        success=all(r.success for r in results), results=results, suite_name=parsed.name,
+        row_count=len(df), meta={"great_expectations_version": _ge_version(),
+                                 "checked_by_mlsys": len(parsed.expectations) - len(rest)},
+    )
+
+
+def _run_ge(df: pd.DataFrame, suite: ExpectationSuite, positions: list[int],
+            cap: int) -> list[ExpectationResult]:
+    """GE's results for the expectations of ``suite`` at ``positions``, in that order."""
+    part = ExpectationSuite(suite.name, tuple(suite.expectations[i] for i in positions),
+                            suite.meta)
     engine = _engine()
-    result_format = {"result_format": "BASIC",
-                     "partial_unexpected_count": int(partial_unexpected_count)}
+    result_format = {"result_format": "BASIC", "partial_unexpected_count": cap}
     with engine.lock:
-        ge_suite, positions = engine.ge_suite_for(parsed)
+        ge_suite, ids = engine.ge_suite_for(part)
         batch = engine.batch_definition.get_batch(batch_parameters={"dataframe": df})
         ge_result = batch.validate(ge_suite, result_format=result_format)
     # GE reorders results (by domain, failures to compute first); the ids restore suite order
     ordered: list[tuple[int, ExpectationResult]] = []
     for n, r in enumerate(ge_result.results):
-        i = positions.get(getattr(r.expectation_config, "id", None) or "", n)
-        ordered.append((i, _convert_result(r, parsed.expectations[i], partial_unexpected_count)))
-    results = tuple(r for _, r in sorted(ordered, key=lambda pair: pair[0]))
-    return ValidationReport(
-        success=all(r.success for r in results), results=results, suite_name=parsed.name,
-        row_count=len(df), meta={"great_expectations_version": import_ge().__version__},
-    )
+        i = ids.get(getattr(r.expectation_config, "id", None) or "", n)
+        ordered.append((i, _convert_result(r, part.expectations[i], cap)))
+    return [r for _, r in sorted(ordered, key=lambda pair: pair[0])]
+
+
+def _ge_version() -> str:
+    """The installed GE's version, without importing it (a suite mlsys checks alone needs
+    no GE at all)."""
+    from importlib.metadata import version
+
+    return version("great_expectations")
 
 
 def _convert_result(r: Any, expectation: Expectation, cap: int) -> ExpectationResult:
