@@ -44,7 +44,7 @@ def bench_daily_read(ctx: Context) -> list[Figure]:
     for name, upkeep in (("daily_upkept", True), ("daily_no_upkeep", False)):
         fg = ctx.new_group(name, df.iloc[:ROWS_PER_DAY])
         path = delta_path(fg)
-        schema = tables.schema(fg._table_path())  # type: ignore[attr-defined]
+        schema = tables.schema(path)
         version = 0  # the first insert's
         for start in range(ROWS_PER_DAY, len(df), ROWS_PER_DAY):
             day = pa.Table.from_pandas(df.iloc[start:start + ROWS_PER_DAY],
