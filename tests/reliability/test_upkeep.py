@@ -99,3 +99,63 @@ def test_a_failed_compaction_warns_and_keeps_the_insert(tmp_path: Path,
         job, _ = fg.insert(_day(99))
     assert job.rows == 1 and 99 in set(fg.read()["id"])
     project.close()
+
+
+def test_compacted_small_files_hold_the_commits_in_order(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Delta's compaction concatenates files largest first, and delta-rs lists files newest
+    # first: days of unlike sizes would come out of order, and every read would sort them
+    from deltalake import DeltaTable
+
+    project = mlsys.login(home=tmp_path / "store")
+    fg = project.get_feature_store().get_or_create_feature_group("daily", 1, primary_key=["id"],
+                                                                 event_time="t")
+    path = Path(project.config.table_dir("daily", 1))  # type: ignore[attr-defined]
+    sizes = [1, 40, 3, 90, 7, 60, 2, 25, 80, 5, 33, 1, 70, 4, 50]
+    ids: list[int] = []
+    for day, n in enumerate(sizes):
+        rows = pd.concat([_day(day)] * n, ignore_index=True).assign(
+            id=range(len(ids), len(ids) + n))
+        ids.extend(rows["id"])
+        fg.insert(rows)
+        if day == 12:  # the fifth compaction: one file, sorted by ORDER within
+            operations = [h["operation"] for h in table_log.history(path)]
+            assert operations[0] == "OPTIMIZE" and operations.count("OPTIMIZE") == 4
+            table = DeltaTable(str(path))
+            assert len(table.file_uris()) == 1
+            raw = table.to_pyarrow_table().column(tables.ORDER).to_pylist()
+            assert raw == sorted(raw)
+    assert len(DeltaTable(str(path)).file_uris()) == 3
+
+    def no_sort(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the read sorted its rows")
+
+    with monkeypatch.context() as m:  # the files are read oldest first: nothing to sort
+        m.setattr(pd.DataFrame, "sort_values", no_sort)
+        assert list(fg.read()["id"]) == ids
+    assert tables.read_arrow(path).column("id").to_pylist() == ids
+    assert project.verify().ok, project.verify().lines()  # type: ignore[attr-defined]
+    project.close()
+
+
+def test_a_table_with_a_large_file_compacts_only_its_small_ones(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = mlsys.login(home=tmp_path / "store")
+    fg = project.get_feature_store().get_or_create_feature_group("daily", 1, primary_key=["id"],
+                                                                 event_time="t")
+    fg.insert(pd.concat([_day(0)] * 2000, ignore_index=True).assign(id=range(2000)))
+    path = Path(project.config.table_dir("daily", 1))  # type: ignore[attr-defined]
+    monkeypatch.setattr(maintenance, "COMPACT_AT", 100)  # no compaction on insert
+    for day in range(1, 5):
+        fg.insert(_day(day).assign(id=5000 + day))
+    adds = tables.open_table(path).get_add_actions(flatten=True)
+    sizes = dict(zip(adds.column("path").to_pylist(), adds.column("size_bytes").to_pylist(),
+                     strict=True))
+    big = max(sizes, key=sizes.__getitem__)
+    # the first file counts as large: the four small ones are merged, it is not rewritten
+    done, removed = maintenance.compact(tables.open_table(path), target_size=sizes[big] - 1)
+    assert done is not None and removed == 4
+    files = tables.open_table(path).get_add_actions(flatten=True).column("path").to_pylist()
+    assert big in files and len(files) == 2
+    assert list(fg.read()["id"]) == [*range(2000), *range(5001, 5005)]
+    project.close()

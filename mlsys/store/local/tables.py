@@ -278,13 +278,51 @@ def read_snapshot(table: DeltaTable, columns: Sequence[str] | None = None,
     if ORDER not in _names(table):
         return table.to_pandas(columns=list(columns) if columns else None, filters=rows)
     wanted = [*columns, ORDER] if columns else None
-    df = table.to_pandas(columns=wanted, filters=rows)
+    df = _scan_in_order(table, wanted, rows).to_pandas()
     order = df[ORDER].to_numpy()
-    # files are often read in commit order already (a group written once, a compacted one):
-    # then the sort, a copy of every column, would change nothing
+    # files are read oldest rows first (see ``_scan_in_order``), so an appended or compacted
+    # group needs no sort, a copy of every column; rows an upsert rewrote do
     if not (order[1:] >= order[:-1]).all():
         df = df.sort_values(ORDER, kind="stable")
     return df.drop(columns=ORDER).reset_index(drop=True)
+
+
+def _scan_in_order(table: DeltaTable, columns: Sequence[str] | None = None,
+                   rows: pads.Expression | None = None) -> pa.Table:
+    """The table's rows, its files read in the order of their smallest ORDER value.
+
+    delta-rs lists a table's files newest first, so a plain scan of a group grown by
+    appends comes out newest first and every read would sort it. The log records each file's
+    ORDER range, so its files are put back in commit order here, without reading any; a file
+    without the statistics leaves deltalake's order (the caller's check then sorts)."""
+    import pyarrow.dataset as pads
+
+    dataset = table.to_pyarrow_dataset()
+    fragments = list(dataset.get_fragments())
+    lows = _first_orders(table) if len(fragments) > 1 else None
+    if lows is not None:
+        found = [lows.get(f.path.rsplit("/", 1)[-1]) for f in fragments]
+        keys = [k for k in found if k is not None]
+        if len(keys) == len(fragments):
+            ranked = sorted(range(len(fragments)), key=keys.__getitem__)
+            dataset = pads.FileSystemDataset([fragments[i] for i in ranked], dataset.schema,
+                                             dataset.format, dataset.filesystem)
+    return dataset.to_table(columns=list(columns) if columns else None, filter=rows)
+
+
+def _first_orders(table: DeltaTable) -> dict[str, int] | None:
+    """Each current file's smallest ORDER value, by file name; None without statistics."""
+    from urllib.parse import unquote
+
+    adds = table.get_add_actions(flatten=True)
+    low = f"min.{ORDER}"
+    if low not in adds.schema.names:
+        return None
+    names = [unquote(p).rsplit("/", 1)[-1] for p in adds.column("path").to_pylist()]
+    values = adds.column(low).to_pylist()
+    if None in values or len(set(names)) != len(names):
+        return None
+    return dict(zip(names, values, strict=True))
 
 
 def time_window(column: str | None, start: pd.Timestamp | None, end: pd.Timestamp | None,
@@ -311,11 +349,12 @@ def read_arrow(path: TablePath, version: int | None = None) -> pa.Table:
     """The table as Arrow in the order of :func:`read`, without the ORDER column."""
     import pyarrow.compute as pc
 
-    data = open_table(path, version).to_pyarrow_table()
-    if ORDER not in data.column_names:
-        return data
+    table = open_table(path, version)
+    if ORDER not in _names(table):
+        return table.to_pyarrow_table()
+    data = _scan_in_order(table)
     order = data.column(ORDER)
-    # files written by inserts are mostly read in ORDER already: then no copy is needed
+    # files are read oldest rows first (see ``_scan_in_order``): mostly no copy is needed
     if len(order) > 1 and not pc.all(pc.less(order.slice(0, len(order) - 1),
                                              order.slice(1))).as_py():
         data = data.take(pc.sort_indices(order))
