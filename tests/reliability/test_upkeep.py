@@ -10,6 +10,7 @@ commits (which change no rows) are not listed by ``commit_details``, as on Hopsw
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -28,6 +29,13 @@ def _day(i: int) -> pd.DataFrame:
 
 def _sorted(df: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values("id").reset_index(drop=True)
+
+
+def _daily(tmp_path: Path) -> tuple[Any, Any]:
+    """A fresh store and its group "daily" (no online store)."""
+    project = mlsys.login(home=tmp_path / "store")
+    return project, project.get_feature_store().get_or_create_feature_group(
+        "daily", 1, primary_key=["id"], event_time="t")
 
 
 def test_daily_inserts_keep_few_files_and_every_version_reads_the_same(tmp_path: Path) -> None:
@@ -85,9 +93,7 @@ def test_daily_inserts_keep_few_files_and_every_version_reads_the_same(tmp_path:
 
 def test_a_failed_compaction_warns_and_keeps_the_insert(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    project = mlsys.login(home=tmp_path / "store")
-    fg = project.get_feature_store().get_or_create_feature_group("daily", 1, primary_key=["id"],
-                                                                 event_time="t")
+    project, fg = _daily(tmp_path)
     for i in range(maintenance.COMPACT_AT - 1):
         fg.insert(_day(i))
 
@@ -107,9 +113,7 @@ def test_compacted_small_files_hold_the_commits_in_order(
     # first: days of unlike sizes would come out of order, and every read would sort them
     from deltalake import DeltaTable
 
-    project = mlsys.login(home=tmp_path / "store")
-    fg = project.get_feature_store().get_or_create_feature_group("daily", 1, primary_key=["id"],
-                                                                 event_time="t")
+    project, fg = _daily(tmp_path)
     path = Path(project.config.table_dir("daily", 1))  # type: ignore[attr-defined]
     sizes = [1, 40, 3, 90, 7, 60, 2, 25, 80, 5, 33, 1, 70, 4, 50]
     ids: list[int] = []
@@ -140,9 +144,7 @@ def test_compacted_small_files_hold_the_commits_in_order(
 
 def test_a_table_with_a_large_file_compacts_only_its_small_ones(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    project = mlsys.login(home=tmp_path / "store")
-    fg = project.get_feature_store().get_or_create_feature_group("daily", 1, primary_key=["id"],
-                                                                 event_time="t")
+    project, fg = _daily(tmp_path)
     fg.insert(pd.concat([_day(0)] * 2000, ignore_index=True).assign(id=range(2000)))
     path = Path(project.config.table_dir("daily", 1))  # type: ignore[attr-defined]
     monkeypatch.setattr(maintenance, "COMPACT_AT", 100)  # no compaction on insert
