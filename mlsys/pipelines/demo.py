@@ -76,6 +76,7 @@ def _run_system(project: Project, system: System, days: list[date], retrain_ever
                 progress: Progress) -> tuple[list[str], ServedEvaluation | None]:
     from mlsys.pipelines.backfill import backfill
     from mlsys.pipelines.daily import daily
+    from mlsys.pipelines.evaluation import membership_reader
     from mlsys.pipelines.infer import infer
 
     name = system.name
@@ -91,11 +92,15 @@ def _run_system(project: Project, system: System, days: list[date], retrain_ever
     label = f"{name}: day by day, daily data then batch inference"
     if retrain_every:
         label += f" (retraining every {retrain_every} days)"
+    # a recorded training dataset does not change and nothing here deletes one: each is
+    # read once for all the days
+    membership = membership_reader(project, system)
     with progress.step(label, total=len(days)) as s:
         retrains = 0
         for i, day in enumerate(days, start=1):
             d = daily(project, system, day=day)
-            r = infer(project, system, monitor=i == len(days))  # score and draw once, at the end
+            # score and draw once, at the end
+            r = infer(project, system, monitor=i == len(days), membership=membership)
             evaluation = r.evaluation or evaluation
             note = (f"{day}: {len(d.added)} new row(s), {r.predicted} predicted "
                     f"({r.new_unseen} unseen) by v{r.model_version}")

@@ -100,14 +100,19 @@ def _upload(datasets: DatasetApi, path: Path) -> str:
     return datasets.upload(str(path), IMAGES_DIR, overwrite=True)
 
 
-def infer(project: Project, system: System, monitor: bool = True) -> InferResult:
+def infer(project: Project, system: System, monitor: bool = True,
+          membership: Callable[[int], TrainingMembership] | None = None) -> InferResult:
     """Predict, store the predictions, then (unless ``monitor`` is False: a catch-up's earlier
     days) score them and upload the monitoring images: the confusion matrix of the unseen rows,
-    the recent history with each row's membership, the latest item."""
+    the recent history with each row's membership, the latest item.
+
+    ``membership`` reads a training dataset's rows (default: a fresh
+    :func:`membership_reader`); a caller running many days passes one reader to all of them,
+    so each recorded training dataset is read once, not once a day."""
     from mlsys import monitoring as plots
 
     fs = project.get_feature_store()
-    membership = membership_reader(project, system)
+    membership = membership or membership_reader(project, system)
     new, version = predict_new(project, system, membership)
     pg = predictions_group(fs, system)
     if not new.empty:

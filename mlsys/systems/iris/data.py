@@ -153,8 +153,14 @@ def describe_load() -> str:
 def variety_ranges() -> pd.DataFrame:
     """Per variety (rows) and measurement: the min and max of the 150 real flowers, in cm.
 
-    Columns are a (measurement, "min"/"max") MultiIndex. Computed from the data, not typed in.
+    Columns are a (measurement, "min"/"max") MultiIndex. Computed from the data, not typed in
+    (once per process: the data ships with scikit-learn; a copy the caller may change).
     """
+    return _variety_ranges().copy()
+
+
+@functools.cache
+def _variety_ranges() -> pd.DataFrame:
     real = load()
     return real.groupby(LABEL)[list(FEATURES)].agg(["min", "max"]).reindex(list(CLASSES))
 
@@ -172,7 +178,7 @@ def generate(n: int, seed: int) -> pd.DataFrame:
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     rng = np.random.default_rng(seed)
-    ranges = variety_ranges()
+    ranges = _variety_ranges()  # only read here
     which = rng.integers(0, len(CLASSES), size=n)
     out = pd.DataFrame(index=pd.RangeIndex(n))
     for name in FEATURES:
