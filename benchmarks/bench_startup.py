@@ -76,7 +76,7 @@ DEMO_DAYS = 30
 
 def bench_demo(ctx: Context) -> list[Figure]:
     """The demo's work in a fresh process on a fresh store: backfill, 30 days, train, infer,
-    reports, both systems (what ``nox -s demo`` runs after installing)."""
+    reports, every registered system (what ``nox -s demo`` runs after installing)."""
 
     def prepare(_i: int) -> str:
         work = ctx.dir("demo")
@@ -87,5 +87,5 @@ def bench_demo(ctx: Context) -> list[Figure]:
 
     m, _ = compare(Case(run, prepare), None, ctx.reps(1))
     return [Figure("demo", f"demo: fresh store, backfill, {DEMO_DAYS} days, train, infer, "
-                   "reports (both systems)", "s", Goal("<= 60 s", "value_max", 60.0), m, None,
+                   "reports (every system)", "s", Goal("<= 60 s", "value_max", 60.0), m, None,
                    "—")]
