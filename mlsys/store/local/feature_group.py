@@ -385,14 +385,15 @@ class LocalFeatureGroup(FeatureGroup):
         with reading_table(self._path, self._where):
             if ctx.wallclock is not None:
                 version = table_log.version_at(self._path, ctx.wallclock)
-            else:
-                version = tables.current_version(self._path)
+                snapshot = None if version is None else tables.open_table(self._path, version)
+            else:  # the latest snapshot, opened once
+                snapshot = tables.open_latest(self._path)
+                version = None if snapshot is None else snapshot.version()
             ctx.read[self._key] = version
-            if version is None:
+            if snapshot is None:
                 return empty_frame(self._columns(), columns)
-            table = tables.open_table(self._path, version)
-            ctx.ids[self._key] = tables.table_id(table)
-            df = tables.read_snapshot(table, columns, rows)
+            ctx.ids[self._key] = tables.table_id(snapshot)
+            df = tables.read_snapshot(snapshot, columns, rows)
             if ctx.exclude_until is not None:
                 old = table_log.version_at(self._path, ctx.exclude_until)
                 if old is not None:  # only rows written (inserted or changed) after it
