@@ -161,3 +161,31 @@ def test_a_table_with_a_large_file_compacts_only_its_small_ones(
     assert big in files and len(files) == 2
     assert list(fg.read()["id"]) == [*range(2000), *range(5001, 5005)]
     project.close()
+
+
+def test_every_write_stores_the_order_column_delta_encoded(tmp_path: Path) -> None:
+    # its values rise by one: delta encoding stores them in bytes, a dictionary in megabytes
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    project, fg = _daily(tmp_path)
+    streamed = project.get_feature_store().get_or_create_feature_group(
+        "streamed", 1, primary_key=["id"], event_time="t")
+    day = pa.Table.from_pandas(_day(0), preserve_index=False)
+    streamed.insert(pa.RecordBatchReader.from_batches(day.schema, day.to_batches()))
+    for i in range(maintenance.COMPACT_AT + 1):  # a create, MERGEs, then a compaction
+        fg.insert(_day(i))
+    fg.insert(_day(2).assign(x=9.0))  # a MERGE that rewrites a file
+    fg.insert(_day(7), overwrite=True)
+    checked = 0
+    for name in ("daily", "streamed"):
+        root = Path(project.config.table_dir(name, 1))  # type: ignore[attr-defined]
+        for file in root.glob("*.parquet"):  # every file ever written, removed ones too
+            meta = pq.ParquetFile(file).metadata
+            column = meta.schema.names.index(tables.ORDER)
+            chunk = meta.row_group(0).column(column)
+            assert "DELTA_BINARY_PACKED" in chunk.encodings, (file.name, chunk.encodings)
+            assert chunk.compression == "SNAPPY", (file.name, chunk.compression)
+            checked += 1
+    assert checked >= maintenance.COMPACT_AT + 4
+    project.close()

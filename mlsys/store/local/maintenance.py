@@ -76,7 +76,7 @@ def compact(table: DeltaTable, target_size: int | None = TARGET_FILE_BYTES,
     """
     from deltalake import PostCommitHookProperties
 
-    from mlsys.store.local.tables import ORDER
+    from mlsys.store.local.tables import ORDER, writer_properties
 
     before = table.version()
     hooks = PostCommitHookProperties(create_checkpoint=True, cleanup_expired_logs=False)
@@ -86,9 +86,11 @@ def compact(table: DeltaTable, target_size: int | None = TARGET_FILE_BYTES,
     if len(sizes) > 1 and all(size < limit for size in sizes) and ORDER in [
             f.name for f in table.schema().fields]:
         metrics = table.optimize.z_order([ORDER], target_size=target_size,
+                                         writer_properties=writer_properties(),
                                          post_commithook_properties=hooks)
     else:
         metrics = table.optimize.compact(target_size=target_size,
+                                         writer_properties=writer_properties(),
                                          post_commithook_properties=hooks)
     after = table.version()  # the table object follows its own commit
     return (after if after != before else None), int(metrics.get("numFilesRemoved", 0))

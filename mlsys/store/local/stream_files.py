@@ -93,7 +93,12 @@ def write_parts(folder: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatc
         merge_small()
         if writer is None:
             sink = pa.OSFile(str(folder / _part_name(index)), "wb")
-            writer = pq.ParquetWriter(sink, schema, compression="snappy")
+            # as ``tables.writer_properties``: snappy, the ORDER column delta-encoded
+            order = [n for n in schema.names if n == tables.ORDER]
+            writer = pq.ParquetWriter(
+                sink, schema, compression="snappy",
+                use_dictionary=[n for n in schema.names if n != tables.ORDER],
+                column_encoding=dict.fromkeys(order, "DELTA_BINARY_PACKED"))
             index += 1
         writer.write_table(pa.Table.from_batches(pending, schema),
                            row_group_size=ROW_GROUP_ROWS)

@@ -24,7 +24,13 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pandas as pd
 import pyarrow as pa
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import (
+    ColumnProperties,
+    CommitProperties,
+    DeltaTable,
+    WriterProperties,
+    write_deltalake,
+)
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
 if TYPE_CHECKING:
@@ -174,6 +180,16 @@ def with_order(data: pa.Table, version: int, start: int = 0) -> pa.Table:
     return data.append_column(ORDER, pa.array(order, type=pa.int64()))
 
 
+def writer_properties() -> WriterProperties:
+    """Delta's default Parquet settings (snappy), with the ORDER column delta-encoded.
+
+    An insert's ORDER values rise by one, which delta encoding stores in a few bytes a page;
+    Delta's default (a dictionary, abandoned as every value is new) costs 4.3 MB and 56 ms of a
+    1M-row write, this 5 kB and about 35 ms."""
+    return WriterProperties(compression="SNAPPY", column_properties={
+        ORDER: ColumnProperties(dictionary_enabled=False, encoding="DELTA_BINARY_PACKED")})
+
+
 def _props(metadata: dict[str, str] | None) -> CommitProperties | None:
     """Metadata written into the commit itself, so it lands (or not) with the rows."""
     return CommitProperties(custom_metadata=metadata) if metadata else None
@@ -190,7 +206,7 @@ def create(path: TablePath, data: Rows, name: str,
     (Every write returns the table at its commit, for what follows the commit to use
     without opening it again: a bucket pays each open in requests.)"""
     write_deltalake(str(path), data, mode="append", name=name, commit_properties=_props(metadata),
-                    storage_options=_options(path))
+                    storage_options=_options(path), writer_properties=writer_properties())
     return open_table(path)
 
 
@@ -201,7 +217,8 @@ def overwrite(path: TablePath, data: Rows, metadata: dict[str, str] | None = Non
     # written through the table object, whose version is then this commit's (re-opening
     # could see a later commit of another machine sharing the bucket)
     table = open_table(path) if table is None else table
-    write_deltalake(table, data, mode="overwrite", commit_properties=_props(metadata))
+    write_deltalake(table, data, mode="overwrite", commit_properties=_props(metadata),
+                    writer_properties=writer_properties())
     return table
 
 
@@ -221,7 +238,8 @@ def merge(path: TablePath, data: Rows, keys: Sequence[str],
     try:
         metrics = (
             table.merge(data, predicate, source_alias="s", target_alias="t",
-                        commit_properties=_props(metadata))
+                        commit_properties=_props(metadata),
+                        writer_properties=writer_properties())
             .when_matched_update_all()
             .when_not_matched_insert_all()
             .execute()
@@ -259,7 +277,8 @@ def replace_keys(path: TablePath, data: pa.Table, keys: Sequence[str],
               "mlsys.rows_deleted": "0"}
     new = pa.concat_tables([kept, data.select(current.column_names).cast(current.schema)])
     write_deltalake(table, new, mode="overwrite",
-                    commit_properties=_props({**(metadata or {}), **counts}))
+                    commit_properties=_props({**(metadata or {}), **counts}),
+                    writer_properties=writer_properties())
     return table
 
 
