@@ -72,6 +72,10 @@ def _between(df: pd.DataFrame, kw: Mapping[str, Any], cap: int) -> dict[str, Any
         return None  # GE raises, or compares with types of its own (dates, strings)
     if low is not None and high is not None and low > high:
         return None  # GE raises
+    # GE's argument model makes every number bound a float (2**53 + 1 becomes 2**53), so an
+    # int64 column is compared as float64 there: the same here
+    low = None if low is None else float(low)
+    high = None if high is None else float(high)
 
     def condition(values: pd.Series) -> pd.Series | None:
         import numpy as np
@@ -133,15 +137,23 @@ CHECKS: dict[str, tuple[frozenset[str], _Check]] = {
 """Each type mlsys checks itself: the arguments it takes, and its check."""
 
 
+MAX_RESULT_RECORDS = 200
+"""GE keeps at most this many unexpected values whatever ``partial_unexpected_count`` asks
+(``great_expectations.constants.MAX_RESULT_RECORDS``; a test compares the two)."""
+
+
 def native_result(df: pd.DataFrame, expectation: Expectation,
                   cap: int) -> ExpectationResult | None:
     """GE's result for ``expectation`` on ``df``, computed here; None when GE must run it."""
+    import pandas as pd
+
     entry = CHECKS.get(expectation.type)
-    if entry is None:
+    if entry is None or cap < 0:  # GE slices a negative cap its own way
         return None
     allowed, check = entry
     kw = expectation.kwargs
-    if not set(kw) <= allowed or not df.columns.is_unique:
+    if (not set(kw) <= allowed or not df.columns.is_unique
+            or isinstance(df.columns, pd.MultiIndex)):
         return None
     if "column" in allowed and (not isinstance(kw.get("column"), str)
                                 or kw["column"] not in df.columns):
@@ -149,13 +161,18 @@ def native_result(df: pd.DataFrame, expectation: Expectation,
     mostly = kw.get("mostly", 1.0)
     if not _is_number(mostly) or not 0 <= mostly <= 1:
         return None
-    for flag in ("strict_min", "strict_max", "exact_match"):
-        if flag in kw and kw[flag] is not None and not isinstance(kw[flag], bool):
-            return None
-    out = check(df, kw, cap)
+    if any(flag in kw and not isinstance(kw[flag], bool) for flag in ("strict_min", "strict_max")):
+        return None  # GE refuses None there (it allows it for exact_match only)
+    if kw.get("exact_match") is not None and not isinstance(kw["exact_match"], bool):
+        return None
+    cap = min(cap, MAX_RESULT_RECORDS)
+    try:
+        out = check(df, kw, cap)
+    except Exception:  # e.g. an Arrow column refusing the value set's type
+        return None  # GE runs it and reports the failure as that expectation's exception
     if out is None:
         return None
     return expectation_result(expectation.type, kw, out["success"], out["result"], None, cap)
 
 
-__all__ = ["CHECKS", "native_result"]
+__all__ = ["CHECKS", "MAX_RESULT_RECORDS", "native_result"]

@@ -180,3 +180,51 @@ def test_random_numeric_columns_match_ge(monkeypatch: pytest.MonkeyPatch, values
             "strict_max": strict[1], "mostly": mostly}))
     for column in (as_float, as_int):
         _same(pd.DataFrame({"x": column}), exps, monkeypatch)
+
+
+def test_the_cases_an_audit_found_match_ge(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow as pa
+
+    from mlsys.errors import ExpectationSuiteError
+
+    between = "expect_column_values_to_be_between"
+    # GE makes number bounds floats: 2**53 + 1 compares as 2**53
+    _same(pd.DataFrame({"x": np.array([2**53, 2**53 + 2], dtype=np.int64)}),
+          [Expectation(between, {"column": "x", "min_value": 2**53 + 1}),
+           Expectation(between, {"column": "x", "max_value": 2**53 + 1, "strict_max": True})],
+          monkeypatch)
+    # GE keeps at most 200 unexpected values; a negative cap is its own business
+    nulls = pd.DataFrame({"x": [None] * 300, "y": np.zeros(300)})
+    for cap in (250, -1):
+        _same(nulls, [Expectation("expect_column_values_to_not_be_null", {"column": "x"}),
+                      Expectation("expect_column_values_to_be_unique", {"column": "y"})],
+              monkeypatch, cap)
+    # a value set or column Arrow cannot compare: GE reports it as the expectation's failure
+    in_set = "expect_column_values_to_be_in_set"
+    report = _same(pd.DataFrame({
+        "s": pd.Series(["a", "b"], dtype="str"),
+        "a": pd.array([1, 2], dtype="int64[pyarrow]"),
+        "l": pd.Series([[1], [2]], dtype=pd.ArrowDtype(pa.list_(pa.int64())))}),
+        [Expectation(in_set, {"column": "s", "value_set": [2**63]}),
+         Expectation(in_set, {"column": "a", "value_set": ["a"]}),
+         Expectation("expect_column_values_to_be_unique", {"column": "l"})], monkeypatch)
+    assert all(r.exception_message for r in report.results[1:])  # the Arrow ones
+    # column labels of two levels: "a" is not a column for GE
+    two_levels = pd.DataFrame([[1.0, 2.0], [None, 3.0]],
+                              columns=pd.MultiIndex.from_tuples([("a", "x"), ("a", "y")]))
+    assert _same(two_levels, [Expectation("expect_column_values_to_not_be_null",
+                                          {"column": "a"})], monkeypatch).meta[
+        "checked_by_mlsys"] == 0
+    # GE refuses strict_min=None; so does a suite mlsys checks
+    suite = ExpectationSuite("s", (Expectation(between, {"column": "x", "min_value": 0,
+                                                         "strict_min": None}),))
+    with pytest.raises(ExpectationSuiteError, match="strict_min"):
+        validate_frame(pd.DataFrame({"x": [1.0, -1.0]}), suite)
+
+
+def test_the_result_cap_is_ge_s() -> None:
+    from great_expectations.constants import MAX_RESULT_RECORDS as GE_CAP
+
+    from mlsys.validation.native import MAX_RESULT_RECORDS
+
+    assert MAX_RESULT_RECORDS == GE_CAP
