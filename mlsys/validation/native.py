@@ -7,7 +7,7 @@ them, with only the arguments below, mlsys computes GE's result the way GE's pan
 does (the same masks, the same counts and percentages, the same first unexpected values in
 row order, the same ``mostly`` rule). Anything else — another type, another argument, a
 column dtype GE treats another way, a missing column — returns None here and goes to GE.
-``tests/data/test_native_expectations.py`` runs both on the same frames and compares every
+``tests/code/test_native_expectations.py`` runs both on the same frames and compares every
 field, so a GE release that changes its results fails there.
 """
 

@@ -189,3 +189,21 @@ def test_every_write_stores_the_order_column_delta_encoded(tmp_path: Path) -> No
             checked += 1
     assert checked >= maintenance.COMPACT_AT + 4
     project.close()
+
+
+def test_small_files_that_fill_the_target_together_are_left_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Delta's compaction merges none of them (no two fit one file); an ordered rewrite would
+    # rewrite both on every gc
+    project, fg = _daily(tmp_path)
+    monkeypatch.setattr(maintenance, "COMPACT_AT", 100)
+    for start in (0, 1000):
+        fg.insert(pd.concat([_day(0)] * 1000, ignore_index=True).assign(
+            id=range(start, start + 1000)))
+    path = Path(project.config.table_dir("daily", 1))  # type: ignore[attr-defined]
+    sizes = tables.open_table(path).get_add_actions(flatten=True).column("size_bytes").to_pylist()
+    assert len(sizes) == 2
+    target = int(max(sizes) * 1.5)  # each file is under it, the two together are not
+    assert max(sizes) < target < sum(sizes)
+    assert maintenance.compact(tables.open_table(path), target_size=target) == (None, 0)
+    project.close()

@@ -69,10 +69,11 @@ def compact(table: DeltaTable, target_size: int | None = TARGET_FILE_BYTES,
 
     Delta's compaction concatenates the files largest first, so the merged file holds the
     commits out of order and every read would sort it (a copy of every column: 7 ms of a
-    100k-row read). When every file is under the target (a daily group's whole life until it
-    reaches the target) and the table has the ORDER column, the files are rewritten sorted by
-    ORDER instead (Delta's Z-order on that one column is a sort by it), at the same cost: the
-    same files are rewritten either way.
+    100k-row read). When all the files together are under the target (a daily group's life
+    until it reaches it), Delta's compaction would merge them all into one file; they are
+    then rewritten into that one file sorted by ORDER instead (Delta's Z-order on that one
+    column is a sort by it), at the same cost. Larger tables are compacted Delta's way (a
+    Z-order would rewrite every file, however large).
     """
     from deltalake import PostCommitHookProperties
 
@@ -83,7 +84,7 @@ def compact(table: DeltaTable, target_size: int | None = TARGET_FILE_BYTES,
     limit = target_size if target_size is not None else DELTA_TARGET_FILE_BYTES
     sizes = _file_sizes(table)
     # one file has nothing to merge (Delta's compaction leaves it; a Z-order would rewrite it)
-    if len(sizes) > 1 and all(size < limit for size in sizes) and ORDER in [
+    if len(sizes) > 1 and sum(sizes) < limit and ORDER in [
             f.name for f in table.schema().fields]:
         metrics = table.optimize.z_order([ORDER], target_size=target_size,
                                          writer_properties=writer_properties(),
