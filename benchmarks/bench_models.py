@@ -33,7 +33,8 @@ def register(ctx: Context, model: Any, f1: float, workdir: Path) -> Model:
     m = mr.sklearn.create_model(
         MODEL_NAME, metrics={"macro_f1": f1}, description="benchmark KNN",
         input_example=example,
-        model_schema=ModelSchema(Schema.from_frame(example), Schema.from_frame([wine.LABEL])))
+        model_schema=ModelSchema(Schema.from_frame(example),
+                                 Schema.from_frame(wine.load()[wine.LABEL].head(1))))
     m.save(str(workdir))
     return m
 
